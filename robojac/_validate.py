@@ -1,0 +1,70 @@
+"""Argument checks shared by every public function.
+
+Each returns a clean float array or raises :class:`~robojac.errors.InputError` with a
+message naming the argument, what it got and what it expected.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import InputError
+
+FloatArray = NDArray[np.float64]
+
+
+def as_array(value: Any, name: str) -> FloatArray:
+    """``value`` as a float64 array, or an InputError naming ``name``."""
+    if isinstance(value, (str, bytes)):
+        raise InputError(f"{name} must be numeric, got the string {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be an array of numbers, got {type(value).__name__}: {exc}") from None
+    return arr
+
+
+def check_finite(arr: FloatArray, name: str) -> FloatArray:
+    """Raise unless every entry of ``arr`` is finite."""
+    # The sum is one fast pass; only a suspicious sum pays for the exact per-entry check.
+    if not math.isfinite(float(arr.sum())) and not np.isfinite(arr).all():
+        bad = np.flatnonzero(~np.isfinite(arr.ravel()))
+        raise InputError(f"{name} must be finite; entries {bad[:6].tolist()} are {arr.ravel()[bad[:6]].tolist()}")
+    return arr
+
+
+def as_vector(value: Any, n: int, name: str) -> FloatArray:
+    """A finite float vector of length ``n``."""
+    arr = value if type(value) is np.ndarray and value.dtype == np.float64 else as_array(value, name)
+    if arr.shape != (n,):
+        if arr.ndim == 2 and n in arr.shape and 1 in arr.shape:
+            hint = f"; flatten the {arr.shape} array"
+        elif arr.ndim == 2:
+            hint = "; for many vectors call the function once per row"
+        else:
+            hint = ""
+        raise InputError(f"{name} must have shape ({n},), got shape {arr.shape}{hint}")
+    return check_finite(arr, name)
+
+
+def as_matrix(value: Any, shape: tuple[int, ...], name: str) -> FloatArray:
+    """A finite float array of exactly ``shape``."""
+    arr = as_array(value, name)
+    if arr.shape != shape:
+        raise InputError(f"{name} must have shape {shape}, got shape {arr.shape}")
+    return check_finite(arr, name)
+
+
+def positive(value: Any, name: str) -> float:
+    """A finite float > 0."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a positive number, got {value!r}") from None
+    if not (math.isfinite(x) and x > 0):
+        raise InputError(f"{name} must be a positive finite number, got {x!r}")
+    return x
