@@ -37,10 +37,14 @@ __version__ = "0.1.0"
 # name -> module that defines it; each is imported on first attribute access.
 _LAZY: dict[str, str] = {
     "pose": "robojac.pose",
+    "statics": "robojac.statics",
+    "gravity_torques": "robojac.statics",
 }
 
 if TYPE_CHECKING:
     from . import pose as pose
+    from . import statics as statics
+    from .statics import gravity_torques as gravity_torques
 
 
 def __getattr__(name: str) -> Any:
