@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +25,7 @@ import pinocchio as pin
 
 from . import urdf as _urdf
 from ._validate import FloatArray, as_array, as_vector, check_finite
-from .errors import ChainError, FrameError, InputError, UnknownRobotError, URDFError
+from .errors import ChainError, FrameError, InputError, MeshWarning, UnknownRobotError, URDFError
 
 #: Bundled robots: name -> (file in urdf/, default tip link).
 BUNDLED: dict[str, tuple[str, str]] = {
@@ -293,7 +294,9 @@ class Robot:
 
 
 def _rebuild(source: str, kwargs: dict[str, Any]) -> Robot:
-    return _build(**kwargs)
+    with warnings.catch_warnings():  # the first load already warned about missing meshes
+        warnings.simplefilter("ignore", MeshWarning)
+        return _build(**kwargs)
 
 
 def load(

@@ -399,7 +399,7 @@ def _visuals(root_el: ET.Element, base_dir: Path, package_dirs: tuple[str, ...],
             f"{len(missing)} mesh file(s) of {source} not found (e.g. {missing[0]!r}); kinematics are unaffected. "
             "Pass package_dirs=[...] or set ROS_PACKAGE_PATH to resolve package:// paths.",
             MeshWarning,
-            stacklevel=4,
+            stacklevel=5,  # _visuals < parse < _build < load < the caller
         )
     return tuple(out)
 
@@ -423,5 +423,5 @@ def resolve_mesh(uri: str, base_dir: Path, search: list[str]) -> str | None:
         candidates.append(Path(plain) if os.path.isabs(plain) else base_dir / plain)
     for c in candidates:
         if c.is_file():
-            return str(c)
+            return str(c.resolve())
     return None

@@ -1,0 +1,78 @@
+"""The robojac command: text and JSON output, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import robojac
+from robojac.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_info_lists_the_chain(capsys):
+    code, out, _ = run(capsys, "info", "panda")
+    assert code == 0
+    assert "panda_link0 → panda_hand_tcp" in out and "panda_joint4" in out and "-3.072" in out
+
+
+def test_fk_json_matches_the_api(capsys):
+    q = ["0.1", "-0.4", "0.2", "-2.0", "0.3", "1.5", "0.7"]
+    code, out, _ = run(capsys, "fk", "panda", "--q", *q, "--json")
+    assert code == 0
+    data = json.loads(out)
+    robot = robojac.load("panda")
+    np.testing.assert_allclose(data["pose"], robot.fk([float(x) for x in q]), atol=1e-15)
+    assert data["frame"] == "panda_hand_tcp"
+
+
+def test_jacobian_text_and_json(capsys):
+    code, out, _ = run(capsys, "jacobian", "planar_2r", "--q", "0", "1.5707963267948966", "--ref", "local")
+    assert code == 0 and "ref=local" in out and "vx" in out
+    code, out, _ = run(capsys, "jacobian", "ur5", "--frame", "wrist_2_link", "--json")
+    J = np.array(json.loads(out)["jacobian"])
+    robot = robojac.load("ur5")
+    np.testing.assert_allclose(J, robot.jacobian(robot.neutral(), "wrist_2_link"), atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["fk", "pnda"], ("unknown robot 'pnda'", "panda")),
+        (["fk", "panda", "--q", "1", "2"], ("shape (7,)",)),
+        (["fk", "panda", "--q", "1", "x"], ("invalid float value",)),
+        (["jacobian", "panda", "--ref", "globl"], ("unknown ref",)),
+        (["fk", "panda", "--frame", "hand"], ("unknown frame 'hand'", "did you mean")),
+        (["fk", "panda", "--tip", "nope"], ("unknown tip",)),
+        (["fk"], ("required",)),
+        (["frobnicate", "panda"], ("invalid choice",)),
+        (["fk", "panda", "--bogus"], ("unrecognized arguments",)),
+        (["info", "/no/such/file.urdf"], ("not found",)),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(capsys, argv, words):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("robojac: error:"), err
+    for word in words:
+        assert word in err
+
+
+def test_console_script_in_a_real_process():
+    proc = subprocess.run(
+        [sys.executable, "-m", "robojac", "fk", "ur5", "--q", "0", "0", "0", "0", "0"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    ok = subprocess.run([sys.executable, "-m", "robojac", "info", "iiwa14", "--json"], capture_output=True, text=True)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["dof"] == 7

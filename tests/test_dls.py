@@ -1,0 +1,47 @@
+"""Damped least squares on hand-written Jacobians."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from robojac.dls import adaptive_damping, damped_pinv, damped_solve
+
+
+def planar_2r(t2: float, l1: float = 0.5, l2: float = 0.4) -> np.ndarray:
+    """Translational Jacobian of a planar 2R arm at θ1 = 0."""
+    return np.array([[-l2 * np.sin(t2), -l2 * np.sin(t2)], [l1 + l2 * np.cos(t2), l2 * np.cos(t2)]])
+
+
+def test_undamped_far_from_singularity_equals_pseudo_inverse():
+    J = planar_2r(1.0)
+    x = np.array([0.1, -0.2])
+    dq, lam, smin = damped_solve(J, x)
+    assert lam == 0.0 and smin == pytest.approx(np.linalg.svd(J)[1][-1])
+    np.testing.assert_allclose(dq, np.linalg.pinv(J) @ x, atol=1e-14)
+
+
+def test_damping_bounds_joint_rates_where_the_pseudo_inverse_explodes():
+    x = np.array([0.1, 0.0])  # along the lost direction when the arm is stretched
+    for t2 in (1e-2, 1e-4, 1e-6, 0.0):
+        J = planar_2r(t2)
+        dq, lam, _ = damped_solve(J, x)
+        assert lam > 0
+        assert np.linalg.norm(dq) <= np.linalg.norm(x) / (2 * lam) + 1e-12  # the DLS bound
+        assert np.linalg.norm(dq) < 10
+    assert np.linalg.norm(np.linalg.pinv(planar_2r(1e-6)) @ x) > 1e4
+
+
+def test_adaptive_damping_profile():
+    assert adaptive_damping(0.05, 0.04, 0.1) == 0.0
+    assert adaptive_damping(0.0, 0.04, 0.1) == 0.1
+    assert adaptive_damping(0.02, 0.04, 0.1) == pytest.approx(0.1 * np.sqrt(0.75))
+
+
+def test_damped_pinv_matches_the_svd_form():
+    rng = np.random.default_rng(0)
+    J = rng.normal(size=(6, 7))
+    x = rng.normal(size=6)
+    dq, _, _ = damped_solve(J, x, damping=0.3)
+    np.testing.assert_allclose(damped_pinv(J, 0.3) @ x, dq, atol=1e-12)
+    np.testing.assert_allclose(damped_pinv(J, 0.3), J.T @ np.linalg.inv(J @ J.T + 0.09 * np.eye(6)), atol=1e-12)

@@ -1,0 +1,242 @@
+"""Robot, load() and kinematics: every Jacobian against finite differences on SE(3)."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pinocchio as pin
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import robojac
+from robojac.pose import adjoint
+
+from conftest import BUNDLED, DATA, REFS, fd_jacobian
+
+
+def configurations(robot: robojac.Robot, rng: np.random.Generator, n: int) -> list[np.ndarray]:
+    """Random configurations plus ones hugging the lower and upper limits."""
+    qs = [robot.random_configuration(rng) for _ in range(n)]
+    lo = np.where(np.isfinite(robot.lower), robot.lower + 1e-4, -3.0)
+    hi = np.where(np.isfinite(robot.upper), robot.upper - 1e-4, 3.0)
+    return [*qs, lo, hi]
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("ref", REFS)
+def test_jacobian_matches_central_differences_on_se3(robots, name, ref):
+    robot = robots[name]
+    rng = np.random.default_rng(hash((name, ref)) % 2**32)
+    for q in configurations(robot, rng, 4):
+        J = robot.jacobian(q, ref=ref)
+        assert J.shape == (6, robot.dof)
+        np.testing.assert_allclose(J, fd_jacobian(robot, q, None, ref), atol=2e-8)
+
+
+@pytest.mark.parametrize("ref", REFS)
+def test_jacobian_of_every_frame_of_a_messy_urdf(clash_arm, ref):
+    """Continuous joints, a prismatic joint, a world root and frames off the chain."""
+    rng = np.random.default_rng(3)
+    for frame in ("tool", "gripper", "camera", "finger_left", "wrist_slide", "upper"):
+        for q in configurations(clash_arm, rng, 2):
+            np.testing.assert_allclose(
+                clash_arm.jacobian(q, frame, ref), fd_jacobian(clash_arm, q, frame, ref), atol=2e-8
+            )
+
+
+def test_base_other_than_root_expresses_everything_in_the_base(clash_arm):
+    with pytest.warns(robojac.MeshWarning):
+        sub = robojac.load(DATA / "clash_arm.urdf", base="upper", tip="tool", package_dirs=[str(DATA)])
+    assert sub.joint_names == ("elbow", "wrist_roll", "wrist_slide")
+    assert sub.locked["shoulder"] == 0.0
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        q = sub.random_configuration(rng)
+        full_q = np.concatenate([[0.0], q])
+        expected = np.linalg.inv(clash_arm.fk(full_q, "upper")) @ clash_arm.fk(full_q, "tool")
+        np.testing.assert_allclose(sub.fk(q), expected, atol=1e-12)
+        for ref in REFS:
+            np.testing.assert_allclose(sub.jacobian(q, ref=ref), fd_jacobian(sub, q, None, ref), atol=2e-8)
+            dq = rng.normal(size=sub.dof)
+            h = 1e-6
+            fd = (sub.jacobian(q + h * dq, ref=ref) - sub.jacobian(q - h * dq, ref=ref)) / (2 * h)
+            np.testing.assert_allclose(sub.jacobian_dot(q, dq, ref=ref), fd, atol=1e-7)
+
+
+def test_planar_2r_jacobian_closed_form(robots):
+    robot = robots["planar_2r"]
+    l1, l2 = 0.5, 0.4
+    for t1, t2 in [(0.0, 0.0), (0.3, -1.1), (2.0, 2.5), (-1.2, 0.7)]:
+        s1, c1, s12, c12 = math.sin(t1), math.cos(t1), math.sin(t1 + t2), math.cos(t1 + t2)
+        expected = np.array(
+            [
+                [-l1 * s1 - l2 * s12, -l2 * s12],
+                [l1 * c1 + l2 * c12, l2 * c12],
+                [0, 0],
+                [0, 0],
+                [0, 0],
+                [1, 1],
+            ]
+        )
+        np.testing.assert_allclose(robot.jacobian([t1, t2]), expected, atol=1e-12)
+        np.testing.assert_allclose(robot.fk([t1, t2])[:2, 3], [l1 * c1 + l2 * c12, l1 * s1 + l2 * s12], atol=1e-12)
+
+
+def ur5_dh_fk(q: np.ndarray) -> np.ndarray:
+    """UR5 forward kinematics straight from Universal Robots' standard DH table."""
+    d = [0.089159, 0, 0, 0.10915, 0.09465, 0.0823]
+    a = [0, -0.425, -0.39225, 0, 0, 0]
+    alpha = [math.pi / 2, 0, 0, math.pi / 2, -math.pi / 2, 0]
+    T = np.eye(4)
+    for i in range(6):
+        ct, st_, ca, sa = math.cos(q[i]), math.sin(q[i]), math.cos(alpha[i]), math.sin(alpha[i])
+        T = T @ np.array(
+            [
+                [ct, -st_ * ca, st_ * sa, a[i] * ct],
+                [st_, ct * ca, -ct * sa, a[i] * st_],
+                [0, sa, ca, d[i]],
+                [0, 0, 0, 1],
+            ]
+        )
+    return T
+
+
+def test_ur5_fk_matches_independent_dh_formula(robots):
+    robot = robots["ur5"]
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        q = robot.random_configuration(rng)
+        np.testing.assert_allclose(robot.fk(q), ur5_dh_fk(q), atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(BUNDLED), seed=st.integers(0, 2**32 - 1))
+def test_refs_are_consistent(robots, name, seed):
+    """world = Ad(T)·local, and local_world_aligned = blockdiag(R, R)·local."""
+    robot = robots[name]
+    q = robot.random_configuration(seed)
+    T = robot.fk(q)
+    local = robot.jacobian(q, ref="local")
+    np.testing.assert_allclose(robot.jacobian(q, ref="world"), adjoint(T) @ local, atol=1e-12)
+    R = T[:3, :3]
+    np.testing.assert_allclose(robot.jacobian(q), np.vstack([R @ local[:3], R @ local[3:]]), atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from(BUNDLED),
+    seed=st.integers(0, 2**32 - 1),
+    ref=st.sampled_from(REFS),
+    dq=arrays(np.float64, 7, elements=st.floats(-2, 2)),
+)
+def test_jacobian_dot_is_the_derivative_along_dq(robots, name, seed, ref, dq):
+    robot = robots[name]
+    q = robot.random_configuration(seed)
+    v = dq[: robot.dof]
+    h = 1e-6
+    fd = (robot.jacobian(q + h * v, ref=ref) - robot.jacobian(q - h * v, ref=ref)) / (2 * h)
+    np.testing.assert_allclose(robot.jacobian_dot(q, v, ref=ref), fd, atol=2e-7)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_neutral_and_random_configurations_are_inside_limits(robots, name):
+    robot = robots[name]
+    assert robot.within_limits(robot.neutral())
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        assert robot.within_limits(robot.random_configuration(rng))
+    np.testing.assert_array_equal(robot.random_configuration(42), robot.random_configuration(42))
+
+
+def test_panda_neutral_is_mid_range_where_zero_is_outside(robots):
+    panda = robots["panda"]
+    q = panda.neutral()
+    assert q[3] == pytest.approx((-3.0718 - 0.0698) / 2)
+    assert q[5] == 0.0 and q[0] == 0.0
+    assert panda.dof == 7 and panda.tip == "panda_hand_tcp"
+    assert set(panda.locked) == {"panda_finger_joint1", "panda_finger_joint2"}
+
+
+def test_limits_velocity_and_effort_come_from_the_urdf(robots, clash_arm):
+    ur5 = robots["ur5"]
+    np.testing.assert_allclose(ur5.upper, 2 * math.pi)
+    np.testing.assert_allclose(ur5.effort_limits, [150, 150, 150, 28, 28, 28])
+    assert clash_arm.joint_types == ("continuous", "revolute", "continuous", "prismatic")
+    assert np.isinf(clash_arm.lower[0]) and np.isinf(clash_arm.upper[2])
+    assert clash_arm.velocity_limits.tolist() == [2, 2, 3, 0.5]
+    with pytest.raises(ValueError):
+        ur5.lower[0] = 0.0  # limits are read-only
+
+
+def test_continuous_joints_are_one_angle(clash_arm):
+    q = np.array([3.0, 0.4, -3.0, 0.05])
+    qp = clash_arm.to_pinocchio(q)
+    assert qp.shape == (clash_arm.model.nq,) == (6,)
+    np.testing.assert_allclose(clash_arm.from_pinocchio(qp), q)
+    turned = q + np.array([2 * math.pi, 0, -4 * math.pi, 0])
+    np.testing.assert_allclose(clash_arm.fk(turned), clash_arm.fk(q), atol=1e-12)
+    np.testing.assert_allclose(clash_arm.clip(turned), q, atol=1e-12)
+    assert clash_arm.within_limits(turned)
+
+
+def test_locked_joints_move_their_frames():
+    opened = robojac.load("panda", locked={"panda_finger_joint1": 0.03})
+    closed = robojac.load("panda")
+    q = closed.neutral()
+    gap = opened.fk(q, "panda_leftfinger")[:3, 3] - closed.fk(q, "panda_leftfinger")[:3, 3]
+    assert np.linalg.norm(gap) == pytest.approx(0.03, abs=1e-12)
+    np.testing.assert_allclose(opened.fk(q), closed.fk(q), atol=1e-15)
+    shorter = robojac.load("panda", locked={"panda_joint7": 0.5})
+    assert shorter.dof == 6 and "panda_joint7" not in shorter.joint_names
+
+
+def test_a_name_shared_by_a_link_and_a_joint_means_the_link(clash_arm):
+    q = np.array([0.3, 0.4, 0.5, 0.02])
+    # "fore" is the link after the elbow and also the fixed joint that carries the camera.
+    assert not np.allclose(clash_arm.fk(q, "fore"), clash_arm.fk(q, "camera"))
+    elbow_axis_origin = clash_arm.fk(q, "elbow")
+    np.testing.assert_allclose(clash_arm.fk(q, "fore"), elbow_axis_origin, atol=1e-12)
+    assert clash_arm.model.frames[clash_arm.frame_id("fore")].type == pin.FrameType.BODY
+    # The gripper link and the fixed joint named "gripper" both resolve without error.
+    assert clash_arm.fk(q, "gripper").shape == (4, 4)
+
+
+def test_default_tip_of_a_file_is_the_hand_between_the_fingers():
+    with pytest.warns(robojac.MeshWarning):
+        robot = robojac.load(DATA / "clash_arm.urdf", package_dirs=[str(DATA)])
+    assert robot.tip == "gripper"
+    assert robot.base == "world"
+
+
+def test_meshes_resolve_through_package_dirs_and_ros_package_path(monkeypatch):
+    with pytest.warns(robojac.MeshWarning, match="missing.dae"):
+        robot = robojac.load(DATA / "clash_arm.urdf", package_dirs=[str(DATA)])
+    meshes = {v.link: v.mesh_path for v in robot.visuals if v.kind == "mesh"}
+    assert meshes["base_link"] is not None and meshes["base_link"].endswith("fake_pkg/meshes/box.stl")
+    assert meshes["upper"] is None
+    monkeypatch.setenv("ROS_PACKAGE_PATH", str(DATA))
+    with pytest.warns(robojac.MeshWarning):
+        again = robojac.load(DATA / "clash_arm.urdf")
+    assert {v.link: v.mesh_path for v in again.visuals if v.kind == "mesh"}["base_link"] == meshes["base_link"]
+
+
+def test_robot_pickles_and_copies(robots):
+    panda = robots["panda"]
+    q = panda.random_configuration(1)
+    for other in (pickle.loads(pickle.dumps(panda)), panda.copy()):
+        assert other.data is not panda.data
+        np.testing.assert_array_equal(other.jacobian(q), panda.jacobian(q))
+        assert other.joint_names == panda.joint_names
+
+
+def test_fk_all_matches_fk(robots):
+    panda = robots["panda"]
+    q = panda.random_configuration(2)
+    poses = panda.fk_all(q)
+    assert set(poses) == set(panda.frame_names)
+    for name in ("panda_link3", "panda_hand_tcp", "panda_joint5", "panda_rightfinger"):
+        np.testing.assert_allclose(poses[name], panda.fk(q, name), atol=1e-15)

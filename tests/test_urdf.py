@@ -1,0 +1,183 @@
+"""Malformed URDFs and bad chains: a RobojacError that says what was wrong, never a crash."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import robojac
+
+from conftest import DATA
+
+GOOD = (Path(robojac.robot.urdf_dir()) / "planar_2r.urdf").read_text()
+
+ARM = """<robot name="a">
+  <link name="base"/><link name="l1"/><link name="l2"/>
+  <joint name="j1" type="{type1}"><parent link="{parent}"/><child link="l1"/>
+    <origin xyz="{xyz}"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>
+  <joint name="j2" type="fixed"><parent link="l1"/><child link="l2"/></joint>
+</robot>"""
+
+
+def arm(type1: str = "revolute", parent: str = "base", xyz: str = "0 0 0.1") -> str:
+    return ARM.format(type1=type1, parent=parent, xyz=xyz)
+
+
+# (file content, words the message must contain)
+MALFORMED: dict[str, tuple[str | bytes, tuple[str, ...]]] = {
+    "empty": ("", ("empty",)),
+    "whitespace": ("  \n\t ", ("empty",)),
+    "truncated": (GOOD[: len(GOOD) // 2], ("well-formed", "truncated")),
+    "binary": (bytes(range(256)) * 4, ("binary",)),
+    "latin1": ("<robot name='\xe9'/>".encode("latin-1"), ("UTF-8",)),
+    "not_urdf": ('<?xml version="1.0"?><sdf version="1.6"><model name="m"/></sdf>', ("not a URDF", "<sdf>", "<robot>")),
+    "no_links": ('<robot name="r"></robot>', ("no <link>",)),
+    "missing_parent": (arm(parent="bsae"), ("parent link 'bsae'", "not defined", "did you mean 'base'")),
+    "bad_number": (arm(xyz="0 zero 0.1"), ("origin xyz", "3 numbers", "zero")),
+    "short_vector": (arm(xyz="0 0"), ("3 numbers", "got 2")),
+    "nan_origin": (arm(xyz="0 nan 0"), ("finite",)),
+    "bad_type": (arm(type1="hinge"), ("type 'hinge'", "revolute")),
+    "no_movable_joint": (arm(type1="fixed"), ("no movable joint",)),
+    "cycle": (
+        '<robot name="c"><link name="a"/><link name="b"/>'
+        '<joint name="x" type="fixed"><parent link="a"/><child link="b"/></joint>'
+        '<joint name="y" type="fixed"><parent link="b"/><child link="a"/></joint></robot>',
+        ("root",),
+    ),
+    "negative_mass": (
+        GOOD.replace('<mass value="1"/>', '<mass value="-1"/>'),
+        ("mass -1", ">= 0"),
+    ),
+    "missing_limit": (
+        arm().replace('<limit lower="-1" upper="1" effort="1" velocity="1"/>', ""),
+        ("no <limit",),
+    ),
+    "inverted_limits": (arm().replace('lower="-1" upper="1"', 'lower="1" upper="-1"'), ("lower limit 1.0 > upper",)),
+}
+
+
+@pytest.fixture
+def write(tmp_path):
+    def _write(content: str | bytes, name: str = "robot.urdf") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+
+    return _write
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_file_raises_a_clear_model_error(write, case):
+    content, words = MALFORMED[case]
+    with pytest.raises(robojac.ModelError) as info:
+        robojac.load(write(content))
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_file_never_crashes_the_interpreter(write, case):
+    """Same files through the CLI in a fresh process: exit 2, one line on stderr, no traceback."""
+    path = write(MALFORMED[case][0])
+    proc = subprocess.run(
+        [sys.executable, "-m", "robojac", "info", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("robojac: error:"), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(robojac.URDFError, match="not found"):
+        robojac.load(tmp_path / "nope.urdf")
+    with pytest.raises(robojac.URDFError, match="directory"):
+        robojac.load(str(tmp_path) + "/")
+
+
+def test_unknown_robot_lists_the_bundled_ones():
+    with pytest.raises(robojac.UnknownRobotError) as info:
+        robojac.load("pnada")
+    msg = str(info.value)
+    assert "did you mean 'panda'" in msg
+    for name in robojac.bundled_robots():
+        assert name in msg
+
+
+def test_unknown_base_and_tip_give_close_matches():
+    with pytest.raises(robojac.ChainError, match="did you mean 'panda_link0'"):
+        robojac.load("panda", base="panda_lnk0")
+    with pytest.raises(robojac.ChainError, match="did you mean 'panda_hand_tcp'"):
+        robojac.load("panda", tip="panda_hand_tpc")
+
+
+def test_tip_not_below_base():
+    with pytest.raises(robojac.ChainError, match="not below base"):
+        robojac.load("panda", base="panda_link5", tip="panda_link2")
+
+
+def test_chain_with_only_fixed_joints():
+    with pytest.raises(robojac.ChainError, match="no movable joint"):
+        robojac.load("panda", base="panda_link8", tip="panda_hand_tcp")
+
+
+def test_bad_locked_values():
+    with pytest.raises(robojac.FrameError, match="did you mean 'panda_finger_joint1'"):
+        robojac.load("panda", locked={"panda_fingr_joint1": 0.01})
+    with pytest.raises(robojac.InputError, match="outside the joint's limits"):
+        robojac.load("panda", locked={"panda_finger_joint1": 0.5})
+    with pytest.raises(robojac.InputError, match="must be a number"):
+        robojac.load("panda", locked={"panda_finger_joint1": "open"})
+
+
+@pytest.mark.parametrize(
+    "q, words",
+    [
+        ([0.0] * 6, ("shape (7,)", "got shape (6,)", "panda_joint1")),
+        ([[0.0] * 7], ("shape (7,)", "(1, 7)", "flatten")),
+        (np.zeros((2, 7)), ("shape (7,)", "once per row")),
+        ("0 0 0 0 0 0 0", ("string",)),
+        (0.0, ("scalar",)),
+        ([0, 0, 0, np.nan, 0, 0, 0], ("finite", "[3]")),
+        ([0, 0, 0, 0, 0, np.inf, 0], ("finite", "[5]")),
+        ([0, 0, 0, None, 0, 0, 0], ("finite",)),
+        ({"a": 1}, ("array of numbers",)),
+    ],
+)
+def test_bad_q_is_an_input_error(robots, q, words):
+    for call in (robots["panda"].fk, robots["panda"].jacobian):
+        with pytest.raises(robojac.InputError) as info:
+            call(q)
+        for word in words:
+            assert word in str(info.value), str(info.value)
+
+
+def test_unknown_ref_and_frame(robots):
+    panda = robots["panda"]
+    q = panda.neutral()
+    with pytest.raises(robojac.FrameError, match="expected one of 'local', 'world', 'local_world_aligned'"):
+        panda.jacobian(q, ref="LOCAL")
+    with pytest.raises(robojac.FrameError, match="did you mean 'panda_link3'"):
+        panda.fk(q, "panda_lnk3")
+    with pytest.raises(robojac.FrameError):
+        panda.jacobian_dot(q, q, frame="nope")
+    with pytest.raises(robojac.InputError, match="dq"):
+        panda.jacobian_dot(q, q[:3])
+
+
+def test_the_messy_urdf_loads_in_a_subprocess_too():
+    proc = subprocess.run(
+        [sys.executable, "-m", "robojac", "info", str(DATA / "clash_arm.urdf"), "--package-dir", str(DATA)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "shoulder" in proc.stdout and "missing.dae" in proc.stderr
