@@ -55,11 +55,19 @@ def damped_solve(
     U, s, Vt = np.linalg.svd(J, full_matrices=False)
     smin = float(s[-1]) if J.shape[0] <= J.shape[1] else float(s.min())
     lam = adaptive_damping(smin, threshold, max_damping) if damping is None else float(damping)
-    if lam > 0:
-        gain = s / (s * s + lam * lam)
-    else:
-        gain = np.divide(1.0, s, out=np.zeros_like(s), where=s > 1e-12)
-    return Vt.T @ (gain * (U.T @ x)), lam, smin
+    return Vt.T @ (damped_gains(s, lam) * (U.T @ x)), lam, smin
+
+
+def damped_gains(s: FloatArray, damping: float) -> FloatArray:
+    """The damped inverse's gain ``σ / (σ² + λ²)`` per singular value ``s``.
+
+    With ``damping`` λ = 0 this is ``1/σ``, except that σ < 1e-12 gives 0 (the direction
+    is dropped rather than divided by). ``V diag(gains) Uᵀ`` is the damped pseudo-inverse,
+    for callers that need the SVD factors themselves (null-space projection, diagnostics).
+    """
+    if damping > 0:
+        return np.asarray(s / (s * s + damping * damping), dtype=np.float64)
+    return np.divide(1.0, s, out=np.zeros_like(s), where=s > 1e-12)
 
 
 def damped_pinv(J: FloatArray, damping: float) -> FloatArray:
