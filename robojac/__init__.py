@@ -39,12 +39,52 @@ _LAZY: dict[str, str] = {
     "pose": "robojac.pose",
     "statics": "robojac.statics",
     "gravity_torques": "robojac.statics",
+    "joint_torques": "robojac.statics",
+    "static_torques": "robojac.statics",
+    "payload_torques": "robojac.statics",
+    "Payload": "robojac.statics",
+    "Contact": "robojac.statics",
+    "wrench": "robojac.wrench",
+    "force_at_point": "robojac.wrench",
+    "pure_moment": "robojac.wrench",
+    "transform_wrench": "robojac.wrench",
+    "change_wrench_ref": "robojac.wrench",
+    "estimate_wrench": "robojac.estimation",
+    "WrenchEstimate": "robojac.estimation",
+    "capacity": "robojac.capacity",
+    "max_force": "robojac.capacity",
+    "check_payload": "robojac.capacity",
+    "capacity_report": "robojac.capacity",
+    "MaxForce": "robojac.capacity",
+    "PayloadCheck": "robojac.capacity",
+    "pose_covariance": "robojac.uncertainty",
+    "PoseCovariance": "robojac.uncertainty",
 }
 
 if TYPE_CHECKING:
+    from . import capacity as capacity
     from . import pose as pose
     from . import statics as statics
+    from . import wrench as wrench
+    from .capacity import MaxForce as MaxForce
+    from .capacity import PayloadCheck as PayloadCheck
+    from .capacity import capacity_report as capacity_report
+    from .capacity import check_payload as check_payload
+    from .capacity import max_force as max_force
+    from .estimation import WrenchEstimate as WrenchEstimate
+    from .estimation import estimate_wrench as estimate_wrench
+    from .statics import Contact as Contact
+    from .statics import Payload as Payload
     from .statics import gravity_torques as gravity_torques
+    from .statics import joint_torques as joint_torques
+    from .statics import payload_torques as payload_torques
+    from .statics import static_torques as static_torques
+    from .uncertainty import PoseCovariance as PoseCovariance
+    from .uncertainty import pose_covariance as pose_covariance
+    from .wrench import change_wrench_ref as change_wrench_ref
+    from .wrench import force_at_point as force_at_point
+    from .wrench import pure_moment as pure_moment
+    from .wrench import transform_wrench as transform_wrench
 
 
 def __getattr__(name: str) -> Any:

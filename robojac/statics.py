@@ -7,13 +7,18 @@ and ``w`` is expressed in the same ``ref`` as that Jacobian.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pinocchio as pin
 
 from ._validate import FloatArray, as_vector
-from .robot import Robot
+from .errors import InputError
+from .robot import Robot, check_ref
+from .wrench import as_wrench, force_at_point
 
 
 def gravity_torques(robot: Robot, q: Any, gravity: Any = None) -> FloatArray:
@@ -44,3 +49,140 @@ def gravity_torques(robot: Robot, q: Any, gravity: Any = None) -> FloatArray:
         return np.array(pin.computeGeneralizedGravity(model, robot.data, qp))
     finally:
         model.gravity.linear = saved
+
+
+def gravity_vector(robot: Robot, gravity: Any = None) -> FloatArray:
+    """Gravitational acceleration (3,) [m/s²] in the base frame: ``gravity``, or the model's."""
+    if gravity is not None:
+        return as_vector(gravity, 3, "gravity")
+    g = np.array(robot.model.gravity.linear, dtype=np.float64)
+    return g if robot._base_in_world is None else robot._base_in_world[:3, :3].T @ g
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A wrench ``[f; n]`` [N, N·m] that the arm exerts through ``frame``, expressed in ``ref``."""
+
+    wrench: FloatArray
+    frame: str | None = None
+    ref: str = "local_world_aligned"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wrench", as_wrench(self.wrench, "Contact.wrench"))
+        check_ref(self.ref)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A rigid load carried by ``frame`` (default: the tip).
+
+    ``mass`` [kg] ≥ 0; ``com`` (3,) [m] is its centre of mass in ``frame``'s coordinates.
+    """
+
+    mass: float
+    com: FloatArray = field(default_factory=lambda: np.zeros(3))
+    frame: str | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            m = float(self.mass)
+        except (TypeError, ValueError):
+            raise InputError(f"payload mass must be a number of kilograms, got {self.mass!r}") from None
+        if not (math.isfinite(m) and m >= 0):
+            raise InputError(f"payload mass must be a finite number of kilograms >= 0, got {m!r}")
+        object.__setattr__(self, "mass", m)
+        object.__setattr__(self, "com", as_vector(self.com, 3, "payload com"))
+
+
+def as_payload(payload: Payload | float | None) -> Payload | None:
+    """A :class:`Payload` from a Payload, a bare mass [kg] (centre of mass at the tip) or None."""
+    if payload is None or isinstance(payload, Payload):
+        return payload
+    return Payload(payload)
+
+
+def _contacts(wrench: Any, frame: str | None, ref: str) -> list[Contact]:
+    if isinstance(wrench, Contact):
+        return [wrench]
+    if isinstance(wrench, Mapping):
+        if frame is not None:
+            raise InputError("give either one wrench with a frame, or a dict {frame: wrench} and frame=None; not both")
+        return [Contact(w, f, ref) for f, w in wrench.items()]
+    if isinstance(wrench, (list, tuple)) and wrench and all(isinstance(c, Contact) for c in wrench):
+        return list(wrench)
+    return [Contact(as_wrench(wrench), frame, ref)]
+
+
+def joint_torques(
+    robot: Robot,
+    q: Any,
+    wrench: Any,
+    frame: str | None = None,
+    ref: str = "local_world_aligned",
+) -> FloatArray:
+    """Joint torques (dof,) [N·m or N] ``τ = J(ref)ᵀ w`` that make the arm exert ``wrench``.
+
+    By virtual work, ``τ·q̇ = w·(J q̇)`` for every joint velocity, so these are the motor
+    torques (beyond gravity) with which ``frame`` pushes on its environment with ``wrench``.
+    The environment's wrench on the arm is ``−w``.
+
+    Args:
+        robot, q: the arm and its joint values.
+        wrench: one wrench ``[fx, fy, fz, mx, my, mz]`` [N, N·m] on ``frame`` expressed in
+            ``ref`` (see :mod:`robojac.wrench`); or a dict ``{frame name: wrench}`` (each in
+            ``ref``); or a list of :class:`Contact` (each with its own frame and ref).
+            The torques of several contacts add up.
+        frame: the frame the single wrench acts on (default: the tip).
+        ref: ``"local_world_aligned"`` (default), ``"local"`` or ``"world"``.
+    """
+    check_ref(ref)
+    qv = robot.check_q(q)
+    tau = np.zeros(robot.dof)
+    for c in _contacts(wrench, frame, ref):
+        tau += robot.jacobian(qv, c.frame, c.ref).T @ c.wrench
+    return tau
+
+
+def payload_torques(robot: Robot, q: Any, payload: Payload | float, gravity: Any = None) -> FloatArray:
+    """Joint torques (dof,) [N·m] that hold ``payload`` up against gravity (its share of g(q)).
+
+    The arm pushes on the load with ``−m g`` at its centre of mass, so
+    ``τ = J(lwa)ᵀ [−m g; c × (−m g)]`` with ``c`` the centre of mass relative to the
+    frame's origin, in base axes.
+    """
+    pl = as_payload(payload)
+    assert pl is not None
+    g = gravity_vector(robot, gravity)
+    w = force_at_point(robot, q, -pl.mass * g, pl.com, frame=pl.frame)
+    return joint_torques(robot, q, w, pl.frame)
+
+
+def static_torques(
+    robot: Robot,
+    q: Any,
+    *,
+    wrench: Any = None,
+    frame: str | None = None,
+    ref: str = "local_world_aligned",
+    payload: Payload | float | None = None,
+    include_gravity: bool = True,
+    gravity: Any = None,
+) -> FloatArray:
+    """Motor torques (dof,) [N·m or N] that hold the arm still: ``g(q) + τ_payload + J(ref)ᵀ w``.
+
+    Args:
+        wrench: what the arm exerts on its environment (as :func:`joint_torques` takes it),
+            or None.
+        payload: a :class:`Payload` or a mass [kg] at the tip's origin, or None.
+        include_gravity: add the arm's own gravity torques ``g(q)``.
+        gravity: (3,) [m/s²] in the base frame, for the arm and the payload (default the
+            model's, ``(0, 0, −9.81)``).
+    """
+    qv = robot.check_q(q)
+    pl = as_payload(payload)
+    tau = gravity_torques(robot, qv, gravity) if include_gravity else np.zeros(robot.dof)
+    if pl is not None:
+        tau += payload_torques(robot, qv, pl, gravity)
+    if wrench is not None:
+        tau += joint_torques(robot, qv, wrench, frame, ref)
+    return tau
