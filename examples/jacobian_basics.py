@@ -21,4 +21,4 @@ assert np.allclose(J[:3] @ dq, moved, atol=1e-11)
 
 # The same Jacobian maps a wrench at the tool to joint torques: τ = Jᵀ w.
 w = np.array([0.0, 0.0, -10.0, 0.0, 0.0, 0.0])  # 10 N downwards, in base axes
-print("torques to resist 10 N down [N·m]:", np.round(J.T @ w, 3))
+print("torques to press down with 10 N [N·m]:", np.round(J.T @ w, 3))
