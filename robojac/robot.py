@@ -428,7 +428,8 @@ def _build(
     bad = [j for j in path if tree.joints[j].type in ("floating", "planar")]
     if bad:
         raise ChainError(
-            f"joint {bad[0]!r} on the chain {base} → {tip_link} is {tree.joints[bad[0]].type}; expected revolute, continuous, prismatic or fixed"
+            f"joint {bad[0]!r} on the chain {base} → {tip_link} is {tree.joints[bad[0]].type}; expected revolute, continuous, prismatic or fixed "
+            f"joints only: pass base='{tree.joints[bad[-1]].child}' (a link below it)"
         )
     if not chain:
         raise ChainError(

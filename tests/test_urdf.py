@@ -181,3 +181,17 @@ def test_the_messy_urdf_loads_in_a_subprocess_too():
     )
     assert proc.returncode == 0, proc.stderr
     assert "shoulder" in proc.stdout and "missing.dae" in proc.stderr
+
+
+def test_a_floating_joint_on_the_chain_names_a_base_below_it(write):
+    text = (
+        arm()
+        .replace('<link name="base"/>', '<link name="world"/><link name="base"/>')
+        .replace(
+            "</robot>", '<joint name="float" type="floating"><parent link="world"/><child link="base"/></joint></robot>'
+        )
+    )
+    path = write(text)
+    with pytest.raises(robojac.ChainError, match="pass base='base'"):
+        robojac.load(path)
+    assert robojac.load(path, base="base").joint_names == ("j1",)
