@@ -59,11 +59,27 @@ _LAZY: dict[str, str] = {
     "PayloadCheck": "robojac.capacity",
     "pose_covariance": "robojac.uncertainty",
     "PoseCovariance": "robojac.uncertainty",
+    "singularity": "robojac.singularity",
+    "SingularityReport": "robojac.singularity",
+    "JacobianMeasures": "robojac.singularity",
+    "analyze_jacobian": "robojac.singularity",
+    "singularity_report": "robojac.singularity",
+    "manipulability": "robojac.singularity",
+    "manipulability_gradient": "robojac.singularity",
+    "scan_path": "robojac.singularity",
+    "PathScan": "robojac.singularity",
+    "SingularInterval": "robojac.singularity",
+    "robust_step": "robojac.singularity",
+    "damped_step": "robojac.singularity",
+    "RobustStep": "robojac.singularity",
+    "classify_ur_singularity": "robojac.singularity",
+    "ur_singularity_margins": "robojac.singularity",
 }
 
 if TYPE_CHECKING:
     from . import capacity as capacity
     from . import pose as pose
+    from . import singularity as singularity
     from . import statics as statics
     from . import wrench as wrench
     from .capacity import MaxForce as MaxForce
@@ -73,6 +89,20 @@ if TYPE_CHECKING:
     from .capacity import max_force as max_force
     from .estimation import WrenchEstimate as WrenchEstimate
     from .estimation import estimate_wrench as estimate_wrench
+    from .singularity import JacobianMeasures as JacobianMeasures
+    from .singularity import PathScan as PathScan
+    from .singularity import RobustStep as RobustStep
+    from .singularity import SingularInterval as SingularInterval
+    from .singularity import SingularityReport as SingularityReport
+    from .singularity import analyze_jacobian as analyze_jacobian
+    from .singularity import classify_ur_singularity as classify_ur_singularity
+    from .singularity import damped_step as damped_step
+    from .singularity import manipulability as manipulability
+    from .singularity import manipulability_gradient as manipulability_gradient
+    from .singularity import robust_step as robust_step
+    from .singularity import scan_path as scan_path
+    from .singularity import singularity_report as singularity_report
+    from .singularity import ur_singularity_margins as ur_singularity_margins
     from .statics import Contact as Contact
     from .statics import Payload as Payload
     from .statics import gravity_torques as gravity_torques
