@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,7 +59,7 @@ def gravity_vector(robot: Robot, gravity: Any = None) -> FloatArray:
     return g if robot._base_in_world is None else robot._base_in_world[:3, :3].T @ g
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Contact:
     """A wrench ``[f; n]`` [N, N·m] that the arm exerts through ``frame``, expressed in ``ref``."""
 
@@ -76,11 +76,12 @@ class Contact:
 class Payload:
     """A rigid load carried by ``frame`` (default: the tip).
 
-    ``mass`` [kg] ≥ 0; ``com`` (3,) [m] is its centre of mass in ``frame``'s coordinates.
+    ``mass`` [kg] ≥ 0; ``com`` (x, y, z) [m] is its centre of mass in ``frame``'s
+    coordinates (any 3-sequence is accepted and stored as a tuple of floats).
     """
 
     mass: float
-    com: FloatArray = field(default_factory=lambda: np.zeros(3))
+    com: Any = (0.0, 0.0, 0.0)  # any 3-sequence in; a tuple of 3 floats after __post_init__
     frame: str | None = None
 
     def __post_init__(self) -> None:
@@ -91,7 +92,8 @@ class Payload:
         if not (math.isfinite(m) and m >= 0):
             raise InputError(f"payload mass must be a finite number of kilograms >= 0, got {m!r}")
         object.__setattr__(self, "mass", m)
-        object.__setattr__(self, "com", as_vector(self.com, 3, "payload com"))
+        c = as_vector(self.com, 3, "payload com")
+        object.__setattr__(self, "com", (float(c[0]), float(c[1]), float(c[2])))
 
 
 def as_payload(payload: Payload | float | None) -> Payload | None:

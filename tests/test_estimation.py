@@ -1,0 +1,107 @@
+"""Wrench estimation from joint torques: round trips, unobservable directions, singularities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import robojac
+from robojac.estimation import estimate_wrench
+from robojac.statics import Payload, static_torques
+
+REFS = ("local", "world", "local_world_aligned")
+
+
+@pytest.fixture(scope="module")
+def arms() -> dict[str, robojac.Robot]:
+    return {name: robojac.load(name) for name in robojac.bundled_robots()}
+
+
+def regular_configuration(robot: robojac.Robot, rng: np.random.Generator, sigma_min: float = 0.1) -> np.ndarray:
+    while True:
+        q = robot.random_configuration(rng)
+        if np.linalg.svd(robot.jacobian(q), compute_uv=False)[-1] > sigma_min:
+            return q
+
+
+@pytest.mark.parametrize("name", ["ur5", "panda", "iiwa14"])
+@pytest.mark.parametrize("ref", REFS)
+def test_round_trip_at_regular_configurations(arms: dict[str, robojac.Robot], name: str, ref: str) -> None:
+    robot = arms[name]
+    rng = np.random.default_rng(20)
+    for _ in range(4):
+        q = regular_configuration(robot, rng)
+        w = rng.normal(size=6) * [20, 20, 20, 2, 2, 2]
+        tau = static_torques(robot, q, wrench=w, ref=ref, payload=Payload(1.2, [0, 0, 0.05]))
+        est = estimate_wrench(robot, q, tau, ref=ref, payload=Payload(1.2, [0, 0, 0.05]))
+        np.testing.assert_allclose(est.wrench, w, atol=1e-8)
+        np.testing.assert_allclose(est.force, w[:3], atol=1e-8)
+        np.testing.assert_allclose(est.moment, w[3:], atol=1e-8)
+        assert not est.ill_conditioned and est.damping == 0.0
+        assert est.unobservable.shape == (0, 6)
+        np.testing.assert_allclose(est.residual_torque, 0, atol=1e-8)
+        assert est.condition_number == pytest.approx(est.singular_values[0] / est.sigma_min)
+
+
+def test_torque_noise_maps_through_the_pseudo_inverse(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["panda"]
+    rng = np.random.default_rng(21)
+    q = regular_configuration(robot, rng)
+    w = np.array([5.0, -3.0, 10.0, 0.2, 0.0, -0.1])
+    noise = rng.normal(size=robot.dof) * 0.05
+    est = estimate_wrench(robot, q, static_torques(robot, q, wrench=w) + noise)
+    J = robot.jacobian(q)
+    np.testing.assert_allclose(est.wrench, w + np.linalg.pinv(J.T) @ noise, atol=1e-9)
+    # a redundant arm sees the part of the noise no wrench explains
+    assert np.linalg.norm(est.residual_torque) > 0
+    np.testing.assert_allclose(J @ est.residual_torque, 0, atol=1e-9)
+
+
+def test_planar_arm_reports_what_it_cannot_see(arms: dict[str, robojac.Robot]) -> None:
+    arm = arms["planar_2r"]
+    q = np.array([0.4, 1.2])
+    w = np.array([3.0, -2.0, 7.0, 1.0, -1.0, 0.5])
+    est = estimate_wrench(arm, q, static_torques(arm, q, wrench=w))
+    # fz, mx, my do no work on joints about z, and one combination of (fx, fy, mz) neither
+    assert est.unobservable.shape == (4, 6)
+    np.testing.assert_allclose(est.unobservable @ est.unobservable.T, np.eye(4), atol=1e-12)
+    J = arm.jacobian(q)
+    np.testing.assert_allclose(est.unobservable @ J, 0, atol=1e-12)
+    # the estimate is the observable part of w: same torques, nothing along unobservable directions
+    np.testing.assert_allclose(J.T @ est.wrench, J.T @ w, atol=1e-12)
+    np.testing.assert_allclose(est.unobservable @ est.wrench, 0, atol=1e-12)
+    np.testing.assert_allclose(est.wrench + est.unobservable.T @ (est.unobservable @ w), w, atol=1e-12)
+    assert not est.ill_conditioned
+
+
+def test_singular_configuration_is_flagged_not_garbage(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["ur5"]
+    q = np.array([0.3, -1.2, 1.5, -0.8, 0.0, 0.4])  # wrist singularity: q5 = 0
+    rng = np.random.default_rng(22)
+    tau = static_torques(robot, q) + rng.normal(size=6) * 0.1
+    est = estimate_wrench(robot, q, tau)
+    assert est.ill_conditioned
+    assert est.sigma_min < 1e-9 and est.damping > 0
+    assert est.unobservable.shape[0] >= 1 and est.weak.shape[0] >= est.unobservable.shape[0]
+    assert np.all(np.isfinite(est.wrench))
+    # damping bounds the answer: ‖ŵ‖ ≤ ‖r‖ / (2λ)
+    assert np.linalg.norm(est.wrench) <= np.linalg.norm(tau - static_torques(robot, q)) / (2 * est.damping) + 1e-9
+    # the unobservable direction carries no torque
+    np.testing.assert_allclose(est.unobservable @ robot.jacobian(q), 0, atol=1e-9)
+    # the undamped solution near there is what damping protects against
+    q_near = q + np.r_[0, 0, 0, 0, 1e-4, 0]
+    plain = estimate_wrench(robot, q_near, tau, damping=0.0)
+    damped = estimate_wrench(robot, q_near, tau)
+    assert damped.ill_conditioned and np.linalg.norm(damped.wrench) < np.linalg.norm(plain.wrench) / 10
+
+
+def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["panda"]
+    with pytest.raises(robojac.InputError, match="tau"):
+        estimate_wrench(robot, robot.neutral(), np.zeros(6))
+    with pytest.raises(robojac.InputError, match="finite"):
+        estimate_wrench(robot, robot.neutral(), np.full(7, np.nan))
+    with pytest.raises(robojac.FrameError):
+        estimate_wrench(robot, robot.neutral(), np.zeros(7), ref="spatial")
+    with pytest.raises(robojac.InputError, match=">= 0"):
+        estimate_wrench(robot, robot.neutral(), np.zeros(7), payload=-2.0)

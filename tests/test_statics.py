@@ -1,0 +1,199 @@
+"""Joint torques from wrenches, gravity and payloads, against independent computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pinocchio as pin
+import pytest
+
+import robojac
+from robojac.pose import inverse, log6
+from robojac.statics import (
+    Contact,
+    Payload,
+    gravity_torques,
+    gravity_vector,
+    joint_torques,
+    payload_torques,
+    static_torques,
+)
+
+REFS = ("local", "world", "local_world_aligned")
+L1, L2 = 0.5, 0.4
+
+
+@pytest.fixture(scope="module")
+def arms() -> dict[str, robojac.Robot]:
+    return {name: robojac.load(name) for name in robojac.bundled_robots()}
+
+
+def fd_twist(robot: robojac.Robot, q: np.ndarray, dq: np.ndarray, ref: str, h: float = 1e-6) -> np.ndarray:
+    """The tool twist for joint velocity dq, by central differences of fk only (no Jacobian)."""
+    T = robot.fk(q)
+    Tp, Tm = robot.fk(q + h * dq), robot.fk(q - h * dq)
+    if ref == "local":
+        return (log6(inverse(T) @ Tp) - log6(inverse(T) @ Tm)) / (2 * h)
+    if ref == "world":
+        return (log6(Tp @ inverse(T)) - log6(Tm @ inverse(T))) / (2 * h)
+    v = (Tp[:3, 3] - Tm[:3, 3]) / (2 * h)
+    w = (pin.log3(Tp[:3, :3] @ T[:3, :3].T) - pin.log3(Tm[:3, :3] @ T[:3, :3].T)) / (2 * h)
+    return np.r_[v, w]
+
+
+@pytest.mark.parametrize("name", ["planar_2r", "ur5", "panda", "iiwa14"])
+@pytest.mark.parametrize("ref", REFS)
+def test_power_balance(arms: dict[str, robojac.Robot], name: str, ref: str) -> None:
+    # τ·q̇ = w·V, with V measured from fk alone, for random q, q̇ and w.
+    robot = arms[name]
+    rng = np.random.default_rng(hash((name, ref)) % 2**32)
+    for _ in range(4):
+        q = robot.random_configuration(rng)
+        dq, w = rng.normal(size=robot.dof), rng.normal(size=6)
+        tau = joint_torques(robot, q, w, ref=ref)
+        power = w @ fd_twist(robot, q, dq, ref)
+        assert tau @ dq == pytest.approx(power, rel=1e-6, abs=1e-7)
+
+
+@pytest.mark.parametrize("name", ["planar_2r", "ur5", "panda", "iiwa14"])
+def test_gravity_matches_rnea_at_rest(arms: dict[str, robojac.Robot], name: str) -> None:
+    robot = arms[name]
+    rng = np.random.default_rng(10)
+    zero = np.zeros(robot.model.nv)
+    for _ in range(5):
+        q = robot.random_configuration(rng)
+        rnea = pin.rnea(robot.model, robot.data, robot.to_pinocchio(q), zero, zero)
+        np.testing.assert_allclose(gravity_torques(robot, q), rnea, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["ur5", "panda"])
+def test_gravity_is_the_gradient_of_potential_energy(arms: dict[str, robojac.Robot], name: str) -> None:
+    # U(q) = −M g·c(q) with c the centre of mass; g(q) = ∂U/∂q, by central differences.
+    robot = arms[name]
+    q = robot.random_configuration(11)
+    model, data = robot.model, robot.model.createData()
+
+    def U(qq: np.ndarray) -> float:
+        com = pin.centerOfMass(model, data, robot.to_pinocchio(qq))
+        return -data.mass[0] * float(model.gravity.linear @ com)  # mass[0]: the moving bodies
+
+    h = 1e-6
+    grad = [(U(q + h * e) - U(q - h * e)) / (2 * h) for e in np.eye(robot.dof)]
+    np.testing.assert_allclose(gravity_torques(robot, q), grad, atol=1e-6)
+
+
+def test_planar_2r_closed_form_wrench(arms: dict[str, robojac.Robot]) -> None:
+    arm = arms["planar_2r"]
+    rng = np.random.default_rng(12)
+    for _ in range(10):
+        q1, q2 = rng.uniform(-math.pi, math.pi, 2)
+        fx, fy, _, _, _, mz = w = rng.normal(size=6)
+        s1, c1, s12, c12 = math.sin(q1), math.cos(q1), math.sin(q1 + q2), math.cos(q1 + q2)
+        tau1 = -(L1 * s1 + L2 * s12) * fx + (L1 * c1 + L2 * c12) * fy + mz
+        tau2 = -L2 * s12 * fx + L2 * c12 * fy + mz
+        np.testing.assert_allclose(joint_torques(arm, [q1, q2], w), [tau1, tau2], atol=1e-12)
+
+
+def test_planar_2r_closed_form_gravity(arms: dict[str, robojac.Robot]) -> None:
+    arm = arms["planar_2r"]
+    # The URDF's links: 1 kg at 0.25 m on link 1, 0.8 kg at 0.2 m on link 2 (urdf/generate.py).
+    (m1, m2), (c1x, c2x) = (arm.model.inertias[1].mass, arm.model.inertias[2].mass), (0.25, 0.2)
+    assert (m1, m2) == pytest.approx((1.0, 0.8))
+    np.testing.assert_allclose(arm.model.inertias[1].lever, [c1x, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(arm.model.inertias[2].lever, [c2x, 0, 0], atol=1e-12)
+    # With the default gravity (−z) and joints about z, gravity does no work on the joints.
+    np.testing.assert_allclose(gravity_torques(arm, [0.3, 1.1]), [0, 0], atol=1e-12)
+    # Tilt the plane: gravity along −y (9.81 m/s²) gives the textbook closed form.
+    g = 9.81
+    for q1, q2 in [(0.0, 0.0), (0.3, 1.1), (-2.0, 0.7)]:
+        tau1 = g * ((m1 * c1x + m2 * L1) * math.cos(q1) + m2 * c2x * math.cos(q1 + q2))
+        tau2 = g * m2 * c2x * math.cos(q1 + q2)
+        np.testing.assert_allclose(gravity_torques(arm, [q1, q2], gravity=[0, -g, 0]), [tau1, tau2], atol=1e-12)
+    # the model is left as it was
+    np.testing.assert_allclose(arm.model.gravity.linear, [0, 0, -9.81])
+    np.testing.assert_allclose(gravity_vector(arm), [0, 0, -9.81])
+
+
+def model_with_payload(robot: robojac.Robot, payload: Payload) -> tuple[pin.Model, pin.Data]:
+    """A copy of the model with the payload's mass rigidly added to its frame's body."""
+    model = robot.model.copy()
+    frame = model.frames[robot.frame_id(payload.frame)]
+    body = pin.Inertia(payload.mass, np.array(payload.com), np.zeros((3, 3)))
+    model.inertias[frame.parentJoint] = model.inertias[frame.parentJoint] + frame.placement.act(body)
+    return model, model.createData()
+
+
+@pytest.mark.parametrize("name", ["ur5", "panda", "iiwa14"])
+def test_payload_torques_equal_a_heavier_model(arms: dict[str, robojac.Robot], name: str) -> None:
+    robot = arms[name]
+    rng = np.random.default_rng(13)
+    for frame in (None, robot.joint_names[-2]):
+        pl = Payload(2.5, rng.normal(size=3) * 0.05, frame)
+        model, data = model_with_payload(robot, pl)
+        q = robot.random_configuration(rng)
+        heavier = pin.computeGeneralizedGravity(model, data, robot.to_pinocchio(q))
+        np.testing.assert_allclose(payload_torques(robot, q, pl), heavier - gravity_torques(robot, q), atol=1e-10)
+        np.testing.assert_allclose(static_torques(robot, q, payload=pl), heavier, atol=1e-10)
+
+
+def test_bare_mass_is_a_payload_at_the_tip(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["panda"]
+    q = robot.random_configuration(14)
+    np.testing.assert_allclose(payload_torques(robot, q, 3.0), payload_torques(robot, q, Payload(3.0)))
+    # a payload's torques scale with the mass and with g
+    np.testing.assert_allclose(
+        payload_torques(robot, q, 3.0, gravity=[0, 0, -1.62]), payload_torques(robot, q, 1.0) * 3.0 * 1.62 / 9.81
+    )
+
+
+def test_static_torques_add_up(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["iiwa14"]
+    rng = np.random.default_rng(15)
+    q, w = robot.random_configuration(rng), rng.normal(size=6)
+    total = static_torques(robot, q, wrench=w, ref="local", payload=1.5)
+    parts = gravity_torques(robot, q) + payload_torques(robot, q, 1.5) + joint_torques(robot, q, w, ref="local")
+    np.testing.assert_allclose(total, parts)
+    np.testing.assert_allclose(static_torques(robot, q, wrench=w, include_gravity=False), joint_torques(robot, q, w))
+    np.testing.assert_allclose(static_torques(robot, q), gravity_torques(robot, q))
+
+
+def test_several_contacts_sum(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["panda"]
+    rng = np.random.default_rng(16)
+    q = robot.random_configuration(rng)
+    w1, w2 = rng.normal(size=6), rng.normal(size=6)
+    each = robot.jacobian(q, "panda_link4").T @ w1 + robot.jacobian(q, None, "local").T @ w2
+    both = joint_torques(robot, q, [Contact(w1, "panda_link4"), Contact(w2, None, "local")])
+    np.testing.assert_allclose(both, each, atol=1e-12)
+    as_dict = joint_torques(robot, q, {"panda_link4": w1, robot.tip: w1})
+    np.testing.assert_allclose(as_dict, (robot.jacobian(q, "panda_link4") + robot.jacobian(q)).T @ w1, atol=1e-12)
+    # a contact on link 4 cannot load the joints beyond it
+    np.testing.assert_allclose(joint_torques(robot, q, w1, "panda_link4")[4:], 0, atol=1e-12)
+
+
+def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["ur5"]
+    q = robot.neutral()
+    with pytest.raises(robojac.InputError, match="6 entries"):
+        joint_torques(robot, q, [1.0, 2.0, 3.0])
+    with pytest.raises(robojac.InputError, match="finite"):
+        joint_torques(robot, q, [0, 0, np.nan, 0, 0, 0])
+    with pytest.raises(robojac.InputError, match=">= 0"):
+        Payload(-1.0)
+    with pytest.raises(robojac.InputError, match=">= 0"):
+        static_torques(robot, q, payload=-0.5)
+    with pytest.raises(robojac.InputError, match="kilograms"):
+        Payload("heavy")  # type: ignore[arg-type]
+    with pytest.raises(robojac.InputError, match="com"):
+        Payload(1.0, [0.0, 0.1])
+    with pytest.raises(robojac.InputError, match="gravity"):
+        gravity_torques(robot, q, gravity=[0, -9.81])
+    with pytest.raises(robojac.InputError, match="not both"):
+        joint_torques(robot, q, {"tool0": np.zeros(6)}, frame="tool0")
+    with pytest.raises(robojac.FrameError):
+        joint_torques(robot, q, np.zeros(6), frame="no_such_link")
+    with pytest.raises(robojac.FrameError):
+        joint_torques(robot, q, np.zeros(6), ref="body")
+    with pytest.raises(robojac.InputError, match="shape"):
+        joint_torques(robot, q[:3], np.zeros(6))
