@@ -157,6 +157,7 @@ class PayloadCheck:
         margin_fraction: ``margin / limit`` of that joint (e.g. 0.2 = 20 % headroom).
         max_mass: the heaviest payload [kg] with the same centre of mass that the arm can
             hold here (``inf`` if its weight loads no joint; 0 if none can be held).
+        max_mass_joint: the joint that reaches its limit at ``max_mass`` (None if inf).
     """
 
     ok: bool
@@ -168,6 +169,7 @@ class PayloadCheck:
     margin: float
     margin_fraction: float
     max_mass: float
+    max_mass_joint: str | None
 
 
 def check_payload(robot: Robot, q: Any, payload: Payload | float, *, gravity: Any = None) -> PayloadCheck:
@@ -186,7 +188,7 @@ def check_payload(robot: Robot, q: Any, payload: Payload | float, *, gravity: An
     torques = arm + pl.mass * per_kg
     margins = limits - np.abs(torques)
     worst = int(np.argmin(margins / limits))
-    max_mass, _, _ = _largest_step(arm, per_kg, limits)
+    max_mass, mass_joint, _ = _largest_step(arm, per_kg, limits)
     return PayloadCheck(
         ok=bool(np.all(margins >= 0)),
         payload=pl,
@@ -197,6 +199,7 @@ def check_payload(robot: Robot, q: Any, payload: Payload | float, *, gravity: An
         margin=float(margins[worst]),
         margin_fraction=float(margins[worst] / limits[worst]),
         max_mass=max_mass,
+        max_mass_joint=None if mass_joint is None else robot.joint_names[mass_joint],
     )
 
 

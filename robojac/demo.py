@@ -13,6 +13,7 @@ from typing import TextIO
 import numpy as np
 
 from .cli.kinematics import TWIST_ROWS, info_text, pose_text
+from .cli.statics import payload_section
 from .robot import Robot, load
 from .table import matrix
 
@@ -47,6 +48,7 @@ def kinematics_section(robot: Robot) -> str:
 SECTIONS: list[tuple[str, Callable[[Robot], str]]] = [
     ("Chain", chain_section),
     ("Forward kinematics and Jacobians", kinematics_section),
+    ("Statics: torques for a payload", payload_section),
 ]
 
 

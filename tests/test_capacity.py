@@ -117,6 +117,9 @@ def test_payload_check_and_max_mass(arms: dict[str, robojac.Robot], name: str) -
 
         expected = bisect(ok, 0.0, 1e5)
         assert light.max_mass == pytest.approx(expected, rel=1e-9)
+        at_max = static_torques(robot, q, payload=Payload(light.max_mass, com))
+        k = robot.joint_names.index(light.max_mass_joint)
+        assert abs(at_max[k]) == pytest.approx(robot.effort_limits[k], rel=1e-9)
         heavy = check_payload(robot, q, Payload(light.max_mass * 1.01, com))
         fine = check_payload(robot, q, Payload(light.max_mass * 0.99, com))
         assert fine.ok and not heavy.ok

@@ -197,3 +197,63 @@ def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
         joint_torques(robot, q, np.zeros(6), ref="body")
     with pytest.raises(robojac.InputError, match="shape"):
         joint_torques(robot, q[:3], np.zeros(6))
+
+
+def test_a_base_below_the_root_keeps_gravity_physical(arms: dict[str, robojac.Robot]) -> None:
+    # A chain that starts at panda_link2 (joints 1-2 locked at 0): gravity still points down
+    # the URDF root's −z, which is +y in link 2's axes; torques match the whole arm's.
+    panda = arms["panda"]
+    sub = robojac.load("panda", base="panda_link2")
+    q = panda.random_configuration(17)
+    q[:2] = 0.0
+    R_base = panda.fk(q, "panda_link2")[:3, :3]
+    np.testing.assert_allclose(gravity_vector(sub), R_base.T @ [0, 0, -9.81], atol=1e-12)
+    whole = gravity_torques(panda, q)[2:]
+    np.testing.assert_allclose(gravity_torques(sub, q[2:]), whole, atol=1e-10)
+    np.testing.assert_allclose(gravity_torques(sub, q[2:], gravity=R_base.T @ [0, 0, -9.81]), whole, atol=1e-10)
+    np.testing.assert_allclose(payload_torques(sub, q[2:], 2.0), payload_torques(panda, q, 2.0)[2:], atol=1e-10)
+
+
+def test_cli_torque(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.Robot]) -> None:
+    import json
+
+    from robojac.cli import main
+
+    robot = arms["ur5"]
+    q = [0.1, -1.0, 1.2, -0.5, 0.7, 0.2]
+    w = [1.0, -2.0, 30.0, 0.5, 0.0, -0.3]
+    argv = ["torque", "ur5", "--q", *map(str, q), "--wrench", *map(str, w), "--payload", "2", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = static_torques(robot, q, wrench=w, payload=Payload(2.0))
+    np.testing.assert_allclose(out["torques"]["total"], expected, atol=1e-9)
+    np.testing.assert_allclose(out["torques"]["payload"], payload_torques(robot, q, 2.0), atol=1e-9)
+    assert main(["torque", "ur5", "--q", *map(str, q), "--ref", "local", "--wrench", *map(str, w), "--no-gravity"]) == 0
+    text = capsys.readouterr().out
+    first = joint_torques(robot, q, w, ref="local")[0]
+    assert f"{first:+.3f}" in text and "over the effort limit: none" in text
+    assert main(["torque", "ur5", "--wrench", "1", "2", "3"]) == 2
+    assert main(["torque", "ur5", "--payload", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and ">= 0" in err
+
+
+def test_cli_capacity(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.Robot]) -> None:
+    import json
+
+    from robojac.capacity import check_payload, max_force
+    from robojac.cli import main
+
+    robot = arms["panda"]
+    assert main(["capacity", "panda", "--direction", "0", "0", "-2", "--payload", "1.5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    q = robot.neutral()
+    assert out["max_force"][0]["force"] == pytest.approx(max_force(robot, q, [0, 0, -1], payload=1.5).force)
+    held = check_payload(robot, q, 1.5)
+    assert out["payload"]["ok"] == held.ok and out["payload"]["max_mass"] == pytest.approx(held.max_mass)
+    assert len(out["force_ellipsoid"]["radii"]) == 3
+    assert main(["capacity", "panda", "--payload", "1.5"]) == 0
+    text = capsys.readouterr().out
+    assert "can it hold 1.5 kg here? yes" in text and "heaviest payload" in text
+    assert main(["capacity", "panda", "--direction", "0", "0", "0"]) == 2
+    assert "non-zero" in capsys.readouterr().err
