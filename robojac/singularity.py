@@ -186,6 +186,10 @@ class SingularityReport(JacobianMeasures):
         if self.q is not None:
             lines.append(f"q = {arr(self.q)} [rad or m]")
         lines.append("verdict: " + _verdict(self))
+        for name, b in (("translational", self.translational), ("rotational", self.rotational)):
+            if b is not None and b.is_singular:
+                k = min(b.shape)
+                lines.append(f"  the {name} block alone is singular: rank {b.rank} of {k}, σ_min = {b.sigma_min:.3g}")
         if self.singularity_types:
             lines.append("classical singularity: " + ", ".join(self.singularity_types))
         if self.type_margins is not None:
@@ -263,10 +267,12 @@ def _signed_svd(J: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     return U, s, Vt
 
 
-def _measures(J: FloatArray, threshold: float) -> JacobianMeasures:
+def _measures(J: FloatArray, threshold: float, J_near: FloatArray | None = None) -> JacobianMeasures:
     m, n = J.shape
     U, s, Vt = _signed_svd(J)
     k = s.size
+    if J_near is not None and m > n and s[-1] == 0.0:
+        U = _resolve_lost(U, s, J_near)
     smax, smin = float(s[0]), float(s[-1])
     rank = int(np.count_nonzero(s >= threshold))
     return JacobianMeasures(
@@ -285,6 +291,31 @@ def _measures(J: FloatArray, threshold: float) -> JacobianMeasures:
         lost_directions=np.ascontiguousarray(U[:, rank:k].T),
         null_space=np.ascontiguousarray(Vt[rank:]),
     )
+
+
+def _resolve_lost(U: FloatArray, s: FloatArray, J_near: FloatArray) -> FloatArray:
+    """Pick which exact-null output directions of a tall J (m > n) were *lost*.
+
+    When ``σᵢ = 0`` exactly and m > n, the left null space of J has more dimensions than
+    the zero σ's, and the SVD returns an arbitrary basis of it: it cannot tell a direction
+    the arm just lost (the radial one of a stretched planar arm) from one it never had
+    (that arm's z). The lost ones are those the arm has again an instant away, so they
+    are taken from the range of ``J_near = J(q + δ)`` (δ ~ 1e-7), projected back onto
+    the left null space of J: accurate to O(δ), and exactly unreachable at q.
+    """
+    k = s.size
+    zero = np.flatnonzero(s == 0.0)
+    r = k - zero.size
+    Un, _, _ = np.linalg.svd(J_near, full_matrices=False)
+    left_null = U[:, r:]
+    C = left_null.T @ Un[:, r:k]  # coordinates in the left null space of the near directions
+    basis, _, _ = np.linalg.svd(C, full_matrices=False)
+    lost = left_null @ basis
+    idx = np.argmax(np.abs(lost), axis=0)
+    lost = lost * np.where(lost[idx, np.arange(lost.shape[1])] < 0, -1.0, 1.0)
+    out = U.copy()
+    out[:, r:k] = lost
+    return out
 
 
 def analyze_jacobian(J: Any, *, threshold: float = DEFAULT_THRESHOLD) -> SingularityReport:
@@ -307,11 +338,16 @@ def analyze_jacobian(J: Any, *, threshold: float = DEFAULT_THRESHOLD) -> Singula
     return _report(Jm, t)
 
 
-def _report(J: FloatArray, threshold: float, **context: Any) -> SingularityReport:
-    full = _measures(J, threshold)
+def _report(J: FloatArray, threshold: float, J_near: FloatArray | None = None, **context: Any) -> SingularityReport:
+    full = _measures(J, threshold, J_near)
     blocks: dict[str, Any] = {}
     if J.shape[0] == 6:
-        blocks = {"translational": _measures(J[:3], threshold), "rotational": _measures(J[3:], threshold)}
+        near_v = None if J_near is None else J_near[:3]
+        near_w = None if J_near is None else J_near[3:]
+        blocks = {
+            "translational": _measures(J[:3], threshold, near_v),
+            "rotational": _measures(J[3:], threshold, near_w),
+        }
     fields = {name: getattr(full, name) for name in JacobianMeasures.__dataclass_fields__}
     return SingularityReport(**fields, **blocks, **context)
 
@@ -356,9 +392,14 @@ def singularity_report(
     J = robot.jacobian(qv, frame, ref)
     margins = ur_singularity_margins(robot, qv, frame)
     types = () if margins is None else tuple(k for k in ("shoulder", "elbow", "wrist") if margins[k] <= tol)
+    J_near = None
+    if robot.dof < 6:  # a tall Jacobian or block: see _resolve_lost
+        step = np.random.default_rng(0).standard_normal(robot.dof)
+        J_near = robot.jacobian(qv + 1e-7 * step / np.linalg.norm(step), frame, ref)
     return _report(
         J,
         t,
+        J_near,
         robot=robot.name,
         frame=robot.tip if frame is None else frame,
         ref=ref,

@@ -1,0 +1,156 @@
+"""``robojac singularity`` (a report at one configuration) and ``robojac scan`` (along a joint path)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..singularity import DEFAULT_THRESHOLD, DEFAULT_TYPE_TOLERANCE, PARTS, scan_path, singularity_report
+from . import add_robot_options, emit_json, load_robot, q_of
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "singularity", help="how close a configuration is to a singularity: σ, manipulability, lost directions"
+    )
+    add_robot_options(p)
+    _common(p)
+    p.add_argument(
+        "--type-tolerance",
+        type=float,
+        default=DEFAULT_TYPE_TOLERANCE,
+        help=f"tolerance of the UR wrist/elbow/shoulder conditions (default {DEFAULT_TYPE_TOLERANCE})",
+    )
+    p.set_defaults(handler=singularity)
+
+    p = sub.add_parser("scan", help="near-singular intervals along a joint path (.npy or .csv, one row per sample)")
+    add_robot_options(p, q=False)
+    p.add_argument("--path", required=True, help="joint path file: .npy (N, dof) array, or .csv with dof columns")
+    _common(p)
+    p.add_argument("--part", default="full", choices=list(PARTS), help="which rows of the Jacobian (default full)")
+    p.set_defaults(handler=scan)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ref", default="local_world_aligned", help="local | world | local_world_aligned (default)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"σ below which a direction is lost [m/rad, rad/rad] (default {DEFAULT_THRESHOLD})",
+    )
+
+
+def singularity(args: argparse.Namespace) -> int:
+    robot = load_robot(args)
+    q = q_of(robot, args)
+    rep = singularity_report(
+        robot, q, args.frame, threshold=args.threshold, ref=args.ref, type_tolerance=args.type_tolerance
+    )
+    if args.json:
+        emit_json(rep.to_dict())
+    else:
+        print(rep.summary())
+    return 0
+
+
+def read_path(path: str) -> np.ndarray:
+    """A joint path from a ``.npy`` array or a ``.csv`` (comma-separated; a header row of names is skipped)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"path file {path!r} does not exist; expected a .npy or .csv file of joint values")
+    suffix = p.suffix.lower()
+    if suffix == ".npy":
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read {path} as a .npy array: {exc}") from None
+        return np.asarray(arr)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(p)
+    raise InputError(f"path file {path!r} must end in .npy or .csv, got {suffix or 'no extension'!r}")
+
+
+def _read_csv(p: Path) -> np.ndarray:
+    rows: list[list[float]] = []
+    try:
+        text = p.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {p}: {exc}") from None
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
+    lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
+    for pos, (n, line) in enumerate(lines):
+        cells = [c.strip() for c in line.split(",")]
+        try:
+            rows.append([float(c) for c in cells])
+        except ValueError:
+            if pos == 0:
+                continue  # a header row of joint names
+            raise InputError(f"{p}:{n}: expected comma-separated numbers, got {line!r}") from None
+    if not rows:
+        raise InputError(f"{p} holds no joint values; expected one row of numbers per sample")
+    widths = sorted({len(r) for r in rows})
+    if len(widths) > 1:
+        bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
+        raise InputError(
+            f"{p} is ragged: rows have {widths} values (row {bad + 1} has {len(rows[bad])}, row 1 has {len(rows[0])})"
+        )
+    return np.array(rows, dtype=float)
+
+
+def scan(args: argparse.Namespace) -> int:
+    robot = load_robot(args)
+    qs = read_path(args.path)
+    result = scan_path(robot, qs, args.frame, threshold=args.threshold, ref=args.ref, part=args.part)
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        print(result.summary())
+    return 0
+
+
+def walk_manipulability(
+    robot: Any, q: np.ndarray, *, down: bool, part: str, steps: int, stop: float = 0.0
+) -> tuple[np.ndarray, int]:
+    """Follow ±∇w in steps of 0.05 rad (clipped into the limits); stop once σ_min < ``stop``."""
+    from ..singularity import analyze_jacobian, manipulability_gradient
+
+    sign = -1.0 if down else 1.0
+    rows = PARTS[part]
+    for i in range(steps):
+        if analyze_jacobian(robot.jacobian(q)[rows]).sigma_min < stop:
+            return q, i
+        g = manipulability_gradient(robot, q, part=part)
+        norm = float(np.linalg.norm(g))
+        if norm == 0.0:
+            return q, i
+        q = robot.clip(q + sign * 0.05 * g / norm)
+    return q, steps
+
+
+def demo_section(robot: Any) -> str:
+    """The demo's singularity section: a report at a singular and at a regular configuration.
+
+    Both are found with the manipulability gradient: walking down ∇w from the neutral
+    configuration until σ_min < 1e-3, and up it for 20 steps.
+    """
+    part = "full" if robot.dof >= 6 else "translational"
+    # Off the neutral configuration, which is itself singular for some arms (w and ∇w vanish there).
+    q0 = robot.clip(robot.neutral() + 0.3 * np.where(np.arange(robot.dof) % 2 == 0, -1.0, 1.0))
+    q_sing, n_down = walk_manipulability(robot, q0, down=True, part=part, steps=300, stop=1e-3)
+    q_reg, n_up = walk_manipulability(robot, q0, down=False, part=part, steps=20)
+    out = [
+        f"Both found by following the gradient ∇w of the {part} manipulability w (a {robot.dof}-vector: w is "
+        f"a scalar of q) from near the neutral configuration, in steps of 0.05 rad.",
+        "",
+        f"--- a singular configuration ({n_down} steps down ∇w):",
+        singularity_report(robot, q_sing).summary(),
+        "",
+        f"--- a regular configuration ({n_up} steps up ∇w):",
+        singularity_report(robot, q_reg).summary(),
+    ]
+    return "\n".join(out)
