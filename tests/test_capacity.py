@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -187,3 +188,37 @@ def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
         check_payload(robot, q, -5.0)
     with pytest.raises(robojac.InputError, match="None"):
         check_payload(robot, q, None)  # type: ignore[arg-type]
+
+
+def test_missing_effort_limits_are_reported(tmp_path: Path) -> None:
+    # A URDF that leaves effort at 0 (unknown) cannot answer capacity questions.
+    urdf = tmp_path / "no_effort.urdf"
+    inertial = (
+        '<inertial><origin xyz="0.25 0 0"/><mass value="1"/>'
+        '<inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial>'
+    )
+    urdf.write_text(
+        f'<robot name="no_effort"><link name="base"/><link name="a">{inertial}</link><link name="b">{inertial}</link>'
+        '<joint name="j1" type="revolute"><parent link="base"/><child link="a"/><axis xyz="0 1 0"/>'
+        '<limit lower="-1" upper="1" velocity="1" effort="10"/></joint>'
+        '<joint name="j2" type="revolute"><parent link="a"/><child link="b"/><origin xyz="0.5 0 0"/>'
+        '<axis xyz="0 1 0"/><limit lower="-1" upper="1" velocity="1" effort="0"/></joint></robot>'
+    )
+    robot = robojac.load(urdf)
+    q = [0.0, 0.0]
+    with pytest.raises(robojac.InputError, match="effort limits"):
+        max_force(robot, q, [0, 0, 1])
+    with pytest.raises(robojac.InputError, match="effort limits"):
+        check_payload(robot, q, 1.0)
+    with pytest.raises(robojac.InputError, match="effort limits"):
+        force_ellipsoid(robot, q, weighted=True)
+    assert velocity_ellipsoid(robot, q, weighted=True).units == "m/s"
+
+
+def test_demo_section_shows_payload_torques(arms: dict[str, robojac.Robot]) -> None:
+    from robojac.cli.statics import DEMO_PAYLOAD, payload_section
+
+    text = payload_section(arms["ur5"])
+    q = arms["ur5"].neutral()
+    first = static_torques(arms["ur5"], q, payload=DEMO_PAYLOAD)[1]
+    assert "2 kg payload" in text and f"{first:+.3f}" in text and text.count("holds it:") == 3
