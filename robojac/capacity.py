@@ -83,7 +83,7 @@ class MaxForce:
         direction: the unit direction (3,), base axes.
         limiting_joint: name of the joint that saturates first (None when ``force`` is inf).
         torques: motor torques (dof,) [N·m] at that force.
-        include_gravity: whether gravity (and payload) torques were part of the budget.
+        include_gravity: whether the arm's own weight was part of the budget.
         feasible: whether some force ≥ 0 along ``direction`` keeps every joint within limits.
         feasible_at_rest: whether the arm can hold itself (and the payload) with no force;
             when it cannot, pushing along some directions can still help (``feasible``).
@@ -112,10 +112,12 @@ def max_force(
     """The largest pure force along ``direction`` the arm can exert at ``frame``'s origin.
 
     The arm exerts ``w = [α d; 0]`` (base axes; no moment) with motor torques
-    ``τ = τ₀ + α Jvᵀ d`` and ``|τᵢ| ≤ τmaxᵢ`` from the URDF. With ``include_gravity=True``
-    (default) ``τ₀`` is the torque that holds the arm (and ``payload``) up, so gravity eats
-    into (or adds to) the budget, as on a real arm; with False, ``τ₀ = 0``, the figure the
-    force ellipsoid approximates.
+    ``τ = τ₀ + α Jvᵀ d`` and ``|τᵢ| ≤ τmaxᵢ`` from the URDF, where ``τ₀`` holds the arm
+    and ``payload`` up (:func:`~robojac.statics.static_torques`). With
+    ``include_gravity=True`` (default) the arm's own weight is in ``τ₀``, so it eats into
+    (or adds to) the budget, as on a real arm; with False it is left out, and without a
+    payload ``τ₀ = 0``: the symmetric figure the force ellipsoid approximates. A payload,
+    when given, always counts.
 
     Args:
         direction: (3,) in base axes, any non-zero length.
@@ -124,10 +126,7 @@ def max_force(
     qv = robot.check_q(q)
     d = unit_direction(direction)
     limits = _check_limits(robot)
-    if include_gravity:
-        tau0 = static_torques(robot, qv, payload=payload, gravity=gravity)
-    else:
-        tau0 = np.zeros(robot.dof)
+    tau0 = static_torques(robot, qv, payload=payload, include_gravity=include_gravity, gravity=gravity)
     a = robot.jacobian(qv, frame, "local_world_aligned")[:3].T @ d
     alpha, joint, feasible = _largest_step(tau0, a, limits)
     torques = tau0 + (a * alpha if math.isfinite(alpha) else 0.0)

@@ -1,8 +1,18 @@
-"""Statics: joint torques from wrenches and gravity.
+"""Statics: joint torques from wrenches, gravity and payloads.
 
-By virtual work, a wrench ``w = [f; τ]`` [N, N·m] acting on a frame is balanced by the
-joint torques ``τ_q = J(ref)ᵀ w`` [N·m or N], where ``J(ref)`` is the frame's Jacobian
-and ``w`` is expressed in the same ``ref`` as that Jacobian.
+By virtual work, the arm exerts a wrench ``w = [f; n]`` [N, N·m] through a frame with
+the joint torques ``τ = J(ref)ᵀ w`` [N·m or N], where ``J(ref)`` is the frame's Jacobian
+and ``w`` is expressed in the same ``ref`` (see :mod:`robojac.wrench`). Power balances:
+``τ·q̇ = w·(J q̇)`` for every joint velocity.
+
+Sign convention: ``w`` is what the arm exerts **on** its environment (the environment
+pushes back with ``−w``), so the motor torques that hold the arm still are
+
+    τ = g(q) + τ_payload + J(ref)ᵀ w     (:func:`static_torques`).
+
+Related modules: :mod:`robojac.wrench` (building and re-expressing wrenches),
+:mod:`robojac.estimation` (w from measured τ), :mod:`robojac.capacity` (largest force,
+payload check), :mod:`robojac.uncertainty` (pose covariance).
 """
 
 from __future__ import annotations
@@ -176,7 +186,8 @@ def static_torques(
         wrench: what the arm exerts on its environment (as :func:`joint_torques` takes it),
             or None.
         payload: a :class:`Payload` or a mass [kg] at the tip's origin, or None.
-        include_gravity: add the arm's own gravity torques ``g(q)``.
+        include_gravity: add the arm's own gravity torques ``g(q)``; a payload, when
+            given, always counts (its weight is why it is given).
         gravity: (3,) [m/s²] in the base frame, for the arm and the payload (default the
             model's, ``(0, 0, −9.81)``).
     """

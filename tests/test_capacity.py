@@ -73,6 +73,11 @@ def test_gravity_changes_the_budget(arms: dict[str, robojac.Robot]) -> None:
     free = max_force(robot, q, [0, 0, 1], include_gravity=False)
     assert up.force < free.force < down.force
     assert free.force == pytest.approx(max_force(robot, q, [0, 0, -1], include_gravity=False).force)
+    # without the arm's weight a payload still counts
+    loaded = max_force(robot, q, [0, 0, 1], include_gravity=False, payload=3.0)
+    tau0 = static_torques(robot, q, include_gravity=False, payload=3.0)
+    np.testing.assert_allclose(tau0, robojac.payload_torques(robot, q, 3.0))
+    assert up.force < loaded.force < free.force
 
 
 def test_force_along_a_lost_direction_is_carried_by_the_structure(arms: dict[str, robojac.Robot]) -> None:

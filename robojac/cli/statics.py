@@ -48,7 +48,9 @@ def _payload_options(p: argparse.ArgumentParser) -> None:
         metavar=("X", "Y", "Z"),
         help="payload centre of mass [m] in the frame's coordinates (default: its origin)",
     )
-    p.add_argument("--no-gravity", action="store_true", help="leave out gravity (the arm's weight and the payload's)")
+    p.add_argument(
+        "--no-gravity", action="store_true", help="leave out the arm's own weight (a --payload still counts)"
+    )
 
 
 def _payload(args: argparse.Namespace) -> Payload | None:
@@ -62,7 +64,7 @@ def torque_parts(
     zero = np.zeros(robot.dof)
     parts = {
         "gravity": gravity_torques(robot, q) if gravity else zero,
-        "payload": payload_torques(robot, q, payload) if gravity and payload is not None else zero,
+        "payload": payload_torques(robot, q, payload) if payload is not None else zero,
         "wrench": joint_torques(robot, q, wrench, frame, ref) if wrench is not None else zero,
     }
     parts["total"] = parts["gravity"] + parts["payload"] + parts["wrench"]
@@ -169,7 +171,9 @@ def capacity(args: argparse.Namespace) -> int:
     print(f"capacity of '{frame}' at q = {np.array2string(q, precision=4)} (URDF effort and velocity limits)")
     print(_ellipsoid_text(rep.force_ellipsoid, "force ellipsoid, ‖τ/τmax‖₂ ≤ 1, no gravity"))
     print(_ellipsoid_text(rep.velocity_ellipsoid, "velocity ellipsoid, ‖q̇/q̇max‖₂ ≤ 1"))
-    note = "with gravity" + (f" and {payload.mass:g} kg payload" if payload else "") if gravity else "without gravity"
+    note = ("with the arm's weight" if gravity else "without the arm's weight") + (
+        f" and a {payload.mass:g} kg payload" if payload else ""
+    )
     rows = [[np.array2string(m.direction, precision=3), m.force, m.limiting_joint or "-"] for m in rep.max_forces]
     print(f"largest pure force the tool can exert ({note}):")
     print(table(["direction", "force [N]", "limiting joint"], rows, 1))
