@@ -74,9 +74,43 @@ _LAZY: dict[str, str] = {
     "RobustStep": "robojac.singularity",
     "classify_ur_singularity": "robojac.singularity",
     "ur_singularity_margins": "robojac.singularity",
+    "trajectory": "robojac.trajectory",
+    "Line": "robojac.trajectory",
+    "Circle": "robojac.trajectory",
+    "Waypoints": "robojac.trajectory",
+    "JointTrajectory": "robojac.trajectory",
+    "Hold": "robojac.trajectory",
+    "TimeLaw": "robojac.trajectory",
+    "control": "robojac.control",
+    "ResolvedRateController": "robojac.control",
+    "CartesianImpedanceController": "robojac.control",
+    "OperationalSpaceController": "robojac.control",
+    "JointPDController": "robojac.control",
+    "simulate_kinematic": "robojac.simulate",
+    "simulate_dynamic": "robojac.simulate",
+    "ExternalWrench": "robojac.simulate",
+    "VirtualWall": "robojac.simulate",
+    "Log": "robojac.log",
 }
 
 if TYPE_CHECKING:
+    from . import control as control
+    from . import trajectory as trajectory
+    from .control import CartesianImpedanceController as CartesianImpedanceController
+    from .control import JointPDController as JointPDController
+    from .control import OperationalSpaceController as OperationalSpaceController
+    from .control import ResolvedRateController as ResolvedRateController
+    from .log import Log as Log
+    from .simulate import ExternalWrench as ExternalWrench
+    from .simulate import VirtualWall as VirtualWall
+    from .simulate import simulate_dynamic as simulate_dynamic
+    from .simulate import simulate_kinematic as simulate_kinematic
+    from .trajectory import Circle as Circle
+    from .trajectory import Hold as Hold
+    from .trajectory import JointTrajectory as JointTrajectory
+    from .trajectory import Line as Line
+    from .trajectory import TimeLaw as TimeLaw
+    from .trajectory import Waypoints as Waypoints
     from . import capacity as capacity
     from . import pose as pose
     from . import singularity as singularity

@@ -67,6 +67,8 @@ def damped_gains(s: FloatArray, damping: float) -> FloatArray:
     """
     if damping > 0:
         return np.asarray(s / (s * s + damping * damping), dtype=np.float64)
+    if s.min() > 1e-12:
+        return np.asarray(1.0 / s, dtype=np.float64)
     return np.divide(1.0, s, out=np.zeros_like(s), where=s > 1e-12)
 
 

@@ -1,0 +1,464 @@
+"""Controllers: resolved-rate motion control and three torque controllers.
+
+Every controller follows a reference from :mod:`robojac.trajectory` with one frame (the
+tip by default). Frames and units:
+
+* poses in the base frame; twists ``[v; ω]`` with ``ref="local_world_aligned"`` (tool
+  origin velocity [m/s], angular velocity [rad/s], base axes), as the Jacobian
+  ``J = robot.jacobian(q)``;
+* the pose error ``e = [p* − p; R log(Rᵀ R*)]`` [m; rad] in the same frame
+  (see :mod:`robojac.taskspace`);
+* per-axis gains are 6-vectors ordered ``[x, y, z, rx, ry, rz]``; a scalar applies to all.
+
+Velocity controller (``kind = "velocity"``), ``dq = controller.step(q, t)`` [rad/s]:
+
+* :class:`ResolvedRateController`: ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H``.
+
+Torque controllers (``kind = "torque"``), ``tau = controller.torque(q, dq, t)`` [N·m]:
+
+* :class:`CartesianImpedanceController`: ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j q̇``;
+* :class:`OperationalSpaceController`: ``τ = Jᵀ Λ (a* + K e + D (V* − J q̇) − J̇ q̇) + C q̇ + g``,
+  ``Λ = (J M⁻¹ Jᵀ)⁻¹`` damped near singularities, plus null-space joint damping;
+* :class:`JointPDController`: ``τ = K_p (q* − q) + K_d (q̇* − q̇) + g(q)``, the baseline.
+
+After each call a controller holds its diagnostics, which the simulators log: ``pose``
+(4, 4), ``error`` (6,), and after :meth:`diagnose`, ``sigma_min`` and ``manipulability``
+(the product of the singular values of the task Jacobian). Hot paths call Pinocchio on
+private ``Data`` with arrays validated once; the public ``step``/``torque`` validate
+``q`` and ``dq`` themselves, the simulators use the unchecked ``_step``/``_torque``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pinocchio as pin
+from scipy.linalg import lapack
+
+from ._validate import FloatArray, as_vector, positive
+from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
+from .errors import InputError
+from .pose import as_matrix
+from .reach import check_in_reach
+from .robot import Robot
+from .taskspace import TaskSpace, critical_damping, gains, task_inertia, thin_svd
+from .trajectory import Hold, JointTrajectory, Trajectory
+
+LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
+NULL_SPACE_OBJECTIVES = ("centering", "manipulability")
+TASKS = {"pose": slice(0, 6), "position": slice(0, 3)}
+
+
+def as_trajectory(robot: Robot, reference: Any, frame: str | None) -> Trajectory:
+    """A Trajectory, or a pose to :class:`~robojac.trajectory.Hold`; checked to start and stay
+    inside the arm's reach (:func:`robojac.reach.check_in_reach`)."""
+    traj = reference if isinstance(reference, Trajectory) else Hold(as_matrix(reference, "target"))
+    check_in_reach(robot, traj.path_points(), frame, type(traj).__name__.lower())
+    return traj
+
+
+def _singular_values(J: FloatArray) -> tuple[float, float]:
+    s = lapack.dgesvd(J, compute_uv=0)[1]
+    return float(s[-1]), float(s.prod())
+
+
+class ResolvedRateController:
+    """Resolved-rate motion control with the singularity-robust damped inverse.
+
+    ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H(q)``, where ``J⁺_λ = V diag(σ/(σ²+λ²)) Uᵀ``
+    (:func:`robojac.dls.damped_gains`). Then, in this order:
+
+    1. **position limits**: a joint that would cross a limit within ``dt`` is locked
+       (its Jacobian column removed) and the others re-solved, so the task is kept as
+       far as the remaining joints allow;
+    2. **velocity limits**: the whole ``dq`` is scaled by one factor so that
+       ``|dq_i| ≤ velocity_limits_i``, which keeps the tool's direction of motion.
+
+    Args:
+        robot: the arm (base = URDF root).
+        trajectory: a :class:`~robojac.trajectory.Trajectory`, or a pose to reach and hold.
+        gain: ``K`` [1/s], scalar or 6 numbers (``[x, y, z, rx, ry, rz]``); ``K e`` is a
+            twist, so a pose error decays like ``exp(−K t)`` away from singularities.
+        frame: controlled frame (default: the tip).
+        dt: control period [s], used to look ahead at position limits.
+        damping: ``None`` for adaptive damping (``λ`` from σ_min with ``threshold`` and
+            ``max_damping``, see :func:`robojac.dls.adaptive_damping`); a number for a
+            fixed λ; ``0`` for the undamped pseudo-inverse.
+        velocity_limits: ``"robot"`` (the URDF's), ``None`` (no limit), or ``dof`` numbers
+            [rad/s]. Zero or infinite entries mean no limit.
+        position_limits: lock joints at their URDF limits (default True).
+        null_space: ``None``, ``"centering"`` (``H = −½ Σ ((q_i − mid_i)/half_range_i)²``)
+            or ``"manipulability"`` (Yoshikawa's ``w``, gradient from
+            :func:`robojac.singularity.manipulability_gradient`).
+        null_gain: ``k₀`` [1/s].
+        task: ``"pose"`` (6 rows) or ``"position"`` (3 rows; orientation left free).
+    """
+
+    kind = "velocity"
+
+    def __init__(
+        self,
+        robot: Robot,
+        trajectory: Any,
+        *,
+        gain: Any = 5.0,
+        frame: str | None = None,
+        dt: float = 1e-3,
+        damping: float | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        max_damping: float = DEFAULT_MAX_DAMPING,
+        velocity_limits: Any = "robot",
+        position_limits: bool = True,
+        null_space: str | None = None,
+        null_gain: float = 1.0,
+        task: str = "pose",
+    ) -> None:
+        self.robot = robot
+        self.task = TaskSpace(robot, frame)
+        self.frame = self.task.frame
+        self.trajectory = as_trajectory(robot, trajectory, frame)
+        self.gain = gains(gain, 6, "gain", "1/s")
+        self.dt = positive(dt, "dt")
+        if damping is not None and not (math.isfinite(float(damping)) and float(damping) >= 0):
+            raise InputError(f"damping must be None (adaptive), 0 (undamped) or a fixed λ >= 0, got {damping!r}")
+        self.damping = None if damping is None else float(damping)
+        self.threshold = positive(threshold, "threshold")
+        self.max_damping = float(gains(max_damping, 1, "max_damping", "same units as J")[0])
+        self._inv_vlim = self._velocity_limits(velocity_limits)
+        self.position_limits = bool(position_limits)
+        if task not in TASKS:
+            raise InputError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        self._rows = TASKS[task]
+        self._part = "full" if task == "pose" else "translational"
+        self._gain = self.gain[self._rows]
+        if null_space is not None and null_space not in NULL_SPACE_OBJECTIVES:
+            raise InputError(
+                f"null_space must be None or one of {', '.join(NULL_SPACE_OBJECTIVES)}, got {null_space!r}"
+            )
+        self.null_space = null_space
+        self.null_gain = float(gains(null_gain, 1, "null_gain", "1/s")[0])
+        self._manip_grad = None
+        if null_space == "manipulability":
+            try:
+                from .singularity import manipulability_gradient
+            except ImportError:
+                raise InputError(
+                    "null_space='manipulability' needs robojac.singularity.manipulability_gradient, "
+                    "which this installation lacks; use null_space='centering'"
+                ) from None
+            self._manip_grad = manipulability_gradient
+        finite = np.isfinite(robot.lower) & np.isfinite(robot.upper)
+        self._mid = np.where(finite, 0.5 * (robot.lower + robot.upper), 0.0)
+        half = np.where(finite, 0.5 * (robot.upper - robot.lower), 1.0)
+        self._center_w = np.where(finite, 1.0 / np.maximum(half, 1e-9) ** 2, 0.0)
+        self.pose = self.task.pose
+        self.error = self.task.error
+        self.sigma_min = math.nan
+        self.manipulability = math.nan
+        self.damping_used = 0.0
+        self.scale = 1.0
+        self.locked = np.zeros(robot.dof, dtype=bool)
+
+    def _velocity_limits(self, value: Any) -> FloatArray | None:
+        if value is None:
+            return None
+        v = self.robot.velocity_limits if isinstance(value, str) and value == "robot" else value
+        lim = gains(v, self.robot.dof, "velocity_limits", "rad/s or m/s")
+        with np.errstate(divide="ignore"):
+            inv = np.where((lim > 0) & np.isfinite(lim), 1.0 / lim, 0.0)
+        return inv if inv.any() else None
+
+    def step(self, q: Any, t: float) -> FloatArray:
+        """Joint rates ``dq`` (dof,) [rad/s or m/s] at configuration ``q`` and time ``t`` [s]."""
+        return self._step(self.robot.check_q(q), float(t))
+
+    def diagnose(self) -> None:
+        """Already done by the step (the SVD is part of the damped inverse)."""
+
+    def _null_gradient(self, q: FloatArray) -> FloatArray:
+        if self._manip_grad is not None:
+            return np.asarray(self._manip_grad(self.robot, q, self.frame, part=self._part), dtype=np.float64)
+        return -(q - self._mid) * self._center_w
+
+    def _solve(self, J: FloatArray, x: FloatArray, z: FloatArray | None) -> tuple[FloatArray, FloatArray, float]:
+        """``(dq, singular values, λ)`` of the damped solve plus the projected objective ``z``."""
+        U, s, Vt = thin_svd(J)
+        lam = self._lambda(float(s[-1]))
+        g = damped_gains(s, lam)
+        dq = Vt.T @ (g * (U.T @ x))
+        if z is not None:
+            dq += z - Vt.T @ ((s * g) * (Vt @ z))
+        return dq, s, lam
+
+    def _lambda(self, smin: float) -> float:
+        if self.damping is None:
+            return adaptive_damping(smin, self.threshold, self.max_damping)
+        return self.damping
+
+    def _step(self, q: FloatArray, t: float) -> FloatArray:
+        ref = self.trajectory.sample(t)
+        task = self.task
+        J = task.jacobian(task.to_pin(q))[self._rows]
+        e = task.pose_error(ref.pose)
+        self.pose, self.error = task.pose, e
+        x = ref.twist[self._rows] + self._gain * e[self._rows]
+        z = None if self.null_space is None else self.null_gain * self._null_gradient(q)
+        dq, s, lam = self._solve(J, x, z)
+        self.sigma_min, self.manipulability, self.damping_used = float(s[-1]), float(s.prod()), lam
+        if self.position_limits:
+            dq = self._respect_position_limits(q, dq, J, x, z)
+        self.scale = 1.0
+        if self._inv_vlim is not None:
+            r = float((np.abs(dq) * self._inv_vlim).max())
+            if r > 1.0:
+                self.scale = 1.0 / r
+                dq *= self.scale
+        return dq
+
+    def _respect_position_limits(
+        self, q: FloatArray, dq: FloatArray, J: FloatArray, x: FloatArray, z: FloatArray | None
+    ) -> FloatArray:
+        lo, hi, dt = self.robot.lower, self.robot.upper, self.dt
+        nxt = q + dq * dt
+        locked = self.locked
+        locked[:] = False
+        if (nxt <= hi).all() and (nxt >= lo).all():  # the common case, in two cheap passes
+            return dq
+        bad = ((nxt > hi) & (dq > 0)) | ((nxt < lo) & (dq < 0))
+        if not bad.any():
+            return dq
+        Jl = J.copy()
+        zl = None if z is None else z.copy()
+        for _ in range(self.robot.dof):
+            locked |= bad
+            Jl[:, locked] = 0.0
+            if zl is not None:
+                zl[locked] = 0.0
+            dq = self._solve(Jl, x, zl)[0]
+            dq[locked] = 0.0
+            nxt = q + dq * dt
+            bad = (((nxt > hi) & (dq > 0)) | ((nxt < lo) & (dq < 0))) & ~locked
+            if not bad.any():
+                break
+        return dq
+
+
+class CartesianImpedanceController:
+    """Cartesian impedance: the tool behaves like a spring-damper to its reference.
+
+    ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j q̇`` with ``J`` the ``local_world_aligned``
+    Jacobian, so ``F = K e + D (V* − V)`` is a wrench ``[f; τ]`` [N; N·m] at the tool origin
+    in base axes. At rest under an external wrench ``F_ext`` (same frame), the arm settles
+    where ``Jᵀ (K e + F_ext) = 0``, i.e. ``K (p − p*) = f_ext`` for a full-rank ``J``: the
+    spring's deflection reads the force. The joint damping ``d_j`` only damps the null
+    space of a redundant arm; it does not change that equilibrium.
+
+    Args:
+        robot: the arm (base = URDF root).
+        reference: a Trajectory or a pose to hold.
+        stiffness: ``K``, 6 numbers [N/m ×3, N·m/rad ×3] or one.
+        damping: ``D`` [N·s/m ×3, N·m·s/rad ×3]; default ``2√(K Λ_ii)``, critical damping of
+            each axis with the task-space inertia ``Λ`` at the configuration of the first
+            call (then kept, see :attr:`damping`), so a light wrist is not over-damped.
+        frame: controlled frame (default: the tip).
+        gravity_compensation: add ``g(q)`` from the robot's model (its own ``gravity``).
+        joint_damping: ``d_j`` [N·m·s/rad].
+    """
+
+    kind = "torque"
+
+    def __init__(
+        self,
+        robot: Robot,
+        reference: Any,
+        *,
+        stiffness: Any = (600.0, 600.0, 600.0, 30.0, 30.0, 30.0),
+        damping: Any = None,
+        frame: str | None = None,
+        gravity_compensation: bool = True,
+        joint_damping: Any = 0.5,
+    ) -> None:
+        self.robot = robot
+        self.task = TaskSpace(robot, frame)
+        self.frame = self.task.frame
+        self.trajectory = as_trajectory(robot, reference, frame)
+        self.stiffness = gains(stiffness, 6, "stiffness", "N/m, N·m/rad")
+        self.damping: FloatArray | None = None if damping is None else gains(damping, 6, "damping", "N·s/m, N·m·s/rad")
+        self.joint_damping = gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        self.gravity_compensation = bool(gravity_compensation)
+        self.pose = self.task.pose
+        self.error = self.task.error
+        self.wrench = np.zeros(6)
+        self.sigma_min = math.nan
+        self.manipulability = math.nan
+
+    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), float(t))
+
+    def diagnose(self) -> None:
+        """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
+        self.sigma_min, self.manipulability = _singular_values(self.task.J)
+
+    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        ref = self.trajectory.sample(t)
+        task = self.task
+        qp = task.to_pin(q)
+        J = task.jacobian(qp)
+        e = task.pose_error(ref.pose)
+        self.pose, self.error = task.pose, e
+        if self.damping is None:
+            Lam = task_inertia(task.model, task.data, qp, J, 1e-3, 1e-3)[0]
+            self.damping = 2.0 * np.sqrt(self.stiffness * np.maximum(np.diag(Lam), 0.0))
+        F = self.stiffness * e + self.damping * (ref.twist - J @ dq)
+        self.wrench = F
+        tau = J.T @ F - self.joint_damping * dq
+        if self.gravity_compensation:
+            tau += pin.computeGeneralizedGravity(task.model, task.data, qp)
+        return tau
+
+
+class OperationalSpaceController:
+    """Operational-space control (Khatib) with the dynamically consistent inverse.
+
+    ``τ = Jᵀ Λ (a* + K e + D (V* − J q̇) − J̇ q̇) + C(q, q̇) q̇ + g(q) + Nᵀ (−d_j q̇)`` where
+
+    * ``Λ = (J M⁻¹ Jᵀ)⁻¹`` [kg, kg·m²] is the task-space inertia; near a singularity an
+      eigenvalue μ of ``Λ⁻¹`` goes to 0, so ``Λ`` is taken as ``Σ μ/(μ² + λ²) wwᵀ`` with
+      ``λ = adaptive_damping(μ_min, threshold, max_damping)`` (μ in 1/kg): the effective
+      mass along a lost direction is bounded by ``1/(2λ)`` instead of exploding;
+    * ``Nᵀ = I − Jᵀ Λ J M⁻¹`` projects the joint damping ``d_j`` into the dynamically
+      consistent null space, so it does not disturb the task;
+    * ``K`` [1/s²] and ``D`` [1/s] shape the error dynamics ``ë + D ė + K e = 0`` directly
+      (unit-mass gains); default ``D = 2√K`` (critically damped).
+    """
+
+    kind = "torque"
+
+    def __init__(
+        self,
+        robot: Robot,
+        reference: Any,
+        *,
+        stiffness: Any = 400.0,
+        damping: Any = None,
+        frame: str | None = None,
+        threshold: float = 1e-3,
+        max_damping: float = 1e-3,
+        joint_damping: Any = 1.0,
+    ) -> None:
+        self.robot = robot
+        self.task = TaskSpace(robot, frame)
+        self.frame = self.task.frame
+        self.trajectory = as_trajectory(robot, reference, frame)
+        self.stiffness = gains(stiffness, 6, "stiffness", "1/s²")
+        self.damping = critical_damping(self.stiffness) if damping is None else gains(damping, 6, "damping", "1/s")
+        self.threshold = positive(threshold, "threshold")
+        self.max_damping = float(gains(max_damping, 1, "max_damping", "1/kg")[0])
+        self.joint_damping = gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        self._zero = np.zeros(robot.model.nv)
+        self.pose = self.task.pose
+        self.error = self.task.error
+        self.sigma_min = math.nan
+        self.manipulability = math.nan
+        self.damping_used = 0.0
+
+    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), float(t))
+
+    def diagnose(self) -> None:
+        """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
+        self.sigma_min, self.manipulability = _singular_values(self.task.J)
+
+    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        ref = self.trajectory.sample(t)
+        task = self.task
+        m, d, fid = task.model, task.data, task.fid
+        qp = task.to_pin(q)
+        J = task.jacobian(qp)
+        e = task.pose_error(ref.pose)
+        self.pose, self.error = task.pose, e
+        pin.forwardKinematics(m, d, qp, dq, self._zero)
+        drift = pin.getFrameClassicalAcceleration(m, d, fid, LWA).vector  # J̇ q̇
+        nle = pin.nonLinearEffects(m, d, qp, dq)
+        Lam, MinvJt, lam = task_inertia(m, d, qp, J, self.threshold, self.max_damping)
+        self.damping_used = lam
+        acc = ref.acceleration + self.stiffness * e + self.damping * (ref.twist - J @ dq) - drift
+        tau = J.T @ (Lam @ acc) + nle
+        tau0 = -self.joint_damping * dq
+        tau += tau0 - J.T @ (Lam @ (MinvJt.T @ tau0))
+        return tau
+
+
+class JointPDController:
+    """Joint-space PD with gravity compensation: ``τ = K_p (q* − q) + K_d (q̇* − q̇) + g(q)``.
+
+    ``reference`` is a fixed ``q*`` (dof,) or a :class:`~robojac.trajectory.JointTrajectory`.
+    ``kp`` [N·m/rad] and ``kd`` [N·m·s/rad] are one number or ``dof`` numbers;
+    ``kd`` defaults to ``2√kp``. With ``kp = kd = 0`` this is pure gravity compensation.
+    Its logged pose error is the tool's error to ``fk(q*)``.
+    """
+
+    kind = "torque"
+
+    def __init__(
+        self,
+        robot: Robot,
+        reference: Any,
+        *,
+        kp: Any = 100.0,
+        kd: Any = None,
+        frame: str | None = None,
+        gravity_compensation: bool = True,
+    ) -> None:
+        self.robot = robot
+        self.task = TaskSpace(robot, frame)
+        self.frame = self.task.frame
+        if isinstance(reference, JointTrajectory):
+            self.trajectory: JointTrajectory | None = reference
+            self.q_ref = reference.qs[0]
+        else:
+            self.trajectory = None
+            self.q_ref = as_vector(reference, robot.dof, "reference").copy()
+            if not robot.within_limits(self.q_ref, 1e-9):
+                raise InputError(
+                    f"reference q* = {np.round(self.q_ref, 4).tolist()} is outside the joint limits of '{robot.name}'"
+                )
+        self.kp = gains(kp, robot.dof, "kp", "N·m/rad")
+        self.kd = critical_damping(self.kp) if kd is None else gains(kd, robot.dof, "kd", "N·m·s/rad")
+        self.gravity_compensation = bool(gravity_compensation)
+        self._zero = np.zeros(robot.dof)
+        self._ref_task = TaskSpace(robot, frame)
+        self._q_now = self._q_ref_now = self.q_ref
+        self.pose = self.task.pose
+        self.error = self.task.error
+        self.sigma_min = math.nan
+        self.manipulability = math.nan
+
+    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), float(t))
+
+    def diagnose(self) -> None:
+        """Tool pose, its error to ``fk(q*)``, σ_min and manipulability at the last state."""
+        J = self.task.jacobian(self.task.to_pin(self._q_now))
+        self.pose = self.task.pose
+        rt = self._ref_task
+        rt.jacobian(rt.to_pin(self._q_ref_now))
+        self.error = self.task.pose_error(rt.pose)
+        self.sigma_min, self.manipulability = _singular_values(J)
+
+    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        if self.trajectory is not None:
+            qr, dqr, _ = self.trajectory.joint(t)
+        else:
+            qr, dqr = self.q_ref, self._zero
+        self._q_now, self._q_ref_now = q, qr
+        tau = self.kp * (qr - q) + self.kd * (dqr - dq)
+        if self.gravity_compensation:
+            task = self.task
+            tau += pin.computeGeneralizedGravity(task.model, task.data, task.to_pin(q))
+        return tau
