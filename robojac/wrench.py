@@ -63,10 +63,7 @@ def transform_wrench(wrench: Any, pose: Any) -> FloatArray:
     Pinocchio's ``T_AB.act(Force)``.
     """
     w = as_wrench(wrench)
-    T = _pose.as_matrix(pose)
-    R, p = T[:3, :3], T[:3, 3]
-    f = R @ w[:3]
-    return np.concatenate((f, R @ w[3:] + np.cross(p, f)))
+    return _pose.adjoint(_pose.inverse(pose)).T @ w
 
 
 def transform_twist(twist: Any, pose: Any) -> FloatArray:
