@@ -94,35 +94,29 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
-    from . import control as control
-    from . import trajectory as trajectory
-    from .control import CartesianImpedanceController as CartesianImpedanceController
-    from .control import JointPDController as JointPDController
-    from .control import OperationalSpaceController as OperationalSpaceController
-    from .control import ResolvedRateController as ResolvedRateController
-    from .log import Log as Log
-    from .simulate import ExternalWrench as ExternalWrench
-    from .simulate import VirtualWall as VirtualWall
-    from .simulate import simulate_dynamic as simulate_dynamic
-    from .simulate import simulate_kinematic as simulate_kinematic
-    from .trajectory import Circle as Circle
-    from .trajectory import Hold as Hold
-    from .trajectory import JointTrajectory as JointTrajectory
-    from .trajectory import Line as Line
-    from .trajectory import TimeLaw as TimeLaw
-    from .trajectory import Waypoints as Waypoints
     from . import capacity as capacity
+    from . import control as control
     from . import pose as pose
     from . import singularity as singularity
     from . import statics as statics
+    from . import trajectory as trajectory
     from . import wrench as wrench
     from .capacity import MaxForce as MaxForce
     from .capacity import PayloadCheck as PayloadCheck
     from .capacity import capacity_report as capacity_report
     from .capacity import check_payload as check_payload
     from .capacity import max_force as max_force
+    from .control import CartesianImpedanceController as CartesianImpedanceController
+    from .control import JointPDController as JointPDController
+    from .control import OperationalSpaceController as OperationalSpaceController
+    from .control import ResolvedRateController as ResolvedRateController
     from .estimation import WrenchEstimate as WrenchEstimate
     from .estimation import estimate_wrench as estimate_wrench
+    from .log import Log as Log
+    from .simulate import ExternalWrench as ExternalWrench
+    from .simulate import VirtualWall as VirtualWall
+    from .simulate import simulate_dynamic as simulate_dynamic
+    from .simulate import simulate_kinematic as simulate_kinematic
     from .singularity import JacobianMeasures as JacobianMeasures
     from .singularity import PathScan as PathScan
     from .singularity import RobustStep as RobustStep
@@ -143,6 +137,12 @@ if TYPE_CHECKING:
     from .statics import joint_torques as joint_torques
     from .statics import payload_torques as payload_torques
     from .statics import static_torques as static_torques
+    from .trajectory import Circle as Circle
+    from .trajectory import Hold as Hold
+    from .trajectory import JointTrajectory as JointTrajectory
+    from .trajectory import Line as Line
+    from .trajectory import TimeLaw as TimeLaw
+    from .trajectory import Waypoints as Waypoints
     from .uncertainty import PoseCovariance as PoseCovariance
     from .uncertainty import pose_covariance as pose_covariance
     from .wrench import change_wrench_ref as change_wrench_ref

@@ -110,5 +110,5 @@ def thin_svd(J: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """
     U, s, Vt, info = lapack.dgesvd(J, full_matrices=0)
     if info != 0:
-        return np.linalg.svd(J, full_matrices=False)  # type: ignore[no-any-return]
+        return np.linalg.svd(J, full_matrices=False)
     return U, s, Vt
