@@ -273,6 +273,8 @@ class Robot:
         else:
             qp = self._to_pin(self.check_q(q))
         J = _frame_jacobian(self.model, self.data, qp, fid, rf)
+        if J.ndim == 1:  # eigenpy hands a 6×1 matrix back as a flat vector
+            J = J.reshape(6, 1)
         return J if self._base_in_world is None else self._to_base(J, ref)
 
     def jacobian_dot(self, q: Any, dq: Any, frame: str | None = None, ref: str = "local_world_aligned") -> FloatArray:
@@ -289,7 +291,7 @@ class Robot:
         v = self.check_q(dq, "dq")
         pin.computeJointJacobiansTimeVariation(self.model, self.data, qp, v)
         pin.updateFramePlacement(self.model, self.data, fid)
-        dJ = pin.getFrameJacobianTimeVariation(self.model, self.data, fid, rf)
+        dJ = pin.getFrameJacobianTimeVariation(self.model, self.data, fid, rf).reshape(6, self.dof)
         return dJ if self._base_in_world is None else self._to_base(dJ, ref)
 
     # ------------------------------------------------------------------ base ≠ root

@@ -240,3 +240,17 @@ def test_fk_all_matches_fk(robots):
     assert set(poses) == set(panda.frame_names)
     for name in ("panda_link3", "panda_hand_tcp", "panda_joint5", "panda_rightfinger"):
         np.testing.assert_allclose(poses[name], panda.fk(q, name), atol=1e-15)
+
+
+def test_a_one_joint_arm_has_a_6x1_jacobian(tmp_path):
+    path = tmp_path / "one.urdf"
+    path.write_text(
+        '<robot name="one"><link name="a"/><link name="b"/>'
+        '<joint name="j" type="prismatic"><parent link="a"/><child link="b"/><axis xyz="0 1 0"/>'
+        '<limit lower="0" upper="1" effort="1" velocity="1"/></joint></robot>'
+    )
+    robot = robojac.load(path)
+    for ref in REFS:
+        assert robot.jacobian([0.3], ref=ref).shape == (6, 1)
+        assert robot.jacobian_dot([0.3], [1.0], ref=ref).shape == (6, 1)
+    np.testing.assert_allclose(robot.jacobian([0.3])[:, 0], [0, 1, 0, 0, 0, 0])
