@@ -29,6 +29,7 @@ from .errors import (
     RobojacWarning,
     UnknownRobotError,
     URDFError,
+    ViewerError,
 )
 from .robot import Robot, bundled_robots, load
 
@@ -37,6 +38,8 @@ __version__ = "0.1.0"
 # name -> module that defines it; each is imported on first attribute access.
 _LAZY: dict[str, str] = {
     "pose": "robojac.pose",
+    "Viewer": "robojac.viz",
+    "viz": "robojac.viz",
     "statics": "robojac.statics",
     "gravity_torques": "robojac.statics",
     "joint_torques": "robojac.statics",
@@ -100,6 +103,7 @@ if TYPE_CHECKING:
     from . import singularity as singularity
     from . import statics as statics
     from . import trajectory as trajectory
+    from . import viz as viz
     from . import wrench as wrench
     from .capacity import MaxForce as MaxForce
     from .capacity import PayloadCheck as PayloadCheck
@@ -145,6 +149,7 @@ if TYPE_CHECKING:
     from .trajectory import Waypoints as Waypoints
     from .uncertainty import PoseCovariance as PoseCovariance
     from .uncertainty import pose_covariance as pose_covariance
+    from .viz import Viewer as Viewer
     from .wrench import change_wrench_ref as change_wrench_ref
     from .wrench import force_at_point as force_at_point
     from .wrench import pure_moment as pure_moment
@@ -177,6 +182,7 @@ __all__ = [
     "Robot",
     "URDFError",
     "UnknownRobotError",
+    "ViewerError",
     "bundled_robots",
     "load",
     *_LAZY,

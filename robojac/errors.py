@@ -50,3 +50,7 @@ class RobojacWarning(UserWarning):
 
 class MeshWarning(RobojacWarning):
     """A mesh file could not be resolved or read; kinematics are unaffected."""
+
+
+class ViewerError(RobojacError):
+    """The meshcat viewer could not start, bind its port or reach its server."""

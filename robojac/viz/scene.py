@@ -1,0 +1,314 @@
+"""meshcat scene commands and three.js objects, as plain dicts.
+
+Conventions of the page that this module hides:
+
+* a ``set_transform`` matrix is sent column-major (three.js ``Matrix4.fromArray``), and
+  the page splits it into position, rotation and (non-uniform) scale;
+* three.js cylinders and cones run along their **y** axis; robojac's (like URDF's) run
+  along **z**, so every cylinder object carries a fixed y→z rotation in its own matrix;
+* a node's object lives at ``<path>/<object>``; ``set_property("color", rgba)`` on a node
+  recolours every mesh below it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validate import FloatArray
+from ..errors import InputError
+
+Command = dict[str, Any]
+RGBA = tuple[float, float, float, float]
+
+#: three.js y axis onto z: the rotation about x by +90°.
+Y_TO_Z = np.array([[1.0, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+
+CAMERA = "/Cameras/default/rotated/<object>"
+SCENE_ROOTS = ("/meshcat", "/Grid", "/Axes")  # shifted together to put the robot at the orbit centre
+CAMERA_FOV_DEG = 75.0  # meshcat's default camera
+
+
+# ---------------------------------------------------------------------------- commands
+def set_object(path: str, obj: dict[str, Any]) -> Command:
+    return {"type": "set_object", "path": path, "object": obj}
+
+
+def set_transform(path: str, matrix: FloatArray) -> Command:
+    return {"type": "set_transform", "path": path, "matrix": np.asarray(matrix, dtype=float).T.ravel().tolist()}
+
+
+def set_property(path: str, key: str, value: Any) -> Command:
+    return {"type": "set_property", "path": path, "property": key, "value": value}
+
+
+def delete(path: str) -> Command:
+    return {"type": "delete", "path": path}
+
+
+def matrix_of(cmd: Command) -> FloatArray:
+    """The 4×4 matrix of a ``set_transform`` command (the inverse of :func:`set_transform`)."""
+    return np.asarray(cmd["matrix"], dtype=float).reshape(4, 4).T
+
+
+def clean_name(name: str) -> str:
+    """A scene path element for a link or frame name ("/" would split the path)."""
+    return str(name).replace("/", "_") or "_"
+
+
+# ---------------------------------------------------------------------------- three.js objects
+def _uuid(kind: str, counter: list[int] = [0]) -> str:  # noqa: B006 - a deliberate per-process counter
+    # Deterministic ids keep saved pages reproducible; uniqueness within a page is all three.js needs.
+    counter[0] += 1
+    return f"robojac-{kind}-{counter[0]}"
+
+
+def rgb_int(rgba: Sequence[float]) -> int:
+    r, g, b = (min(max(float(c), 0.0), 1.0) for c in rgba[:3])
+    return (round(r * 255) << 16) | (round(g * 255) << 8) | round(b * 255)
+
+
+def material(rgba: Sequence[float], kind: str = "MeshPhongMaterial", **extra: Any) -> dict[str, Any]:
+    a = float(rgba[3]) if len(rgba) > 3 else 1.0
+    return {
+        "uuid": _uuid("material"),
+        "type": kind,
+        "color": rgb_int(rgba),
+        "reflectivity": 0.5,
+        "side": 2,
+        "transparent": a < 1.0,
+        "opacity": a,
+        "linewidth": 1.0,
+        "wireframe": False,
+        "wireframeLinewidth": 1.0,
+        "vertexColors": 0,
+        **extra,
+    }
+
+
+def mesh_object(
+    geometry: dict[str, Any],
+    rgba: Sequence[float],
+    matrix: FloatArray | None = None,
+    kind: str = "Mesh",
+    mat: dict[str, Any] | None = None,
+    textures: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A three.js object (JSON format 4.5) holding one geometry and one material."""
+    m = material(rgba) if mat is None else mat
+    out: dict[str, Any] = {
+        "metadata": {"version": 4.5, "type": "Object"},
+        "geometries": [geometry],
+        "materials": [m],
+        "object": {
+            "uuid": _uuid("object"),
+            "type": kind,
+            "geometry": geometry["uuid"],
+            "material": m["uuid"],
+            "matrix": (np.eye(4) if matrix is None else np.asarray(matrix, dtype=float)).T.ravel().tolist(),
+        },
+    }
+    if textures:
+        out["textures"] = textures
+    return out
+
+
+def box(size: Sequence[float], rgba: Sequence[float]) -> dict[str, Any]:
+    x, y, z = (float(s) for s in size)
+    return mesh_object({"uuid": _uuid("geometry"), "type": "BoxGeometry", "width": x, "height": y, "depth": z}, rgba)
+
+
+def sphere(radius: float, rgba: Sequence[float], segments: int = 24) -> dict[str, Any]:
+    geom = {
+        "uuid": _uuid("geometry"),
+        "type": "SphereGeometry",
+        "radius": float(radius),
+        "widthSegments": segments,
+        "heightSegments": segments // 2 + 2,
+    }
+    return mesh_object(geom, rgba)
+
+
+def cylinder(
+    radius: float,
+    length: float,
+    rgba: Sequence[float],
+    *,
+    radius_top: float | None = None,
+    base_at_origin: bool = False,
+) -> dict[str, Any]:
+    """A cylinder (or a cone, with ``radius_top``) along z: centred, or from z = 0 to ``length``."""
+    geom = {
+        "uuid": _uuid("geometry"),
+        "type": "CylinderGeometry",
+        "radiusTop": float(radius if radius_top is None else radius_top),
+        "radiusBottom": float(radius),
+        "height": float(length),
+        "radialSegments": 32,
+    }
+    matrix = Y_TO_Z.copy()
+    if base_at_origin:
+        matrix[2, 3] = 0.5 * float(length)
+    return mesh_object(geom, rgba, matrix)
+
+
+def polyline(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
+    """A line through ``points`` (N, 3) [m]."""
+    import umsgpack
+
+    pts = np.ascontiguousarray(np.asarray(points, dtype=np.float32).reshape(-1, 3))
+    data = umsgpack.Ext(0x17, pts.tobytes())  # 0x17: Float32Array, x y z of each point in turn
+    geom = {
+        "uuid": _uuid("geometry"),
+        "type": "BufferGeometry",
+        "data": {
+            "attributes": {"position": {"itemSize": 3, "type": "Float32Array", "array": data, "normalized": False}}
+        },
+    }
+    return mesh_object(geom, rgba, kind="Line", mat=material(rgba, "LineBasicMaterial", linewidth=2.0))
+
+
+def text_plane(text: str, size: float) -> dict[str, Any]:
+    """A square plane ``size`` [m] wide (normal +z) showing ``text`` in black.
+
+    The page draws the text on a 256 px canvas, centred, shrinking the font until it fits.
+    """
+    texture = {"uuid": _uuid("texture"), "type": "_text", "text": str(text), "font_size": 48, "font_face": "sans-serif"}
+    geom = {"uuid": _uuid("geometry"), "type": "PlaneGeometry", "width": size, "height": size}
+    mat = material((1.0, 1.0, 1.0, 1.0), "MeshBasicMaterial", map=texture["uuid"], transparent=True)
+    return mesh_object(geom, (1.0, 1.0, 1.0, 1.0), mat=mat, textures=[texture])
+
+
+class MeshUnreadable(Exception):
+    """A mesh file that the page could not draw: missing, unreadable or of an unknown format."""
+
+
+def mesh_file(path: str | None, uri: str | None, rgba: Sequence[float]) -> dict[str, Any]:
+    """A three.js object for an .stl, .obj or .dae file, or :class:`MeshUnreadable`."""
+    import umsgpack
+
+    if path is None:
+        raise MeshUnreadable(f"{uri!r} was not found (pass package_dirs=... to robojac.load)")
+    suffix = Path(path).suffix.lower()
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise MeshUnreadable(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if suffix == ".stl":
+        ok = raw[:5].lower() == b"solid" or (
+            len(raw) >= 84 and len(raw) == 84 + 50 * int.from_bytes(raw[80:84], "little")
+        )
+        data: Any = umsgpack.Ext(0x12, raw)  # 0x12: Uint8Array
+    elif suffix in (".obj", ".dae"):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MeshUnreadable(f"{path} is not UTF-8 text, as .obj and .dae files must be") from None
+        ok = "<COLLADA" in text if suffix == ".dae" else any(line.startswith("v ") for line in text.splitlines())
+        data = text
+    else:
+        raise MeshUnreadable(
+            f"{path}: the viewer reads .stl, .obj and .dae meshes, not {suffix or 'extensionless'} files"
+        )
+    if not ok:
+        raise MeshUnreadable(f"{path} is not a valid {suffix[1:].upper()} file")
+    geom = {"uuid": _uuid("geometry"), "type": "_meshfile_geometry", "format": suffix[1:], "data": data}
+    return mesh_object(geom, rgba)
+
+
+# ---------------------------------------------------------------------------- poses
+def rotation_z_to(direction: FloatArray) -> FloatArray:
+    """A rotation (3, 3) taking +z onto the unit vector ``direction``."""
+    d = np.asarray(direction, dtype=float)
+    d = d / np.linalg.norm(d)
+    z = np.array([0.0, 0.0, 1.0])
+    c = float(z @ d)
+    if c < -1.0 + 1e-12:
+        return np.diag([1.0, -1.0, -1.0])
+    v = np.cross(z, d)
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx / (1.0 + c)
+
+
+def segment_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Pose and z-scale taking a unit cylinder from z = 0 to 1 onto the segment a → b [m]."""
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    length = float(np.linalg.norm(d))
+    T = np.eye(4)
+    T[:3, :3] = rotation_z_to(d) if length > 1e-12 else np.eye(3)
+    T[:3, 2] *= max(length, 1e-6)
+    T[:3, 3] = a
+    return T
+
+
+def translation(p: Sequence[float]) -> FloatArray:
+    T = np.eye(4)
+    T[:3, 3] = p
+    return T
+
+
+def decompose(T: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(position, quaternion xyzw, scale) of ``T = [R·diag(s) | p]``, as three.js splits it."""
+    from scipy.spatial.transform import Rotation
+
+    M = np.asarray(T, dtype=float)
+    s = np.linalg.norm(M[:3, :3], axis=0)
+    R = M[:3, :3] / np.where(s > 0, s, 1.0)
+    if np.linalg.det(R) < 0:
+        s[0], R[:, 0] = -s[0], -R[:, 0]
+    return M[:3, 3].copy(), Rotation.from_matrix(R).as_quat(), s
+
+
+# ---------------------------------------------------------------------------- camera
+def camera_commands(
+    points: FloatArray, radii: FloatArray | None = None, direction: Sequence[float] = (1.0, 0.75, 0.55)
+) -> list[Command]:
+    """Frame balls at ``points`` (N, 3) [m] with ``radii`` (N,) [m]: shift the scene so
+    their centre sits at the orbit centre (the page's camera always looks at its origin),
+    and move the camera back along ``direction`` until they all fit in its view cone."""
+    P = np.asarray(points, dtype=float).reshape(-1, 3)
+    rad = np.zeros(len(P)) if radii is None else np.asarray(radii, dtype=float).reshape(-1)
+    center = 0.5 * ((P - rad[:, None]).min(axis=0) + (P + rad[:, None]).max(axis=0))
+    radius = max(float((np.linalg.norm(P - center, axis=1) + rad).max()), 0.1)
+    distance = 0.95 * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
+    d = np.asarray(direction, dtype=float)
+    x, y, z = distance * d / np.linalg.norm(d)
+    shift = translation(-center)
+    return [set_transform(root, shift) for root in SCENE_ROOTS] + [
+        # The camera node is rotated so that its y is the world's z: (x, y, z) → (x, z, −y).
+        set_property(CAMERA, "position", [float(x), float(z), float(-y)])
+    ]
+
+
+def visual_extent(kind: str, size: Sequence[float]) -> float:
+    """Radius [m] of a ball around a URDF visual's origin that holds it (meshes: a guess)."""
+    if kind == "box":
+        return 0.5 * float(np.linalg.norm(size))
+    if kind == "cylinder":
+        return math.hypot(size[0], 0.5 * size[1])
+    if kind == "sphere":
+        return float(size[0])
+    return 0.1
+
+
+# ---------------------------------------------------------------------------- colours
+def closeness_rgba(closeness: float, alpha: float = 1.0) -> RGBA:
+    """Green (far from singular, 0) through yellow to red (singular, 1)."""
+    c = min(max(float(closeness), 0.0), 1.0)
+    return (min(1.0, 2 * c) * 0.9 + 0.1, min(1.0, 2 * (1 - c)) * 0.8 + 0.1, 0.15, alpha)
+
+
+def check_rgba(color: Any, name: str = "color") -> RGBA:
+    try:
+        vals = [float(c) for c in color]
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be 3 or 4 numbers in [0, 1] (r, g, b[, a]), got {color!r}") from None
+    if len(vals) == 3:
+        vals.append(1.0)
+    if len(vals) != 4 or not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in vals):
+        raise InputError(f"{name} must be 3 or 4 numbers in [0, 1] (r, g, b[, a]), got {color!r}")
+    return (vals[0], vals[1], vals[2], vals[3])
