@@ -381,6 +381,66 @@ def test_ur_classification_only_for_ur_geometry(arms: dict[str, robojac.Robot], 
     assert S.ur_singularity_margins(robojac.load("ur5", base="shoulder_link"), np.zeros(5)) is None
 
 
+# The old ROS-Industrial ur_description layout: other frames, other zero rotations, axes
+# along y, a shoulder offset along y, and a base placed off the world origin.
+UR5_ROS = """<?xml version="1.0"?>
+<robot name="ur5_ros">
+  <link name="world"/>
+  <link name="base_link"/>
+  <link name="shoulder_link"/>
+  <link name="upper_arm_link"/>
+  <link name="forearm_link"/>
+  <link name="wrist_1_link"/>
+  <link name="wrist_2_link"/>
+  <link name="wrist_3_link"/>
+  <link name="ee_link"/>
+  <joint name="world_joint" type="fixed"><parent link="world"/><child link="base_link"/><origin xyz="0.2 -0.1 0.8" rpy="0 0 0.7"/></joint>
+  <joint name="shoulder_pan_joint" type="revolute"><parent link="base_link"/><child link="shoulder_link"/>
+    <origin xyz="0 0 0.089159" rpy="0 0 0"/><axis xyz="0 0 1"/><limit lower="-6.28" upper="6.28" effort="150" velocity="3.15"/></joint>
+  <joint name="shoulder_lift_joint" type="revolute"><parent link="shoulder_link"/><child link="upper_arm_link"/>
+    <origin xyz="0.0 0.13585 0.0" rpy="0.0 1.570796325 0.0"/><axis xyz="0 1 0"/><limit lower="-6.28" upper="6.28" effort="150" velocity="3.15"/></joint>
+  <joint name="elbow_joint" type="revolute"><parent link="upper_arm_link"/><child link="forearm_link"/>
+    <origin xyz="0.0 -0.1197 0.425" rpy="0 0 0"/><axis xyz="0 1 0"/><limit lower="-3.14" upper="3.14" effort="150" velocity="3.15"/></joint>
+  <joint name="wrist_1_joint" type="revolute"><parent link="forearm_link"/><child link="wrist_1_link"/>
+    <origin xyz="0.0 0.0 0.39225" rpy="0.0 1.570796325 0.0"/><axis xyz="0 1 0"/><limit lower="-6.28" upper="6.28" effort="28" velocity="3.2"/></joint>
+  <joint name="wrist_2_joint" type="revolute"><parent link="wrist_1_link"/><child link="wrist_2_link"/>
+    <origin xyz="0.0 0.093 0.0" rpy="0 0 0"/><axis xyz="0 0 1"/><limit lower="-6.28" upper="6.28" effort="28" velocity="3.2"/></joint>
+  <joint name="wrist_3_joint" type="revolute"><parent link="wrist_2_link"/><child link="wrist_3_link"/>
+    <origin xyz="0.0 0.0 0.09465" rpy="0 0 0"/><axis xyz="0 1 0"/><limit lower="-6.28" upper="6.28" effort="28" velocity="3.2"/></joint>
+  <joint name="ee_fixed_joint" type="fixed"><parent link="wrist_3_link"/><child link="ee_link"/>
+    <origin xyz="0.0 0.0823 0.0" rpy="0.0 0.0 1.570796325"/></joint>
+</robot>
+"""
+
+
+def test_ur_classification_on_a_ros_style_ur5(tmp_path: Path) -> None:
+    path = tmp_path / "ur5_ros.urdf"
+    path.write_text(UR5_ROS)
+    robot = robojac.load(path, tip="ee_link")
+    rng = np.random.default_rng(12)
+    for _ in range(10):
+        q = robot.random_configuration(rng)
+        m = S.ur_singularity_margins(robot, q)
+        assert m is not None
+        assert m["wrist"] == pytest.approx(abs(np.sin(q[4])), abs=1e-12)
+        assert m["elbow"] == pytest.approx(abs(np.sin(q[2])), abs=1e-12)
+        # the factorisation is geometric, so it holds whatever the URDF's conventions
+        product = abs(A2 * A3) * m["wrist"] * m["elbow"] * m["shoulder"]
+        assert abs(np.linalg.det(robot.jacobian(q))) == pytest.approx(product, rel=1e-9)
+    assert S.singularity_report(robot, np.zeros(6)).singularity_types == ("elbow", "wrist")
+    # an elbow axis turned by 90° breaks the structure: no classification
+    bent = tmp_path / "bent.urdf"
+    bent.write_text(
+        UR5_ROS.replace(
+            '<origin xyz="0.0 -0.1197 0.425" rpy="0 0 0"/><axis xyz="0 1 0"/>',
+            '<origin xyz="0.0 -0.1197 0.425" rpy="0 0 0"/><axis xyz="1 0 0"/>',
+        )
+    )
+    other = robojac.load(bent, tip="ee_link")
+    assert S.ur_singularity_margins(other, np.zeros(6)) is None
+    assert S.singularity_report(other, np.zeros(6)).singularity_types == ()
+
+
 # ---------------------------------------------------------------------------- scanning
 def test_scan_straight_path_through_wrist_singularity(ur5: robojac.Robot) -> None:
     start, end = UR_Q.copy(), UR_Q.copy()
