@@ -213,7 +213,7 @@ class ResolvedRateController:
         if self._inv_vlim is not None:
             r = float((np.abs(dq) * self._inv_vlim).max())
             if r > 1.0:
-                self.scale = 1.0 / r
+                self.scale = (1.0 - 1e-12) / r  # the margin keeps rounding from landing a hair over the limit
                 dq *= self.scale
         return dq
 
@@ -398,7 +398,10 @@ class JointPDController:
 
     ``reference`` is a fixed ``q*`` (dof,) or a :class:`~robojac.trajectory.JointTrajectory`.
     ``kp`` [N·m/rad] and ``kd`` [N·m·s/rad] are one number or ``dof`` numbers;
-    ``kd`` defaults to ``2√kp``. With ``kp = kd = 0`` this is pure gravity compensation.
+    ``kd`` defaults to ``2√(kp M_ii)``, critical damping of each joint with the diagonal of
+    the joint-space inertia ``M`` at the first call's configuration (then kept): a light
+    wrist joint needs far less damping than a shoulder, and an explicit integrator goes
+    unstable when ``kd·dt/M_ii > 2``. With ``kp = kd = 0`` this is pure gravity compensation.
     Its logged pose error is the tool's error to ``fk(q*)``.
     """
 
@@ -428,7 +431,7 @@ class JointPDController:
                     f"reference q* = {np.round(self.q_ref, 4).tolist()} is outside the joint limits of '{robot.name}'"
                 )
         self.kp = gains(kp, robot.dof, "kp", "N·m/rad")
-        self.kd = critical_damping(self.kp) if kd is None else gains(kd, robot.dof, "kd", "N·m·s/rad")
+        self.kd: FloatArray | None = None if kd is None else gains(kd, robot.dof, "kd", "N·m·s/rad")
         self.gravity_compensation = bool(gravity_compensation)
         self._zero = np.zeros(robot.dof)
         self._ref_task = TaskSpace(robot, frame)
@@ -457,8 +460,11 @@ class JointPDController:
         else:
             qr, dqr = self.q_ref, self._zero
         self._q_now, self._q_ref_now = q, qr
+        task = self.task
+        if self.kd is None:
+            M = pin.crba(task.model, task.data, task.to_pin(q))
+            self.kd = 2.0 * np.sqrt(self.kp * np.diag(M))
         tau = self.kp * (qr - q) + self.kd * (dqr - dq)
         if self.gravity_compensation:
-            task = self.task
             tau += pin.computeGeneralizedGravity(task.model, task.data, task.to_pin(q))
         return tau
