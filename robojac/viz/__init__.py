@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .viewer import Viewer, wrench_in_base
+from .viewer import Viewer
 
-__all__ = ["Viewer", "wrench_in_base"]
+__all__ = ["Viewer"]

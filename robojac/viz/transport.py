@@ -9,6 +9,7 @@ render it as a standalone HTML page.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -47,10 +48,15 @@ def pack(cmd: Command) -> bytes:
 
 
 def _viewer_js() -> str:
-    from meshcat.servers.zmqserver import VIEWER_ROOT
-
-    with open(os.path.join(VIEWER_ROOT, "main.min.js"), encoding="utf-8") as f:
-        return f.read()
+    """meshcat's viewer script (three.js and all), found without importing meshcat's server."""
+    spec = importlib.util.find_spec("meshcat")
+    roots = list(spec.submodule_search_locations or []) if spec is not None else []
+    for root in roots:
+        path = os.path.join(root, "viewer", "dist", "main.min.js")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+    raise ViewerError("meshcat's viewer script (meshcat/viewer/dist/main.min.js) is missing; reinstall meshcat")
 
 
 class _Node(dict[str, "_Node"]):

@@ -168,8 +168,9 @@ class Viewer:
         robot = self.robot
         cmds: list[Command] = [scene.delete(self.root)]
         links: list[str] = []
+        # What singularity colouring recolours: (path, URDF colour, index of the joint that moves it).
         self._visual_paths: list[tuple[str, tuple[float, float, float, float]]] = []
-        self._link_of_visual: list[str] = []
+        self._joint_of_visual: list[int | None] = []
         unreadable: list[str] = []
         counts: dict[str, int] = {}
         for vis in robot.visuals:
@@ -188,7 +189,7 @@ class Viewer:
             if vis.link not in links:
                 links.append(vis.link)
             self._visual_paths.append((path, tuple(vis.rgba)))  # type: ignore[arg-type]
-            self._link_of_visual.append(vis.link)
+            self._joint_of_visual.append(_moving_joint(robot, vis.link))
         if unreadable:
             warnings.warn(
                 f"{len(unreadable)} mesh(es) of '{robot.name}' cannot be drawn, e.g. {unreadable[0]}; "
@@ -227,9 +228,10 @@ class Viewer:
         path = f"{self._robot_path}/skeleton"
         cmds: list[Command] = []
         for i in range(len(points) - 1):
-            cmds.append(
-                scene.set_object(f"{path}/segment{i}", scene.cylinder(r, 1.0, SKELETON_RGBA, base_at_origin=True))
-            )
+            seg = f"{path}/segment{i}"
+            cmds.append(scene.set_object(seg, scene.cylinder(r, 1.0, SKELETON_RGBA, base_at_origin=True)))
+            self._visual_paths.append((seg, SKELETON_RGBA))
+            self._joint_of_visual.append(i - 1 if i > 0 else None)  # segment i moves with the joint before it
         q0 = robot.neutral()
         for j, name in enumerate(robot.joint_names):
             node = f"{path}/{scene.clean_name(name)}"
@@ -479,32 +481,41 @@ class Viewer:
     ) -> str:
         """A wrench ``[f; τ]`` [N, N·m] acting at ``frame`` (default: the tip), as arrows.
 
-        ``ref`` says how the wrench is expressed (as for ``robot.jacobian``):
-        ``"local_world_aligned"`` base axes at the frame's origin; ``"local"`` the frame's
-        own axes; ``"world"`` base axes, moment about the base origin (moved here to the
-        frame's origin: τ_p = τ_0 − p × f). The force arrow (red) and the moment arrow
-        (purple) start at the frame's origin and follow q. Scales in m/N and m/(N·m);
-        by default the longer arrow is 0.25 m.
+        ``ref`` says how the wrench is expressed, as for ``robot.jacobian`` and
+        :mod:`robojac.wrench`: ``"local_world_aligned"`` base axes, moment about the
+        frame's origin; ``"local"`` the frame's own axes; ``"world"`` base axes, moment
+        about the base origin. The arrows show it re-expressed in base axes about the
+        frame's origin: the force (red) and the moment (purple, right-hand rule) start
+        at the frame's origin and follow q. Scales in m/N and m/(N·m); by default the
+        longer arrow is 0.25 m.
         """
-        w = as_vector(wrench, 6, "wrench")
+        from ..wrench import as_wrench, change_wrench_ref
+
+        w = as_wrench(wrench)
         check_ref(ref)
         fname = self.robot.tip if frame is None else frame
         self.robot.frame_id(fname)
         fs = positive(force_scale, "force_scale") if force_scale is not None else None
         ts = positive(torque_scale, "torque_scale") if torque_scale is not None else None
-        norm_f, norm_t = float(np.linalg.norm(w[:3])), float(np.linalg.norm(w[3:]))
-        auto = 0.25 / max(norm_f, norm_t, 1e-12)
+        w0 = change_wrench_ref(self.robot, self.q, w, fname, from_ref=ref, to_ref="local_world_aligned")
+        auto = 0.25 / max(float(np.linalg.norm(w0[:3])), float(np.linalg.norm(w0[3:])), 1e-12)
         fs = auto if fs is None else fs
         ts = auto if ts is None else ts
         path = self._new_overlay(name, "wrench")
         cmds = _arrow_objects(f"{path}/force", FORCE_ARROW_RGBA) + _arrow_objects(f"{path}/torque", TORQUE_ARROW_RGBA)
+        info: dict[str, Any] = {"frame": fname, "ref": ref, "wrench": w, "force_scale": fs, "torque_scale": ts}
 
         def update(q: FloatArray, poses: Poses) -> list[tuple[str, FloatArray]]:
-            T = poses[fname]
-            f, tau = wrench_in_base(w, T, ref)
-            return _arrow_poses(f"{path}/force", T[:3, 3], fs * f) + _arrow_poses(f"{path}/torque", T[:3, 3], ts * tau)
+            p = poses[fname][:3, 3]
+            wa = (
+                w
+                if ref == "local_world_aligned"
+                else change_wrench_ref(self.robot, q, w, fname, from_ref=ref, to_ref="local_world_aligned")
+            )
+            info["wrench_local_world_aligned"] = wa
+            return _arrow_poses(f"{path}/force", p, fs * wa[:3]) + _arrow_poses(f"{path}/torque", p, ts * wa[3:])
 
-        self._add(_Overlay(name, path, update, info={"frame": fname, "ref": ref, "wrench": w}), cmds)
+        self._add(_Overlay(name, path, update, info=info), cmds)
         return name
 
     def add_text(self, text: str, *, name: str = "text", position: Any = None, size: float = 0.3) -> str:
@@ -526,39 +537,57 @@ class Viewer:
         return name
 
     def color_by_singularity(
-        self, *, frame: str | None = None, threshold: float = 0.1, per_link: bool = False, name: str = "singularity"
+        self,
+        *,
+        frame: str | None = None,
+        threshold: float = 0.1,
+        rows: str = "auto",
+        per_link: bool = False,
+        name: str = "singularity",
     ) -> str:
         """Colour the robot by its closeness to a singularity; follows q.
 
-        With σ_min the smallest singular value of the ``local_world_aligned`` Jacobian of
-        ``frame`` (units m/rad where translation dominates), the closeness is
-        ``c = clip(1 − σ_min / threshold, 0, 1)``: green at 0, yellow, red at 1. With
-        ``per_link``, the link moved by joint k is coloured by ``c · |v_k| / max|v|``, where
-        v is the right singular vector of σ_min: the joints that take part in the lost
-        motion turn red, the others stay green. :meth:`remove` restores the URDF colours.
+        σ_min is the smallest singular value of the ``local_world_aligned`` Jacobian of
+        ``frame`` (default: the tip): all six rows (``rows="full"``, units mixed m/rad and
+        rad/rad) or the translational three (``rows="translational"``, m/rad); ``"auto"``
+        takes all six for arms of six joints or more and the translational rows for
+        fewer (a planar 2R never controls all six). The closeness is
+        ``c = clip(1 − σ_min / threshold, 0, 1)``: green at 0, through yellow, to red at 1.
+
+        With ``per_link``, the links moved by joint k are coloured by ``c · |v_k| / max|v|``,
+        where v is the right singular vector of σ_min, the joint motion that the frame
+        barely follows: the joints that take part in the lost motion turn red, the others
+        stay green. :meth:`remove` restores the URDF colours.
         """
         thr = positive(threshold, "threshold")
+        if rows not in ("auto", "full", "translational"):
+            raise InputError(f"rows must be 'auto', 'full' or 'translational', got {rows!r}")
         if frame is not None:
             self.robot.frame_id(frame)
         path = self._new_overlay(name, "singularity")
         robot = self.robot
-        joint_of_link = _moving_joint_of_links(robot, self._link_of_visual)
-        info: dict[str, Any] = {"threshold": thr, "per_link": per_link}
+        nrows = 6 if rows == "full" or (rows == "auto" and robot.dof >= 6) else 3
+        info: dict[str, Any] = {
+            "threshold": thr,
+            "per_link": per_link,
+            "rows": "full" if nrows == 6 else "translational",
+        }
 
         def colors(q: FloatArray) -> list[tuple[str, tuple[float, float, float, float]]]:
-            J = robot.jacobian(q, frame)
+            J = robot.jacobian(q, frame)[:nrows]
             _, sv, Vt = np.linalg.svd(J)
-            sigma_min = float(sv[-1])
+            k = min(J.shape)
+            sigma_min = float(sv[k - 1])
             c = min(max(1.0 - sigma_min / thr, 0.0), 1.0)
             info["sigma_min"], info["closeness"] = sigma_min, c
             if not per_link:
                 return [(p, scene.closeness_rgba(c, rgba[3])) for p, rgba in self._visual_paths]
-            v = np.abs(Vt[sv.size - 1])  # the joint motion that σ_min barely moves the frame along
+            v = np.abs(Vt[k - 1])  # the joint motion that σ_min barely moves the frame along
             v = v / max(float(v.max()), 1e-12)
             info["joint_weights"] = v
             return [
                 (p, scene.closeness_rgba(c * (v[j] if j is not None else 0.0), rgba[3]))
-                for (p, rgba), j in zip(self._visual_paths, joint_of_link)
+                for (p, rgba), j in zip(self._visual_paths, self._joint_of_visual)
             ]
 
         ov = _Overlay(name, path, colors=colors, info=info)
@@ -650,18 +679,6 @@ class Viewer:
 
 
 # ---------------------------------------------------------------------------- helpers
-def wrench_in_base(w: FloatArray, T: FloatArray, ref: str) -> tuple[FloatArray, FloatArray]:
-    """Force [N] and moment [N·m] about the frame's origin, in base axes, of a wrench
-    ``w = [f; τ]`` expressed in ``ref`` at a frame posed at ``T`` in the base frame."""
-    f, tau = w[:3], w[3:]
-    R, p = T[:3, :3], T[:3, 3]
-    if ref == "local":
-        return R @ f, R @ tau
-    if ref == "world":
-        return f.copy(), tau - np.cross(p, f)
-    return f.copy(), tau.copy()
-
-
 def _triad(path: str, s: float) -> list[Command]:
     r = 0.04 * s
     cmds: list[Command] = []
@@ -723,11 +740,7 @@ def _checked_ellipsoid(ell: Any) -> Any:
     return ell
 
 
-def _moving_joint_of_links(robot: Robot, links: list[str]) -> list[int | None]:
-    """For each link, the index of the last chain joint that moves it (None: fixed to the base)."""
-    model = robot.model
-    out: list[int | None] = []
-    for link in links:
-        jid = model.frames[robot.frame_id(link)].parentJoint
-        out.append(jid - 1 if jid > 0 else None)
-    return out
+def _moving_joint(robot: Robot, link: str) -> int | None:
+    """Index in q of the last chain joint that moves ``link`` (None: fixed to the base)."""
+    jid = robot.model.frames[robot.frame_id(link)].parentJoint
+    return jid - 1 if jid > 0 else None

@@ -1,0 +1,608 @@
+"""The viewer's scene commands: geometry, transforms and names, checked against robojac's
+kinematics computed independently; the server it starts (loopback, ports, batching,
+shutdown). The pixels in a real browser are checked in test_browser.py."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import umsgpack
+from scipy.spatial.transform import Rotation
+
+import robojac
+from robojac.ellipsoid import Ellipsoid
+from robojac.errors import FrameError, InputError, MeshWarning, PoseError, ViewerError
+from robojac.viz import Viewer, scene
+from robojac.viz import server as srv
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+# ---------------------------------------------------------------------------- helpers
+def server_children() -> list[int]:
+    """Live meshcat server processes started by this test process (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"robojac.viz.server" in cmd and int(stat[1]) == os.getpid() and stat[0] != "Z":
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_server_left_behind():
+    yield
+    if not Path("/proc/self/stat").exists():
+        return
+    deadline = time.monotonic() + 5
+    while server_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server_children() == [], "a meshcat server outlived its test"
+
+
+def transforms(viewer: Viewer, path: str) -> list[np.ndarray]:
+    return [scene.matrix_of(c) for c in viewer.commands if c["type"] == "set_transform" and c["path"] == path]
+
+
+def last(viewer: Viewer, path: str) -> np.ndarray:
+    found = transforms(viewer, path)
+    assert found, f"no transform sent for {path}"
+    return found[-1]
+
+
+def objects(viewer: Viewer, prefix: str = "") -> dict[str, dict]:
+    return {c["path"]: c["object"] for c in viewer.commands if c["type"] == "set_object" and c["path"].startswith(prefix)}
+
+
+def colors(viewer: Viewer) -> dict[str, list[float]]:
+    out = {}
+    for c in viewer.commands:
+        if c["type"] == "set_property" and c["property"] == "color":
+            out[c["path"]] = c["value"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def panda():
+    return robojac.load("panda")
+
+
+@pytest.fixture(scope="module")
+def ur5():
+    return robojac.load("ur5")
+
+
+@pytest.fixture(scope="module")
+def planar():
+    return robojac.load("planar_2r")
+
+
+@pytest.fixture
+def view(panda):
+    return Viewer(panda, server=False)
+
+
+def no_visuals_urdf(tmp_path: Path) -> Path:
+    text = (robojac.robot.urdf_dir() / "planar_2r.urdf").read_text()
+    path = tmp_path / "bare_2r.urdf"
+    path.write_text(re.sub(r"<visual>.*?</visual>", "", text, flags=re.S))
+    return path
+
+
+# ---------------------------------------------------------------------------- the robot
+def test_every_urdf_visual_becomes_one_object_with_its_geometry(panda, view):
+    objs = objects(view, view.root + "/robot/")
+    per_link: dict[str, int] = {}
+    for vis in panda.visuals:
+        i = per_link.get(vis.link, 0)
+        per_link[vis.link] = i + 1
+        path = f"{view.root}/robot/{vis.link}/v{i}"
+        obj = objs[path]
+        geom, mat = obj["geometries"][0], obj["materials"][0]
+        assert mat["color"] == scene.rgb_int(vis.rgba)
+        if vis.kind == "box":
+            assert geom["type"] == "BoxGeometry"
+            assert [geom["width"], geom["height"], geom["depth"]] == pytest.approx(vis.size)
+        else:
+            assert vis.kind == "cylinder"
+            assert geom["type"] == "CylinderGeometry"
+            assert geom["radiusBottom"] == pytest.approx(vis.size[0])
+            assert geom["height"] == pytest.approx(vis.size[1])
+            # three.js cylinders run along y; the object's own matrix turns y onto z.
+            M = np.asarray(obj["object"]["matrix"]).reshape(4, 4).T
+            assert M[:3, :3] @ [0, 1, 0] == pytest.approx([0, 0, 1])
+        assert last(view, path) == pytest.approx(vis.origin)
+    assert len(objs) == len(panda.visuals)
+    assert not view.skeleton
+
+
+def test_show_poses_every_link_at_fk_in_one_send(panda, view):
+    sends = []
+    real = view._conn.send
+    view._conn.send = lambda cmds: (sends.append(list(cmds)), real(cmds))[1]
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        q = panda.random_configuration(rng)
+        view.show(q)
+        for link in {v.link for v in panda.visuals}:
+            T = last(view, f"{view.root}/robot/{link}")
+            assert T == pytest.approx(panda.fk(q, link), abs=1e-12)
+    assert len(sends) == 3
+    assert {c["type"] for c in sends[0]} == {"set_transform"}
+    assert len(sends[0]) == len({v.link for v in panda.visuals})
+    assert view.q == pytest.approx(q)
+
+
+def test_a_visual_lands_where_the_link_pose_and_its_origin_put_it(panda, view):
+    q = panda.random_configuration(3)
+    view.show(q)
+    vis = next(v for v in panda.visuals if v.link == "panda_link4")
+    world = last(view, f"{view.root}/robot/panda_link4") @ last(view, f"{view.root}/robot/panda_link4/v0")
+    assert world == pytest.approx(panda.fk(q, "panda_link4") @ vis.origin)
+
+
+def test_base_below_the_urdf_root(panda):
+    arm = robojac.load("panda", base="panda_link2")
+    view = Viewer(arm, server=False)
+    q = arm.random_configuration(4)
+    view.show(q)
+    for link in ("panda_link0", "panda_link2", "panda_link7"):
+        assert last(view, f"{view.root}/robot/{link}") == pytest.approx(arm.fk(q, link), abs=1e-12)
+
+
+def test_no_visuals_draws_a_skeleton_through_the_joints(tmp_path):
+    arm = robojac.load(no_visuals_urdf(tmp_path))
+    assert arm.visuals == ()
+    view = Viewer(arm, server=False)
+    assert view.skeleton
+    q = np.array([0.7, -1.1])
+    view.show(q)
+    points = [arm.base, *arm.joint_names, arm.tip]
+    for i in range(len(points) - 1):
+        M = last(view, f"{view.root}/robot/skeleton/segment{i}")
+        a, b = arm.fk(q, points[i])[:3, 3], arm.fk(q, points[i + 1])[:3, 3]
+        assert (M @ [0, 0, 0, 1])[:3] == pytest.approx(a, abs=1e-12)
+        assert (M @ [0, 0, 1, 1])[:3] == pytest.approx(b, abs=2e-6)  # zero-length segments keep 1 µm
+    for j, name in enumerate(arm.joint_names):
+        assert last(view, f"{view.root}/robot/skeleton/{name}") == pytest.approx(arm.fk(q, name))
+        # the axis marker lies along the joint axis (z for both joints of the 2R)
+        A = last(view, f"{view.root}/robot/skeleton/{name}/axis")
+        assert A[:3, 2] == pytest.approx([0, 0, 1])
+        assert f"{view.root}/robot/skeleton/{name}/ball" in objects(view)
+
+
+def test_meshes_are_drawn_and_a_missing_one_falls_back_with_a_warning():
+    with pytest.warns(MeshWarning):
+        arm = robojac.load(DATA / "clash_arm.urdf", tip="tool", package_dirs=[str(DATA)])
+    with pytest.warns(MeshWarning, match="missing.dae"):
+        view = Viewer(arm, server=False)
+    mesh = objects(view)[f"{view.root}/robot/base_link/v0"]["geometries"][0]
+    assert mesh["type"] == "_meshfile_geometry"
+    assert mesh["format"] == "stl"
+    assert mesh["data"].data == (DATA / "fake_pkg/meshes/box.stl").read_bytes()
+    assert view.skeleton  # in place of the mesh that cannot be drawn
+    assert f"{view.root}/robot/upper/v0" not in objects(view)
+    q = arm.random_configuration(1)
+    view.show(q)
+    assert last(view, f"{view.root}/robot/fore") == pytest.approx(arm.fk(q, "fore"), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "content, suffix, match",
+    [(b"\x00\x01garbage", ".stl", "not a valid STL"), (b"solid-ish", ".ply", ".ply"), (b"\xff\xfe", ".obj", "UTF-8")],
+)
+def test_an_unreadable_mesh_is_a_warning_not_a_failure(tmp_path, content, suffix, match):
+    (tmp_path / f"part{suffix}").write_bytes(content)
+    urdf = (robojac.robot.urdf_dir() / "planar_2r.urdf").read_text()
+    urdf = urdf.replace(
+        '<geometry><cylinder radius="0.03" length="0.5"/></geometry>', f'<geometry><mesh filename="part{suffix}"/></geometry>'
+    )
+    path = tmp_path / "meshy.urdf"
+    path.write_text(urdf)
+    arm = robojac.load(path)
+    with pytest.warns(MeshWarning, match=re.escape(match)):
+        view = Viewer(arm, server=False)
+    assert view.skeleton
+    view.show([0.3, 0.4])
+
+
+def test_bad_input_raises_robojac_errors(panda, view):
+    with pytest.raises(InputError, match="shape"):
+        view.show([0.0, 1.0])
+    with pytest.raises(InputError, match="finite"):
+        view.show([np.nan] * 7)
+    with pytest.raises(InputError, match="robojac.Robot"):
+        Viewer("panda", server=False)  # type: ignore[arg-type]
+    with pytest.raises(FrameError):
+        view.add_frame("panda_link99")
+    with pytest.raises(FrameError):
+        view.add_ellipsoid("velocity", frame="nope")
+    with pytest.raises(FrameError):
+        view.add_wrench(np.ones(6), frame="nope")
+    with pytest.raises(FrameError):
+        view.add_wrench(np.ones(6), ref="body")
+    with pytest.raises(InputError, match="finite"):
+        view.add_arrow([0, 0, np.nan], [1, 0, 0])
+    with pytest.raises(InputError, match="finite"):
+        view.add_path([[0, 0, 0], [np.nan, 1, 1]])
+    with pytest.raises(InputError, match="finite"):
+        view.add_wrench([1, 2, np.nan, 0, 0, 0])
+    with pytest.raises(InputError):
+        view.add_target(np.full((4, 4), np.nan))
+    with pytest.raises(PoseError):
+        view.add_target(np.diag([2.0, 1, 1, 1]))
+    bad = Ellipsoid(np.array([0, 0, np.nan]), np.eye(3), np.ones(3), "velocity", "m/s per rad/s")
+    with pytest.raises(InputError, match="finite"):
+        view.add_ellipsoid(bad)
+    with pytest.raises(InputError, match="kind"):
+        view.add_ellipsoid("acceleration")
+    with pytest.raises(InputError, match="name"):
+        view.add_arrow([0, 0, 0], [1, 0, 0], name="a/b")
+    with pytest.raises(InputError, match="no overlay"):
+        view.remove("nothing")
+    with pytest.raises(InputError, match="color"):
+        view.add_path([[0, 0, 0], [1, 1, 1]], color=(2, 0, 0))
+    assert view.overlays == ()
+
+
+# ---------------------------------------------------------------------------- overlays
+def test_frame_triad_follows_its_frame(panda, view):
+    name = view.add_frame("panda_link5", scale=0.2)
+    path = f"{view.root}/overlays/{name}"
+    q = panda.random_configuration(5)
+    view.show(q)
+    assert last(view, path) == pytest.approx(panda.fk(q, "panda_link5"))
+    for axis, col in zip("xyz", range(3)):
+        T = last(view, f"{path}/{axis}")
+        assert T[:3, 2] == pytest.approx(np.eye(3)[col])  # each cylinder (along its z) lies on its axis
+        geom = objects(view)[f"{path}/{axis}"]["geometries"][0]
+        assert geom["height"] == pytest.approx(0.2)
+
+
+def test_target_marker_accepts_every_pose_form(panda, view):
+    T = panda.fk(panda.random_configuration(6))
+    view.add_target(T)
+    assert last(view, f"{view.root}/overlays/target") == pytest.approx(T)
+    p, quat = robojac.pose.to_position_quaternion(T)
+    view.add_target((p, quat), name="again")
+    assert last(view, f"{view.root}/overlays/again") == pytest.approx(T)
+    assert view.overlays == ("target", "again")
+
+
+def test_tool_path_goes_through_the_fk_positions(panda, view):
+    qs = np.linspace(panda.neutral(), panda.random_configuration(7), 12)
+    view.add_tool_path(qs)
+    geom = objects(view)[f"{view.root}/overlays/tool_path"]["geometries"][0]
+    arr = geom["data"]["attributes"]["position"]["array"]
+    pts = np.frombuffer(arr.data, dtype=np.float32).reshape(-1, 3)
+    assert pts == pytest.approx(np.array([panda.fk(q)[:3, 3] for q in qs]), abs=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["velocity", "force"])
+def test_ellipsoid_shape_is_the_jacobians_and_follows_q(panda, view, kind):
+    name = view.add_ellipsoid(kind)
+    info = view.overlay_info(name)
+    s = info["scale"]
+    q = panda.random_configuration(8)
+    view.show(q)
+    M = last(view, f"{view.root}/overlays/{name}/shape")
+    Jv = panda.jacobian(q)[:3]
+    A = Jv @ Jv.T  # velocity ellipsoid {Jv dq : ‖dq‖ ≤ 1} = {x : xᵀ A⁻¹ x ≤ 1}
+    expected = A if kind == "velocity" else np.linalg.inv(A)  # force: {f : fᵀ A f ≤ 1}
+    assert M[:3, :3] @ M[:3, :3].T == pytest.approx(s**2 * expected, rel=1e-9, abs=1e-12)
+    assert M[:3, 3] == pytest.approx(panda.fk(q)[:3, 3])
+    assert np.linalg.det(M[:3, :3]) > 0  # a rotation times a positive scale, as three.js splits it
+
+
+def test_force_ellipsoid_at_a_singularity_is_capped(planar):
+    view = Viewer(planar, server=False)
+    view.add_ellipsoid("force", scale=0.1, max_radius=0.5)
+    view.show([0.3, 0.0])  # stretched out: the radial direction is lost
+    M = last(view, f"{view.root}/overlays/force_ellipsoid/shape")
+    radii = np.linalg.norm(M[:3, :3], axis=0)
+    assert np.isfinite(M).all()
+    assert radii.max() == pytest.approx(0.5)
+    # the capped (infinite) axis is the radial one, along the stretched arm
+    axis = M[:3, int(np.argmax(radii))] / radii.max()
+    assert abs(axis @ [np.cos(0.3), np.sin(0.3), 0]) == pytest.approx(1.0)
+
+
+def test_a_given_ellipsoid_is_drawn_as_it_is(view):
+    U = Rotation.from_euler("xyz", [0.3, -0.2, 1.0]).as_matrix()
+    ell = Ellipsoid(np.array([0.1, 0.2, 0.3]), U, np.array([0.3, 0.2, 0.1]), "velocity", "m/s per rad/s")
+    view.add_ellipsoid(ell, scale=1.0, name="mine")
+    M = last(view, f"{view.root}/overlays/mine/shape")
+    assert M[:3, :3] @ M[:3, :3].T == pytest.approx(U @ np.diag([0.09, 0.04, 0.01]) @ U.T)
+    assert M[:3, 3] == pytest.approx([0.1, 0.2, 0.3])
+
+
+def arrow_vector(view: Viewer, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and tip [m] of an arrow from its commands (node pose, shaft scale, head offset)."""
+    T = last(view, path)
+    head = last(view, f"{path}/head")
+    length = head[2, 3] + 0.05 * head[0, 0]
+    return T[:3, 3], T[:3, 3] + length * T[:3, 2]
+
+
+@pytest.mark.parametrize("ref", ["local_world_aligned", "local", "world"])
+def test_wrench_arrows_show_force_and_moment_about_the_frame_origin(panda, view, ref):
+    w = np.array([10.0, -20.0, 5.0, 1.0, 2.0, -0.5])
+    view.add_wrench(w, ref=ref, force_scale=0.01, torque_scale=0.1)
+    q = panda.random_configuration(9)
+    view.show(q)
+    T = panda.fk(q)
+    R, p = T[:3, :3], T[:3, 3]
+    # independent re-expression in base axes about the tool origin
+    if ref == "local":
+        f, n = R @ w[:3], R @ w[3:]
+    elif ref == "world":
+        f, n = w[:3], w[3:] - np.cross(p, w[:3])
+    else:
+        f, n = w[:3], w[3:]
+    start, tip = arrow_vector(view, f"{view.root}/overlays/wrench/force")
+    assert start == pytest.approx(p)
+    assert tip - start == pytest.approx(0.01 * f, abs=1e-9)
+    start, tip = arrow_vector(view, f"{view.root}/overlays/wrench/torque")
+    assert tip - start == pytest.approx(0.1 * n, abs=1e-9)
+
+
+def test_arrow_and_text_and_remove(view):
+    view.add_arrow([0.1, 0, 0.2], [0, 3.0, 4.0], scale=0.1, name="push")
+    start, tip = arrow_vector(view, f"{view.root}/overlays/push")
+    assert start == pytest.approx([0.1, 0, 0.2])
+    assert tip - start == pytest.approx([0, 0.3, 0.4])
+    view.add_text("σ_min = 0.01", name="hud")
+    tex = objects(view)[f"{view.root}/overlays/hud"]["textures"][0]
+    assert tex["type"] == "_text" and tex["text"] == "σ_min = 0.01"
+    view.add_arrow([0, 0, 0], [1, 0, 0], name="push")  # the same name replaces
+    assert view.overlays == ("hud", "push")
+    view.remove("push")
+    assert view.commands[-1] == {"type": "delete", "path": f"{view.root}/overlays/push"}
+    view.clear()
+    assert view.overlays == ()
+
+
+def test_singularity_colours_follow_sigma_min(ur5):
+    view = Viewer(ur5, server=False)
+    view.color_by_singularity(threshold=0.05)
+    q_regular = np.array([0.3, -1.2, 1.4, -1.0, 1.2, 0.4])
+    q_wrist = q_regular.copy()
+    q_wrist[4] = 0.0  # UR wrist singularity: joints 4 and 6 aligned
+    view.show(q_regular)
+    info = view.overlay_info("singularity")
+    assert info["sigma_min"] == pytest.approx(robojac.singularity_report(ur5, q_regular).sigma_min)
+    assert info["closeness"] == 0.0
+    green = colors(view)
+    view.show(q_wrist)
+    assert view.overlay_info("singularity")["closeness"] == pytest.approx(1.0)
+    red = colors(view)
+    for path in red:
+        assert red[path][0] > 0.9 and red[path][1] < 0.2, "red at the singularity"
+        assert green[path][1] > 0.8 and green[path][0] < 0.2, "green far from it"
+    view.remove("singularity")
+    restored = colors(view)
+    for path, rgba in view._visual_paths:
+        assert restored[path] == pytest.approx(list(rgba))
+
+
+def test_per_link_colours_point_at_the_joints_of_the_lost_motion(ur5):
+    view = Viewer(ur5, server=False)
+    view.color_by_singularity(threshold=0.05, per_link=True)
+    q = np.array([0.3, -1.2, 1.4, -1.0, 0.0, 0.4])
+    view.show(q)
+    w = view.overlay_info("singularity")["joint_weights"]
+    # at the wrist singularity the lost motion is q4 against q6 (counter-rotation): q1..q3 stay out
+    _, _, Vt = np.linalg.svd(ur5.jacobian(q))
+    assert w == pytest.approx(np.abs(Vt[5]) / np.abs(Vt[5]).max(), abs=1e-9)
+    assert w[3] > 0.5 and w[5] > 0.5 and w[1] < 0.1
+
+
+def test_planar_arm_uses_the_translational_rows(planar):
+    view = Viewer(planar, server=False)
+    view.color_by_singularity()
+    view.show([0.2, 0.0])
+    assert view.overlay_info("singularity")["rows"] == "translational"
+    assert view.overlay_info("singularity")["sigma_min"] == pytest.approx(0.0, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------- playback
+def animation(view: Viewer) -> dict[str, dict[str, list]]:
+    cmd = [c for c in view.commands if c["type"] == "set_animation"][-1]
+    return {a["path"]: {t["name"]: t["keys"] for t in a["clip"]["tracks"]} for a in cmd["animations"]}
+
+
+def test_play_animates_links_and_overlays_on_meshcats_timeline(panda, view):
+    view.add_ellipsoid("velocity")
+    qs = np.linspace(panda.neutral(), panda.random_configuration(10), 7)
+    times = np.array([0.0, 0.1, 0.3, 0.35, 0.5, 0.8, 1.0])
+    assert view.play(qs, times, fps=30) == 7
+    anim = animation(view)
+    link = anim[f"{view.root}/robot/panda_link6"]
+    assert [k["time"] for k in link[".position"]] == pytest.approx(times * 30)
+    for k, q in enumerate(qs):
+        T = panda.fk(q, "panda_link6")
+        assert link[".position"][k]["value"] == pytest.approx(T[:3, 3])
+        quat = np.array(link[".quaternion"][k]["value"])  # three.js order (x, y, z, w)
+        assert Rotation.from_quat(quat).as_matrix() == pytest.approx(T[:3, :3], abs=1e-9)
+    shape = anim[f"{view.root}/overlays/velocity_ellipsoid/shape"]
+    assert ".scale" in shape and len(shape[".scale"]) == 7
+    s = view.overlay_info("velocity_ellipsoid")["scale"]
+    sv = np.linalg.svd(panda.jacobian(qs[3])[:3], compute_uv=False)
+    assert sorted(shape[".scale"][3]["value"]) == pytest.approx(sorted(np.maximum(s * sv, 1e-4)))
+
+
+def test_play_takes_a_control_log_and_thins_long_ones(panda, view):
+    n = 4500
+    qs = np.linspace(panda.neutral(), panda.random_configuration(11), n)
+    log = SimpleNamespace(t=np.arange(n) * 1e-3, q=qs)
+    assert view.play(log) == 2000
+    keys = animation(view)[f"{view.root}/robot/panda_hand"][".position"]
+    assert keys[0]["time"] == 0.0 and keys[-1]["time"] == pytest.approx((n - 1) * 1e-3 * 30)
+
+
+def test_play_colours_along_when_colouring_is_on(ur5):
+    view = Viewer(ur5, server=False)
+    view.color_by_singularity(threshold=0.05)
+    q = np.array([0.3, -1.2, 1.4, -1.0, 1.2, 0.4])
+    q2 = q.copy()
+    q2[4] = 0.0
+    view.play([q, q2], [0.0, 1.0])
+    path = view._visual_paths[0][0] + "/<object>"
+    keys = animation(view)[path][".material.color"]
+    assert keys[0]["value"][1] > 0.8 and keys[1]["value"][0] > 0.9
+
+
+def test_play_rejects_bad_sequences(panda, view):
+    qs = np.zeros((3, 7))
+    with pytest.raises(InputError, match="increase"):
+        view.play(qs, [0.0, 0.2, 0.1])
+    with pytest.raises(InputError, match="times"):
+        view.play(qs, [0.0, 0.2])
+    with pytest.raises(InputError, match="shape"):
+        view.play(np.zeros((3, 6)))
+    with pytest.raises(InputError, match="finite"):
+        view.play(np.full((3, 7), np.nan))
+
+
+# ---------------------------------------------------------------------------- camera and page
+def test_camera_frames_the_robot(panda, view):
+    cam = [c for c in view.commands if c["type"] == "set_property" and c["path"] == scene.CAMERA][-1]["value"]
+    eye = np.array([cam[0], -cam[2], cam[1]])  # camera node coordinates (x, z, −y) back to the world's
+    shift = last(view, "/meshcat")[:3, 3]
+    assert last(view, "/Grid") == pytest.approx(last(view, "/meshcat"))
+    half_fov = np.radians(scene.CAMERA_FOV_DEG / 2)
+    for T in panda.fk_all(panda.neutral()).values():
+        p = T[:3, 3] + shift  # where the page draws it; the camera looks at the origin
+        ang = np.arccos((p - eye) @ (-eye) / np.linalg.norm(p - eye) / np.linalg.norm(eye))
+        assert ang < half_fov
+    assert np.linalg.norm(eye) < 3.0  # closer than meshcat's default view
+
+
+def test_static_html_is_standalone_and_holds_the_scene(panda, view, tmp_path):
+    view.add_ellipsoid("force")
+    out = view.save_html(tmp_path / "scene.html")
+    html = out.read_text()
+    assert html.count("<script") == 2 and "<script src" not in html  # meshcat's viewer inlined, then the scene
+    scene_part = html.split("new MeshCat.Viewer", 1)[1]
+    assert "fetch(" not in scene_part and "http" not in scene_part
+    blobs = [umsgpack.unpackb(base64.b64decode(b)) for b in re.findall(r"base64ToBytes\('([A-Za-z0-9+/=]*)'\)", html)]
+    paths = {b["path"] for b in blobs if b["type"] == "set_object"}
+    assert f"{view.root}/robot/panda_link3/v0" in paths
+    assert f"{view.root}/overlays/force_ellipsoid/shape" in paths
+    with pytest.raises(ViewerError, match="cannot write"):
+        view.save_html(tmp_path / "no" / "such" / "dir.html")
+
+
+def test_robot_is_light_until_a_viewer_is_made():
+    code = "import sys, robojac; robojac.load('panda'); print('meshcat' in sys.modules, 'zmq' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+# ---------------------------------------------------------------------------- the server
+def listening_addresses(port: int) -> set[str]:
+    addrs = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, p = local.rsplit(":", 1)
+            if state == "0A" and int(p, 16) == port:
+                addrs.add(addr)
+    return addrs
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket table")
+def test_server_binds_loopback_only_and_stops_on_close(panda):
+    with Viewer(panda) as view:
+        assert view.url.startswith("http://127.0.0.1:")
+        web_port = int(view.url.split(":")[2].split("/")[0])
+        zmq_port = int(view._server.zmq_url.rsplit(":", 1)[1])
+        for port in (web_port, zmq_port):
+            assert listening_addresses(port) == {"0100007F"}, f"port {port} must listen on 127.0.0.1 only"
+        pid = view.server_pid
+        assert pid in server_children()
+        # a second viewer takes other ports; asking for a busy one is a clear error
+        with Viewer(panda) as other:
+            assert other.url != view.url
+        with pytest.raises(ViewerError, match=f"web port {web_port} on 127.0.0.1 is not free"):
+            Viewer(panda, port=web_port)
+    assert view.server_pid is None
+    assert pid not in server_children()
+    with pytest.raises(ViewerError, match="closed"):
+        view.show(panda.neutral())
+
+
+def test_show_is_one_request_and_the_server_keeps_the_scene(panda):
+    with Viewer(panda) as view:
+        requests = []
+        real = view._conn.request
+        view._conn.request = lambda frames: (requests.append(frames), real(frames))[1]
+        q = panda.random_configuration(12)
+        view.show(q)
+        assert len(requests) == 1 and requests[0][0] == srv.BATCH
+        html = view._conn.server_html()
+        packed = scene_pack(scene.set_transform(f"{view.root}/robot/panda_link7", panda.fk(q, "panda_link7")))
+        assert base64.b64encode(packed).decode() in html
+
+
+def scene_pack(cmd: dict) -> bytes:
+    from robojac.viz.transport import pack
+
+    return pack(cmd)
+
+
+def test_connect_to_a_running_server_leaves_it_running(panda):
+    with Viewer(panda) as owner:
+        guest = Viewer(panda, zmq_url=owner._server.zmq_url, prefix="guest")
+        assert guest.url == owner.url
+        guest.show(panda.random_configuration(13))
+        guest.close()
+        assert owner.server_pid is not None
+        owner.show(panda.neutral())
+
+
+def test_server_exits_when_its_parent_dies(tmp_path):
+    code = (
+        "import os, robojac\n"
+        "v = robojac.Viewer(robojac.load('planar_2r'))\n"
+        "print(v.server_pid, flush=True)\n"
+        "os._exit(0)\n"  # no atexit, no close(): the server must notice alone
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    pid = int(proc.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, 9)
+    pytest.fail("the meshcat server outlived its parent")
+
+
+def test_bundled_robots_all_draw(robots):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for arm in robots.values():
+            view = Viewer(arm, server=False)
+            view.show(arm.random_configuration(0))
+            assert not view.skeleton
