@@ -91,9 +91,9 @@ def test_plot_writes_a_png(logs: dict[str, Log], tmp_path: Path, which: str) -> 
 
 
 def test_bad_files(logs: dict[str, Log], tmp_path: Path) -> None:
-    with pytest.raises(robojac.InputError, match=".npz or .csv"):
+    with pytest.raises(robojac.InputError, match=r"\.npz or \.csv"):
         logs["kinematic"].save(tmp_path / "run.txt")
-    with pytest.raises(robojac.InputError, match=".npz or .csv"):
+    with pytest.raises(robojac.InputError, match=r"\.npz or \.csv"):
         Log.load(tmp_path / "run.json")
     with pytest.raises(robojac.RobojacError, match="cannot read"):
         Log.load(tmp_path / "missing.npz")
