@@ -67,7 +67,9 @@ def last(viewer: Viewer, path: str) -> np.ndarray:
 
 
 def objects(viewer: Viewer, prefix: str = "") -> dict[str, dict]:
-    return {c["path"]: c["object"] for c in viewer.commands if c["type"] == "set_object" and c["path"].startswith(prefix)}
+    return {
+        c["path"]: c["object"] for c in viewer.commands if c["type"] == "set_object" and c["path"].startswith(prefix)
+    }
 
 
 def colors(viewer: Viewer) -> dict[str, list[float]]:
@@ -179,7 +181,7 @@ def test_no_visuals_draws_a_skeleton_through_the_joints(tmp_path):
         a, b = arm.fk(q, points[i])[:3, 3], arm.fk(q, points[i + 1])[:3, 3]
         assert (M @ [0, 0, 0, 1])[:3] == pytest.approx(a, abs=1e-12)
         assert (M @ [0, 0, 1, 1])[:3] == pytest.approx(b, abs=2e-6)  # zero-length segments keep 1 µm
-    for j, name in enumerate(arm.joint_names):
+    for name in arm.joint_names:
         assert last(view, f"{view.root}/robot/skeleton/{name}") == pytest.approx(arm.fk(q, name))
         # the axis marker lies along the joint axis (z for both joints of the 2R)
         A = last(view, f"{view.root}/robot/skeleton/{name}/axis")
@@ -211,7 +213,8 @@ def test_an_unreadable_mesh_is_a_warning_not_a_failure(tmp_path, content, suffix
     (tmp_path / f"part{suffix}").write_bytes(content)
     urdf = (robojac.robot.urdf_dir() / "planar_2r.urdf").read_text()
     urdf = urdf.replace(
-        '<geometry><cylinder radius="0.03" length="0.5"/></geometry>', f'<geometry><mesh filename="part{suffix}"/></geometry>'
+        '<geometry><cylinder radius="0.03" length="0.5"/></geometry>',
+        f'<geometry><mesh filename="part{suffix}"/></geometry>',
     )
     path = tmp_path / "meshy.urdf"
     path.write_text(urdf)
@@ -227,7 +230,7 @@ def test_bad_input_raises_robojac_errors(panda, view):
         view.show([0.0, 1.0])
     with pytest.raises(InputError, match="finite"):
         view.show([np.nan] * 7)
-    with pytest.raises(InputError, match="robojac.Robot"):
+    with pytest.raises(InputError, match=r"robojac\.Robot"):
         Viewer("panda", server=False)  # type: ignore[arg-type]
     with pytest.raises(FrameError):
         view.add_frame("panda_link99")
