@@ -19,7 +19,13 @@ import numpy as np
 from ..errors import RobojacError
 
 #: Modules of this package that add subcommands, in help order.
-COMMANDS = ["robojac.cli.kinematics", "robojac.cli.singularity", "robojac.cli.statics", "robojac.cli.demo"]
+COMMANDS = [
+    "robojac.cli.kinematics",
+    "robojac.cli.singularity",
+    "robojac.cli.statics",
+    "robojac.cli.simulate",
+    "robojac.cli.demo",
+]
 
 
 class UsageError(RobojacError):
