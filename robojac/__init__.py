@@ -94,6 +94,10 @@ _LAZY: dict[str, str] = {
     "ExternalWrench": "robojac.simulate",
     "VirtualWall": "robojac.simulate",
     "Log": "robojac.log",
+    "solve_ik": "robojac.ik",
+    "solve_ik_batch": "robojac.ik",
+    "IKResult": "robojac.ik",
+    "IKBatchResult": "robojac.ik",
 }
 
 if TYPE_CHECKING:
@@ -116,6 +120,10 @@ if TYPE_CHECKING:
     from .control import ResolvedRateController as ResolvedRateController
     from .estimation import WrenchEstimate as WrenchEstimate
     from .estimation import estimate_wrench as estimate_wrench
+    from .ik import IKBatchResult as IKBatchResult
+    from .ik import IKResult as IKResult
+    from .ik import solve_ik as solve_ik
+    from .ik import solve_ik_batch as solve_ik_batch
     from .log import Log as Log
     from .simulate import ExternalWrench as ExternalWrench
     from .simulate import VirtualWall as VirtualWall

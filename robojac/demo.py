@@ -61,4 +61,6 @@ def run(robot_name: str = "panda", out: TextIO | None = None, interactive: bool 
     for title, section in SECTIONS:
         print(f"\n== {title} ==", file=stream)
         print(section(robot), file=stream)
-    return 0
+    from .viz.demo import end_in_viewer  # meshcat loads only now
+
+    return end_in_viewer(robot, demo_configurations(robot), stream, interactive)

@@ -24,6 +24,7 @@ COMMANDS = [
     "robojac.cli.singularity",
     "robojac.cli.statics",
     "robojac.cli.simulate",
+    "robojac.cli.view",
     "robojac.cli.demo",
 ]
 

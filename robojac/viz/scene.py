@@ -245,7 +245,7 @@ def segment_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
     return T
 
 
-def translation(p: Sequence[float]) -> FloatArray:
+def translation(p: Any) -> FloatArray:
     T = np.eye(4)
     T[:3, 3] = p
     return T
@@ -264,20 +264,23 @@ def decompose(T: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 # ---------------------------------------------------------------------------- camera
-def camera_commands(
-    points: FloatArray, radii: FloatArray | None = None, direction: Sequence[float] = (1.0, 0.75, 0.55)
-) -> list[Command]:
-    """Frame balls at ``points`` (N, 3) [m] with ``radii`` (N,) [m]: shift the scene so
-    their centre sits at the orbit centre (the page's camera always looks at its origin),
-    and move the camera back along ``direction`` until they all fit in its view cone."""
+def bounding_ball(points: FloatArray, radii: FloatArray | None = None) -> tuple[FloatArray, float]:
+    """Centre (the middle of the bounding box) and radius [m] of a ball holding balls
+    at ``points`` (N, 3) with ``radii`` (N,)."""
     P = np.asarray(points, dtype=float).reshape(-1, 3)
     rad = np.zeros(len(P)) if radii is None else np.asarray(radii, dtype=float).reshape(-1)
     center = 0.5 * ((P - rad[:, None]).min(axis=0) + (P + rad[:, None]).max(axis=0))
-    radius = max(float((np.linalg.norm(P - center, axis=1) + rad).max()), 0.1)
+    return center, max(float((np.linalg.norm(P - center, axis=1) + rad).max()), 0.1)
+
+
+def camera_commands(center: FloatArray, radius: float, direction: Any = (1.0, 0.75, 0.55)) -> list[Command]:
+    """Frame a ball (``center`` [m], ``radius`` [m]): shift the scene so that the centre
+    sits at the orbit centre (the page's camera always looks at its origin), and put the
+    camera along ``direction`` just far enough for the ball to fit its view cone."""
     distance = 0.95 * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
     d = np.asarray(direction, dtype=float)
     x, y, z = distance * d / np.linalg.norm(d)
-    shift = translation(-center)
+    shift = translation(-np.asarray(center, dtype=float))
     return [set_transform(root, shift) for root in SCENE_ROOTS] + [
         # The camera node is rotated so that its y is the world's z: (x, y, z) → (x, z, −y).
         set_property(CAMERA, "position", [float(x), float(z), float(-y)])

@@ -102,6 +102,8 @@ class Viewer:
         self._overlays: dict[str, _Overlay] = {}
         self._singularity: _Overlay | None = None
         self.q = robot.neutral() if q is None else robot.check_q(q)
+        #: The framed view: centre [m, base frame], radius [m], unit direction towards the camera.
+        self.view: tuple[FloatArray, float, FloatArray] = (np.zeros(3), 1.0, np.array([1.0, 0.75, 0.55]) / 1.4)
         self._conn: Recorder
         if zmq_url is not None:
             conn = ZMQConnection(zmq_url)
@@ -289,30 +291,38 @@ class Viewer:
         self._conn.send(cmds)
         self.q = qv
 
-    def frame(self, points: Any = None) -> None:
-        """Aim the camera at the robot at the current q, or at ``points`` (N, 3) [m, base frame]."""
+    def frame(self, points: Any = None, *, qs: Any = None) -> None:
+        """Aim the camera: at the robot at the current q (default), over configurations
+        ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame] (a target, a path)."""
+        Q = [self.q] if qs is None else list(as_array(qs, "qs").reshape(-1, self.robot.dof))
+        pts: list[FloatArray] = []
+        radii: list[float] = []
+        for q in Q:
+            poses = self.robot.fk_all(self.robot.check_q(q, "qs row"))
+            pts += [T[:3, 3] for T in poses.values()]
+            radii += [0.05] * len(poses)
+            for vis in self.robot.visuals:
+                if vis.link in poses:
+                    pts.append((poses[vis.link] @ vis.origin)[:3, 3])
+                    radii.append(scene.visual_extent(vis.kind, vis.size))
         if points is not None:
             P = check_finite(as_array(points, "points"), "points")
             if P.size == 0 or P.size % 3:
                 raise InputError(f"points must have shape (N, 3), got shape {P.shape}")
-            self._conn.send(scene.camera_commands(P.reshape(-1, 3)))
-            return
-        poses = self.robot.fk_all(self.q)
-        pts = [T[:3, 3] for T in poses.values()]
-        radii = [0.05] * len(pts)
-        for vis in self.robot.visuals:
-            if vis.link in poses:
-                pts.append((poses[vis.link] @ vis.origin)[:3, 3])
-                radii.append(scene.visual_extent(vis.kind, vis.size))
-        P = np.array(pts)
+            pts += list(P.reshape(-1, 3))
+            radii += [0.0] * (P.size // 3)
+        A = np.array(pts)
         # Look from the side of the arm's reach, a little ahead of it: the bends show in profile.
-        reach = P[:, :2].mean(axis=0) - poses[self.robot.base][:2, 3]
+        base = self.robot.fk(self.q, self.robot.base)[:2, 3]
+        reach = A[:, :2].mean(axis=0) - base
         if np.linalg.norm(reach) > 0.05:
             a = np.arctan2(reach[1], reach[0]) + np.radians(60.0)
-            direction = (float(np.cos(a)), float(np.sin(a)), 0.55)
+            direction = np.array([np.cos(a), np.sin(a), 0.55])
         else:
-            direction = (1.0, 0.75, 0.55)
-        self._conn.send(scene.camera_commands(P, np.array(radii), direction))
+            direction = np.array([1.0, 0.75, 0.55])
+        center, radius = scene.bounding_ball(A, np.array(radii))
+        self.view = (center, radius, direction / np.linalg.norm(direction))
+        self._conn.send(scene.camera_commands(center, radius, direction))
 
     # ------------------------------------------------------------------ overlays
     @property
@@ -518,22 +528,21 @@ class Viewer:
         self._add(_Overlay(name, path, update, info=info), cmds)
         return name
 
-    def add_text(self, text: str, *, name: str = "text", position: Any = None, size: float = 0.3) -> str:
-        """A text label facing the default camera, centred at ``position`` [m] (default:
-        above the robot), on a square ``size`` [m] wide. meshcat has no screen-fixed HUD."""
-        if position is None:
-            pts = np.array([T[:3, 3] for T in self.robot.fk_all(self.q).values()])
-            p = np.array([pts[:, 0].mean(), pts[:, 1].mean(), pts[:, 2].max() + 0.6 * float(size)])
-        else:
-            p = as_vector(position, 3, "position")
-        s = positive(size, "size")
+    def add_text(self, text: str, *, name: str = "text", position: Any = None, size: float | None = None) -> str:
+        """A text label, upright and facing the camera's first position, centred at
+        ``position`` [m] (default: high in the framed view) on a square ``size`` [m] wide
+        (default: a third of the view). meshcat has no screen-fixed HUD, so this is a
+        plane in the scene; update it by adding it again under the same name."""
+        center, radius, direction = self.view
+        s = positive(size, "size") if size is not None else 0.6 * radius
+        p = center + np.array([0.0, 0.0, 0.75 * radius]) if position is None else as_vector(position, 3, "position")
         path = self._new_overlay(name, "text")
+        d = np.array([direction[0], direction[1], 0.0])
+        d = d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-9 else np.array([1.0, 0.0, 0.0])
         T = np.eye(4)
-        # Face the default camera direction (scene.camera_commands), upright.
-        d = np.array([1.0, 0.8, 0.0]) / np.linalg.norm([1.0, 0.8, 0.0])
-        T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = np.cross([0, 0, 1.0], d), [0, 0, 1.0], d, p
+        T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = np.cross([0.0, 0.0, 1.0], d), [0.0, 0.0, 1.0], d, p
         cmds = [scene.set_object(path, scene.text_plane(str(text), s)), scene.set_transform(path, T)]
-        self._add(_Overlay(name, path, info={"text": str(text)}), cmds)
+        self._add(_Overlay(name, path, info={"text": str(text), "position": p}), cmds)
         return name
 
     def color_by_singularity(

@@ -1,0 +1,896 @@
+"""Inverse kinematics by damped least squares (Levenberg–Marquardt) on SE(3).
+
+:func:`solve_ik` finds joint values ``q`` inside the limits whose tool pose matches a
+target to within ``position_tolerance`` [m] and ``rotation_tolerance`` [rad]; its
+batch twin :func:`solve_ik_batch` does the same for N targets.
+
+One iteration, for the full-pose target ``T*`` and the current pose ``T = FK(q)``:
+
+* error twist ``e = log6(T⁻¹ T*)`` [m, rad], expressed in the current tool frame;
+* its Jacobian ``A = Jlog6(T*⁻¹ T) J_local(q)`` (6 × dof), where ``J_local`` is the body
+  Jacobian, so that ``e(q + dq) ≈ e(q) − A dq``;
+* the damped step ``dq = Aᵀ (A Aᵀ + λ I)⁻¹ e``, which minimises
+  ``‖A dq − e‖² + λ ‖dq‖²``, with ``λ = ½‖e‖² + λ̄`` (Sugihara's error-based damping)
+  unless the ``damping`` option says otherwise;
+* joints the step would push past a limit are clamped at the limit and the step is
+  re-solved over the other joints (an active set), so a limit never freezes the solve;
+* when an attempt stalls, it restarts from a seeded random configuration, until the
+  time budget is spent.
+
+``docs/inverse-kinematics.md`` gives the maths, the choices and how to read a failure.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pinocchio as pin
+from scipy.linalg import lapack
+
+from . import pose as _pose
+from ._validate import FloatArray, as_array, check_finite, positive
+from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping
+from .errors import InputError, PoseError
+from .robot import Robot
+
+#: Default damping μ = k·½‖e‖² + μ̄ [m² or rad²]: the gain k ...
+ERROR_DAMPING_GAIN = 0.1
+#: ... and the bias μ̄, which keeps ``A Aᵀ + μ I`` invertible at a singular
+#: configuration once the error is small, yet small enough not to slow the last steps.
+DAMPING_BIAS = 1e-6
+#: Iterations of one attempt before it is abandoned for a restart.
+MAX_ITERATIONS = 60
+#: An attempt whose ‖e‖² has not fallen by STALL_FACTOR over STALL_WINDOW iterations is stuck.
+STALL_WINDOW = 5
+STALL_FACTOR = 0.5
+#: Axis names of masks and weights, in the order ``[x, y, z, rx, ry, rz]``.
+AXES = ("x", "y", "z", "rx", "ry", "rz")
+DAMPING_CHOICES = ("error", "sugihara", "chan", "nakamura")
+NULLSPACE_CHOICES = ("q0", "mid", "manipulability")
+#: Batches at least this long show a progress bar when stderr is a terminal.
+PROGRESS_MIN = 200
+
+_LOCAL = pin.ReferenceFrame.LOCAL
+_LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
+_dposv = lapack.dposv
+
+
+@dataclass(frozen=True)
+class IKResult:
+    """The outcome of one :func:`solve_ik` call.
+
+    Attributes:
+        q: joint values (dof,) [rad or m], always finite and inside the limits, continuous
+            joints wrapped to (−π, π]. On failure, the best configuration found.
+        success: True when both errors are within their tolerances.
+        iterations: damped least-squares iterations, summed over all attempts.
+        restarts: random restarts after the first attempt (0 when the start converged).
+        position_error: ``‖p(q) − p*‖`` [m] over the constrained axes (see ``mask``).
+        rotation_error: angle [rad] of the residual rotation over the constrained axes.
+        message: what happened, in words; on failure, why and what to try.
+        time: wall-clock seconds the solve took.
+    """
+
+    q: FloatArray
+    success: bool
+    iterations: int
+    restarts: int
+    position_error: float
+    rotation_error: float
+    message: str
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class IKBatchResult:
+    """Stacked results of :func:`solve_ik_batch`, one row per target.
+
+    Attributes:
+        q: (N, dof) joint values, each row as :attr:`IKResult.q`.
+        success: (N,) bool.
+        iterations, restarts: (N,) int.
+        position_error: (N,) [m]; rotation_error: (N,) [rad].
+        time: (N,) wall-clock seconds per solve.
+        messages: N messages.
+    """
+
+    q: FloatArray
+    success: np.ndarray
+    iterations: np.ndarray
+    restarts: np.ndarray
+    position_error: FloatArray
+    rotation_error: FloatArray
+    time: FloatArray
+    messages: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.success)
+
+    def __getitem__(self, i: int) -> IKResult:
+        """The i-th solve as an :class:`IKResult`."""
+        return IKResult(
+            q=self.q[i].copy(),
+            success=bool(self.success[i]),
+            iterations=int(self.iterations[i]),
+            restarts=int(self.restarts[i]),
+            position_error=float(self.position_error[i]),
+            rotation_error=float(self.rotation_error[i]),
+            message=self.messages[i],
+            time=float(self.time[i]),
+        )
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of targets solved, in [0, 1]."""
+        return float(np.mean(self.success)) if len(self) else 0.0
+
+
+# ---------------------------------------------------------------------------- options
+@dataclass(frozen=True)
+class _Options:
+    frame: str | None
+    frame_id: int
+    position_tolerance: float
+    rotation_tolerance: float
+    timeout: float | None
+    max_iterations: int
+    max_restarts: int | None
+    rows: np.ndarray | None  # indices of the constrained axes (decoupled error), None: full log6
+    row_scale: FloatArray | None  # √weight of each constrained axis
+    position_only: bool
+    damping: str | float
+    nullspace: str | None
+    nullspace_gain: float
+
+
+def _options(
+    robot: Robot,
+    *,
+    frame: str | None,
+    position_tolerance: float,
+    rotation_tolerance: float,
+    timeout: float | None,
+    max_iterations: int,
+    max_restarts: int | None,
+    position_only: bool,
+    mask: Sequence[bool] | None,
+    weights: Sequence[float] | None,
+    damping: str | float,
+    nullspace: str | None,
+    nullspace_gain: float,
+) -> _Options:
+    fid = robot.frame_id(frame)
+    ptol = positive(position_tolerance, "position_tolerance")
+    rtol = positive(rotation_tolerance, "rotation_tolerance")
+    tout = None if timeout is None else positive(timeout, "timeout")
+    iters = _count(max_iterations, "max_iterations", minimum=1)
+    restarts = None if max_restarts is None else _count(max_restarts, "max_restarts", minimum=0)
+    if tout is None and restarts is None:
+        raise InputError(
+            "timeout=None needs a finite max_restarts, or an unreachable target would be tried forever; "
+            "give a timeout [s] or max_restarts"
+        )
+
+    m = np.ones(6, dtype=bool)
+    if mask is not None:
+        arr = np.asarray(mask)
+        if arr.shape != (6,) or arr.dtype.kind not in "biu" or not np.isin(arr, (0, 1)).all():
+            raise InputError(
+                f"mask must be 6 booleans for the axes {list(AXES)} of the target frame, got {np.asarray(mask).tolist()!r}"
+            )
+        m &= arr.astype(bool)
+    if position_only:
+        m[3:] = False
+    if not m.any():
+        raise InputError("mask leaves no axis constrained; expected at least one True among " + ", ".join(AXES))
+    w = np.ones(6)
+    if weights is not None:
+        w = check_finite(as_array(weights, "weights"), "weights")
+        if w.shape != (6,) or (w <= 0).any():
+            raise InputError(
+                f"weights must be 6 positive numbers for the axes {list(AXES)} of the target frame, got {w.tolist()!r}"
+            )
+    full = bool(m.all()) and weights is None
+    only_position = bool(m[:3].all() and not m[3:].any() and (weights is None or np.all(w[:3] == w[0])))
+
+    if isinstance(damping, str):
+        if damping not in DAMPING_CHOICES:
+            raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}")
+        damp: str | float = damping
+    else:
+        try:
+            damp = float(damping)
+        except (TypeError, ValueError):
+            raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}") from None
+        if not (math.isfinite(damp) and damp >= 0):
+            raise InputError(f"damping must be a finite number λ ≥ 0 [m or rad], got {damp!r}")
+
+    if nullspace is not None and nullspace not in NULLSPACE_CHOICES:
+        raise InputError(f"nullspace must be None or one of {NULLSPACE_CHOICES}, got {nullspace!r}")
+    gain = positive(nullspace_gain, "nullspace_gain")
+    rows = None if full else np.flatnonzero(m)
+    return _Options(
+        frame=frame,
+        frame_id=fid,
+        position_tolerance=ptol,
+        rotation_tolerance=rtol,
+        timeout=tout,
+        max_iterations=iters,
+        max_restarts=restarts,
+        rows=rows,
+        row_scale=None if full else np.sqrt(w[m]),
+        position_only=only_position and not full,
+        damping=damp,
+        nullspace=nullspace,
+        nullspace_gain=gain,
+    )
+
+
+def _count(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+    return int(value)
+
+
+def _seed(seed: Any) -> int:
+    if seed is None:
+        return 0
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be None or an integer ≥ 0, got {seed!r}")
+    return int(seed)
+
+
+# ---------------------------------------------------------------------------- the solver
+_SUCCESS, _STALLED, _TIMEOUT = 0, 1, 2
+
+
+class _Solver:
+    """The iteration loop for one robot and one set of options, with its scratch arrays.
+
+    It trusts its inputs: the public functions validate them once. It owns its own
+    ``pinocchio.Data``, so it never disturbs ``robot.data``.
+    """
+
+    def __init__(self, robot: Robot, opts: _Options) -> None:
+        self.robot = robot
+        self.opts = opts
+        self.model = robot.model
+        self.data = robot.model.createData()
+        self.n = n = robot.dof
+        self.lower = np.array(robot.lower)
+        self.upper = np.array(robot.upper)
+        self.sample_lo = np.where(np.isfinite(self.lower), self.lower, -math.pi)
+        self.sample_hi = np.where(np.isfinite(self.upper), self.upper, math.pi)
+        self.mid = 0.5 * (self.sample_lo + self.sample_hi)
+        self.continuous = np.array(robot._continuous, dtype=int)
+        # Revolute joints whose range spans a full turn can jump by 2π at a limit: same pose.
+        span = self.upper - self.lower
+        self.turns = np.array([t == "revolute" for t in robot.joint_types]) & np.isfinite(span) & (span >= 2 * math.pi)
+        self.any_turns = bool(self.turns.any())
+        self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin
+        self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
+        self.full = opts.rows is None
+        self.m = m = 6 if opts.rows is None else len(opts.rows)
+        self.rows_form = m <= n  # solve the m×m system in A Aᵀ, else the n×n one in AᵀA
+        k = m if self.rows_form else n
+        self.H = np.empty((k, k))
+        self.H_diag = self.H.reshape(-1)[:: k + 1]  # a view: adds μ in place
+        self.keep = np.zeros(6, dtype=bool)
+        if opts.rows is not None:
+            self.keep[opts.rows] = True
+        self.lin_rows = None if opts.rows is None else opts.rows < 3
+        d = opts.damping
+        gain, bias = {"error": (ERROR_DAMPING_GAIN, DAMPING_BIAS), "sugihara": (1.0, 1e-3), "chan": (1.0, 0.0)}.get(
+            d if isinstance(d, str) else "", (0.0, 0.0)
+        )
+        # μ = gain · ½‖e‖² + bias is added to the diagonal; the factor ½ is folded into the gain.
+        self.mu_gain = 0.5 * gain
+        self.mu_bias = float(d) ** 2 if isinstance(d, float) else bias
+        self.singular_damping = d == "nakamura"
+        self._grad: Callable[..., FloatArray] | None = None
+
+    # -- the damped step argmin ‖A dq − e‖² + μ‖dq‖²
+    def _step(self, A: FloatArray, e: FloatArray, mu: float) -> FloatArray:
+        m, n = A.shape
+        if m <= n:
+            H = A.dot(A.T)
+            H.reshape(-1)[:: m + 1] += mu
+            _, y, info = _dposv(H, e)
+            if info == 0:
+                return np.asarray(A.T.dot(y))
+        else:
+            H = A.T.dot(A)
+            H.reshape(-1)[:: n + 1] += mu
+            _, dq, info = _dposv(H, A.T.dot(e))
+            if info == 0:
+                return np.asarray(dq)
+        # Singular and undamped (Chan damping at zero error, or damping=0): minimum-norm step.
+        return np.asarray(np.linalg.lstsq(A, e, rcond=1e-10)[0])
+
+    def _held_step(self, A: FloatArray, e: FloatArray, mu: float, H: FloatArray | None, held: np.ndarray) -> FloatArray:
+        """The damped step with the ``held`` joints kept still (their columns of A dropped).
+
+        ``H`` is ``A Aᵀ + μ I`` (or ``AᵀA + μ I``) when the caller has it; dropping the
+        columns ``A_h`` then only subtracts ``A_h A_hᵀ`` (or takes the free block).
+        """
+        free = ~held
+        dq = np.zeros(self.n)
+        if H is not None and self.rows_form:
+            Ah = A[:, held]
+            _, y, info = _dposv(H - Ah.dot(Ah.T), e)
+            if info == 0:
+                dq[free] = A.T.dot(y)[free]
+                return dq
+        elif H is not None:
+            _, x, info = _dposv(H[np.ix_(free, free)], A[:, free].T.dot(e))
+            if info == 0:
+                dq[free] = x
+                return dq
+        dq[free] = self._step(A[:, free], e, mu)
+        return dq
+
+    def _turn(self, q: FloatArray) -> FloatArray:
+        t = self.turns & ((q < self.lower) | (q > self.upper))
+        if t.any():
+            q = q.copy()
+            q[t] = self.lower[t] + np.mod(q[t] - self.lower[t], 2 * math.pi)
+        return q
+
+    def _nullspace(self, q: FloatArray, q0: FloatArray, A: FloatArray, held: np.ndarray | None) -> FloatArray:
+        """Joint motion toward the secondary goal, projected onto the null space of A.
+
+        Held joints do not move: their columns and their share of the goal are zeroed.
+        """
+        opts = self.opts
+        if opts.nullspace == "manipulability":
+            if self._grad is None:
+                from .singularity import manipulability_gradient  # loaded only when asked for
+
+                self._grad = manipulability_gradient
+            z = np.array(self._grad(self.robot, q, frame=opts.frame), dtype=float)
+        else:
+            z = (q0 if opts.nullspace == "q0" else self.mid) - q
+            c = self.continuous
+            if c.size:  # the short way round
+                z[c] = np.arctan2(np.sin(z[c]), np.cos(z[c]))
+        z *= opts.nullspace_gain
+        if held is not None:
+            A = A.copy()
+            A[:, held] = 0.0
+            z[held] = 0.0
+        return np.asarray(z - np.linalg.pinv(A, rcond=1e-8).dot(A.dot(z)))
+
+    def _linearise_masked(self, oMf: pin.SE3, Td: pin.SE3) -> tuple[FloatArray, FloatArray, float, float]:
+        """Error and Jacobian over the constrained axes, in the target frame's axes.
+
+        ``r = [R*ᵀ(p − p*); log3(R*ᵀ R)]`` is where the frame is, seen from the target;
+        ``∂r/∂q = [R*ᵀ J_v; Jlog3(R*ᵀR) Rᵀ J_ω]`` with ``J`` the local-world-aligned
+        Jacobian. Returns (e = −r, A = ∂r/∂q) on the kept rows, scaled by √weight, and the
+        squared position and rotation errors.
+        """
+        J = pin.getFrameJacobian(self.model, self.data, self.opts.frame_id, _LWA)
+        dp = Td.translation - oMf.translation
+        if self.opts.position_only:
+            e2 = float(dp.dot(dp))
+            return dp, J[:3], e2, 0.0
+        Rd, R = Td.rotation, oMf.rotation
+        M = Rd.T.dot(R)
+        e6 = np.concatenate((Rd.T.dot(dp), -pin.log3(M)))
+        A6 = np.vstack((Rd.T.dot(J[:3]), pin.Jlog3(M).dot(R.T.dot(J[3:]))))
+        rows, scale, lin = self.opts.rows, self.opts.row_scale, self.lin_rows
+        assert rows is not None and scale is not None and lin is not None
+        e = e6[rows]
+        pe2, re2 = float(e[lin].dot(e[lin])), float(e[~lin].dot(e[~lin]))
+        return e * scale, A6[rows] * scale[:, None], pe2, re2
+
+    def _attempt(
+        self, q: FloatArray, q0: FloatArray, Td: pin.SE3, deadline: float
+    ) -> tuple[int, FloatArray, int, float, FloatArray]:
+        """One damped least-squares descent from q: (status, q, iterations, best ‖e‖², best q)."""
+        model, data, fid = self.model, self.data, self.opts.frame_id
+        to_pin, lo, hi = self.to_pin, self.lower, self.upper
+        H, H_diag, rows_form, full = self.H, self.H_diag, self.rows_form, self.full
+        singular_damping, any_turns = self.singular_damping, self.any_turns
+        nullspace = self.opts.nullspace is not None and self.m < self.n
+        mu_gain, mu_bias = self.mu_gain, self.mu_bias
+        ptol2 = self.opts.position_tolerance**2
+        rtol2 = self.opts.rotation_tolerance**2
+        # Below this ‖e‖², it is worth measuring the true errors (‖v‖ of log6 ≈ ‖Δp‖ there).
+        near = 4.0 * (ptol2 + rtol2)
+        window = [math.inf] * STALL_WINDOW
+        best, best_q = math.inf, q
+        clock = time.perf_counter
+        plain = not self.continuous.size
+        side: FloatArray | None = None  # +1 / −1 for joints clamped at their upper / lower limit
+        k = 0
+        for k in range(self.opts.max_iterations):
+            pin.computeJointJacobians(model, data, q if plain else to_pin(q))
+            oMf = pin.updateFramePlacement(model, data, fid)
+            if full:
+                iMd = oMf.actInv(Td)
+                e = pin.log6(iMd).vector
+                e2 = float(e.dot(e))
+                if e2 < best:
+                    best, best_q = e2, q
+                if e2 <= near:
+                    t, w = iMd.translation, e[3:]
+                    if t.dot(t) <= ptol2 and w.dot(w) <= rtol2:
+                        return _SUCCESS, q, k, best, best_q
+                A = pin.Jlog6(iMd.inverse()).dot(pin.getFrameJacobian(model, data, fid, _LOCAL))
+            else:
+                e, A, pe2, re2 = self._linearise_masked(oMf, Td)
+                e2 = float(e.dot(e))
+                if e2 < best:
+                    best, best_q = e2, q
+                if pe2 <= ptol2 and re2 <= rtol2:
+                    return _SUCCESS, q, k, best, best_q
+            # Stalled: ‖e‖² has not halved over the last STALL_WINDOW iterations.
+            slot = k % STALL_WINDOW
+            if e2 > STALL_FACTOR * window[slot] and k >= STALL_WINDOW:
+                return _STALLED, q, k, best, best_q
+            window[slot] = e2
+            if clock() > deadline:
+                return _TIMEOUT, q, k, best, best_q
+            if singular_damping:
+                mu = self._singular_mu(A)
+                Hk = None
+            else:
+                mu = mu_gain * e2 + mu_bias
+                if rows_form:
+                    np.dot(A, A.T, out=H)
+                else:
+                    np.dot(A.T, A, out=H)
+                H_diag += mu
+                Hk = H
+            held = None
+            prev = side
+            if prev is not None:
+                # Active set: a joint left on a limit stays there, its column dropped, while
+                # the descent direction Aᵀe of the linearised cost points out of its range.
+                held = prev * A.T.dot(e) > 0
+                if not held.any() or held.all():
+                    held = None
+            if held is not None:
+                dq = self._held_step(A, e, mu, Hk, held)
+            elif singular_damping:
+                dq = self._step(A, e, mu)
+            elif rows_form:
+                _, y, info = _dposv(H, e)
+                dq = A.T.dot(y) if info == 0 else self._step(A, e, mu)
+            else:
+                _, dq, info = _dposv(H, A.T.dot(e))
+                if info != 0:
+                    dq = self._step(A, e, mu)
+            if nullspace:
+                dq += self._nullspace(q, q0, A, held)
+            qn = q + dq
+            qc = np.minimum(np.maximum(qn, lo), hi)
+            out = qc != qn
+            if out.any():
+                # Clamp the joints that crossed a limit (full-turn joints wrap instead); the
+                # active set above frees the others from them on the next iteration.
+                if any_turns:
+                    qn = self._turn(qn)
+                    qc = np.minimum(np.maximum(qn, lo), hi)
+                side = np.sign(qn - qc)
+                if held is not None and prev is not None:
+                    side[held] = prev[held]
+                q = qc
+            elif held is not None and prev is not None:
+                side = np.where(held, prev, 0.0)
+                q = qn
+            else:
+                side = None
+                q = qn
+        return _STALLED, q, k + 1, best, best_q
+
+    def _singular_mu(self, A: FloatArray) -> float:
+        """Nakamura–Chiaverini damping μ = λ² from the smallest singular value of A."""
+        s = np.linalg.svd(A, compute_uv=False)
+        lam = adaptive_damping(float(s.min()), DEFAULT_THRESHOLD, DEFAULT_MAX_DAMPING)
+        return lam * lam
+
+    def _restart(self, rng: np.random.Generator, restarts: int) -> FloatArray:
+        """Start of restart number ``restarts`` (1, 2, ...).
+
+        The first restart is the middle of the joint ranges, then random configurations,
+        alternately drawn from the middle half of each range and from the whole range:
+        starts away from the limits converge more often, and the whole range keeps every
+        solution reachable.
+        """
+        if restarts == 1:
+            return self.mid.copy()
+        u = rng.uniform(self.sample_lo, self.sample_hi)
+        return np.asarray(u if restarts % 2 else self.mid + 0.5 * (u - self.mid))
+
+    def solve(self, target: FloatArray, q0: FloatArray, seed: int) -> IKResult:
+        """Solve for a checked (4, 4) target in the base frame from a checked start q0."""
+        t_start = time.perf_counter()
+        opts = self.opts
+        T = target if self.pre is None else self.pre.dot(target)
+        Td = pin.SE3(T[:3, :3], T[:3, 3])
+        deadline = math.inf if opts.timeout is None else t_start + opts.timeout
+        q0 = np.minimum(np.maximum(q0, self.lower), self.upper)
+        q = q0
+        best, best_q = math.inf, q0
+        iterations = restarts = 0
+        rng: np.random.Generator | None = None
+        while True:
+            status, q, its, att_best, att_q = self._attempt(q, q0, Td, deadline)
+            iterations += its
+            if att_best < best:
+                best, best_q = att_best, att_q
+            if status != _STALLED:
+                break
+            if opts.max_restarts is not None and restarts >= opts.max_restarts:
+                break
+            if time.perf_counter() > deadline:
+                status = _TIMEOUT
+                break
+            if rng is None:
+                rng = np.random.default_rng(seed)
+            restarts += 1
+            q = self._restart(rng, restarts)
+        success = status == _SUCCESS
+        return self._result(q if success else best_q, Td, success, iterations, restarts, status, t_start)
+
+    def _result(
+        self, q: FloatArray, Td: pin.SE3, success: bool, iterations: int, restarts: int, status: int, t_start: float
+    ) -> IKResult:
+        q = np.minimum(np.maximum(q, self.lower), self.upper)
+        c = self.continuous
+        if c.size:
+            q[c] = np.arctan2(np.sin(q[c]), np.cos(q[c]))
+        pin.forwardKinematics(self.model, self.data, self.to_pin(q))
+        oMf = pin.updateFramePlacement(self.model, self.data, self.opts.frame_id)
+        pos_err, rot_err = self._errors(oMf, Td)
+        # The loop measured the same errors; this guards the wrap of continuous joints.
+        success = success and pos_err <= self.opts.position_tolerance and rot_err <= self.opts.rotation_tolerance
+        elapsed = time.perf_counter() - t_start
+        if success:
+            msg = f"converged in {iterations} iterations" + (f" after {restarts} restarts" if restarts else "")
+        else:
+            why = (
+                f"timed out after {elapsed * 1e3:.2f} ms"
+                if status == _TIMEOUT
+                else f"gave up after {restarts + 1} attempts (max_restarts={self.opts.max_restarts})"
+            )
+            msg = (
+                f"no solution within tolerance: {why} and {iterations} iterations; the best attempt is "
+                f"{pos_err:.3g} m and {rot_err:.3g} rad away. The target may be out of reach or blocked by joint "
+                "limits: check it against robot.fk of known configurations, or raise timeout"
+            )
+        return IKResult(q, success, iterations, restarts, pos_err, rot_err, msg, elapsed)
+
+    def _errors(self, oMf: pin.SE3, Td: pin.SE3) -> tuple[float, float]:
+        """(position [m], rotation [rad]) errors of the pose oMf for the target Td, over the kept axes.
+
+        Unmasked: ``‖p − p*‖`` and the angle of ``Rᵀ R*``. Masked: the kept components of
+        ``R*ᵀ(p − p*)`` and ``log3(R*ᵀ R)``, the target frame's axes.
+        """
+        if self.full:
+            iMd = oMf.actInv(Td)
+            t, w = iMd.translation, pin.log3(iMd.rotation)
+            return math.sqrt(float(t.dot(t))), math.sqrt(float(w.dot(w)))
+        dMi = Td.actInv(oMf)
+        dp = dMi.translation[self.keep[:3]]
+        pe = math.sqrt(float(dp.dot(dp)))
+        if not self.keep[3:].any():
+            return pe, 0.0
+        w = pin.log3(dMi.rotation)[self.keep[3:]]
+        return pe, math.sqrt(float(w.dot(w)))
+
+
+# ---------------------------------------------------------------------------- public API
+def solve_ik(
+    robot: Robot,
+    target: Any,
+    q0: Any = None,
+    *,
+    frame: str | None = None,
+    position_tolerance: float = 1e-6,
+    rotation_tolerance: float = 1e-6,
+    timeout: float | None = 0.005,
+    seed: int | None = None,
+    max_iterations: int = MAX_ITERATIONS,
+    max_restarts: int | None = None,
+    position_only: bool = False,
+    mask: Sequence[bool] | None = None,
+    weights: Sequence[float] | None = None,
+    damping: str | float = "error",
+    nullspace: str | None = None,
+    nullspace_gain: float = 0.5,
+) -> IKResult:
+    """Joint values that put ``frame`` at ``target``: damped least squares with restarts.
+
+    Args:
+        robot: the arm.
+        target: desired pose of ``frame`` in the base frame: a (4, 4) array, a
+            ``pinocchio.SE3`` or a ``(position [m], quaternion_xyzw)`` pair.
+        q0: start (dof,) [rad or m]; default ``robot.neutral()``. Clipped into the limits.
+        frame: the frame to place (default: the tip).
+        position_tolerance: success bound on the position error [m].
+        rotation_tolerance: success bound on the rotation error [rad].
+        timeout: wall-clock budget [s] for the whole solve, restarts included; ``None``
+            for no time limit (then ``max_restarts`` must be given). With a budget the
+            result can depend on the machine's speed; for repeatable results bound
+            ``max_restarts`` and pass ``timeout=None``.
+        seed: seeds the random restart configurations (None means 0), so a call repeats.
+        max_iterations: iterations of one attempt before a restart.
+        max_restarts: most random restarts (default: as many as the time allows).
+        position_only: constrain the position only (orientation free).
+        mask: 6 booleans for the error components ``[x, y, z, rx, ry, rz]`` in the target
+            frame's axes (position of the frame and rotation vector ``log3(R*ᵀ R)``, as
+            seen from the target); False leaves that component free. ``[1, 1, 1, 1, 1, 0]``
+            lets the frame spin freely about the target's z axis (a symmetric tool).
+        weights: 6 positive weights for the same components: the cost is ``½ Σ wᵢ eᵢ²``.
+        damping: the μ added to ``A Aᵀ`` in each step. ``"error"`` (the default):
+            ``μ = 0.1·½‖e‖² + 1e-6``, large far from the target, nearly Gauss–Newton near it;
+            ``"sugihara"``: ``μ = ½‖e‖² + 1e-3``; ``"chan"``: ``μ = ½‖e‖²``; ``"nakamura"``:
+            ``μ = λ²`` with λ from the smallest singular value of A
+            (:func:`robojac.dls.adaptive_damping`); or a number λ ≥ 0 for a fixed ``μ = λ²``
+            (0: Gauss–Newton).
+        nullspace: for a redundant arm, a secondary goal pursued in the task's null space:
+            ``"q0"`` (stay near the start), ``"mid"`` (mid-range of the limits) or
+            ``"manipulability"`` (climb the gradient of Yoshikawa's manipulability).
+        nullspace_gain: fraction of the way toward that goal per iteration (or gradient
+            step for ``"manipulability"``).
+
+    Returns:
+        An :class:`IKResult`. Failing to converge is a result (``success=False``, the best
+        ``q`` found), not an exception.
+
+    Raises:
+        PoseError: a target that is not a finite rigid transform, or a malformed
+            (position, quaternion) pair.
+        InputError: a ``q0`` of the wrong shape or not finite, a non-positive tolerance
+            or timeout, or a bad option.
+        FrameError: an unknown ``frame``.
+    """
+    key = (
+        frame,
+        position_tolerance,
+        rotation_tolerance,
+        timeout,
+        max_iterations,
+        max_restarts,
+        position_only,
+        None if mask is None else _key(mask),
+        None if weights is None else _key(weights),
+        damping,
+        nullspace,
+        nullspace_gain,
+    )
+    solver = _cached_solver(robot, key)
+    T = _target(target)
+    start = robot.neutral() if q0 is None else robot.check_q(q0, "q0")
+    return solver.solve(T, start, _seed(seed))
+
+
+_I3 = np.eye(3)
+_LAST_ROW = np.array([0.0, 0.0, 0.0, 1.0])
+
+
+def _target(target: Any) -> FloatArray:
+    """The target as a checked (4, 4) array.
+
+    A float (4, 4) array that is rigid to rounding error passes a quick check; anything
+    else goes through :func:`robojac.pose.as_matrix`, which raises the precise error or
+    repairs a rotation that is orthonormal only to its tolerance.
+    """
+    if (
+        type(target) is np.ndarray
+        and target.shape == (4, 4)
+        and target.dtype == np.float64
+        and math.isfinite(float(target.sum()))
+    ):
+        R = target[:3, :3]
+        if np.abs(R.T.dot(R) - _I3).max() <= 1e-12 and (target[3] == _LAST_ROW).all() and _det3(R) > 0:
+            return target
+    return _pose.as_matrix(target, "target")
+
+
+def _det3(R: FloatArray) -> float:
+    (a, b, c), (d, e, f), (g, h, i) = R.tolist()
+    return float(a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g))
+
+
+def _key(values: Any) -> Any:
+    """A hashable stand-in for a mask or weights; the values themselves where that fails."""
+    try:
+        arr = np.asarray(values)
+    except Exception:  # ragged or odd input: validation names the problem
+        return values
+    return (*arr.ravel().tolist(), arr.shape) if arr.dtype.kind in "biuf" else values
+
+
+#: Solvers by robot and option values: validating options and allocating scratch space
+#: for each call would cost as much as a solve.
+_SOLVERS: weakref.WeakKeyDictionary[Robot, dict[tuple[Any, ...], _Solver]] = weakref.WeakKeyDictionary()
+_CACHE_SIZE = 16
+
+
+def _cached_solver(robot: Robot, key: tuple[Any, ...]) -> _Solver:
+    cache = _SOLVERS.setdefault(robot, {})
+    try:
+        return cache[key]
+    except (KeyError, TypeError):
+        pass
+    values = dict(zip(_OPTION_NAMES, key))
+    for name in ("mask", "weights"):
+        if isinstance(values[name], tuple) and values[name] and isinstance(values[name][-1], tuple):
+            values[name] = np.reshape(values[name][:-1], values[name][-1])
+    opts = _options(robot, **values)
+    solver = _Solver(robot, opts)
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    try:
+        cache[key] = solver
+    except TypeError:  # an unhashable option value that still validated: just don't cache
+        pass
+    return solver
+
+
+def solve_ik_batch(
+    robot: Robot,
+    targets: Any,
+    q0: Any = None,
+    *,
+    workers: int = 1,
+    progress: bool = True,
+    seed: int | None = None,
+    **options: Any,
+) -> IKBatchResult:
+    """:func:`solve_ik` for N targets; the results are stacked arrays.
+
+    Target ``i`` is solved exactly as ``solve_ik(robot, targets[i], q0[i], seed=seed + i,
+    **options)`` (with ``seed=None`` meaning 0), so the batch equals the single solves.
+
+    Args:
+        robot: the arm.
+        targets: (N, 4, 4) poses in the base frame, or a sequence of any pose form
+            :func:`solve_ik` accepts.
+        q0: None (neutral), one start (dof,) for all, or (N, dof) starts.
+        workers: processes to spread the targets over (1: this process).
+        progress: show a progress bar on stderr when it is a terminal and N ≥ 200.
+        seed: base seed; target i uses ``seed + i``.
+        **options: any keyword of :func:`solve_ik` (``frame``, tolerances, ``timeout``...).
+
+    Returns:
+        An :class:`IKBatchResult`.
+    """
+    Ts = _as_targets(targets)
+    N = len(Ts)
+    base_seed = _seed(seed)
+    nworkers = _count(workers, "workers", minimum=1)
+    if q0 is None:
+        starts = np.broadcast_to(robot.neutral(), (N, robot.dof))
+    else:
+        arr = check_finite(as_array(q0, "q0"), "q0")
+        if arr.shape == (robot.dof,):
+            starts = np.broadcast_to(arr, (N, robot.dof))
+        elif arr.shape == (N, robot.dof):
+            starts = arr
+        else:
+            raise InputError(f"q0 must be None, shape ({robot.dof},) or ({N}, {robot.dof}), got shape {arr.shape}")
+    unknown = set(options) - _SOLVE_OPTIONS
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {sorted(unknown)} for solve_ik_batch; expected keywords of solve_ik: {sorted(_SOLVE_OPTIONS)}"
+        )
+    opts = _options(robot, **{**_DEFAULTS, **options})
+    show = bool(progress) and N >= PROGRESS_MIN and sys.stderr.isatty()
+    if nworkers == 1 or N < 2:
+        return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show), robot.dof)
+    return _solve_parallel(robot, opts, Ts, np.array(starts), base_seed, nworkers, show)
+
+
+_DEFAULTS: dict[str, Any] = dict(
+    frame=None,
+    position_tolerance=1e-6,
+    rotation_tolerance=1e-6,
+    timeout=0.005,
+    max_iterations=MAX_ITERATIONS,
+    max_restarts=None,
+    position_only=False,
+    mask=None,
+    weights=None,
+    damping="error",
+    nullspace=None,
+    nullspace_gain=0.5,
+)
+_SOLVE_OPTIONS = frozenset(_DEFAULTS)
+_OPTION_NAMES = tuple(_DEFAULTS)
+
+
+def _as_targets(targets: Any) -> FloatArray:
+    """(N, 4, 4) checked rigid transforms from an array or a sequence of poses."""
+    if isinstance(targets, np.ndarray) and targets.ndim == 3:
+        Ts = check_finite(as_array(targets, "targets"), "targets")
+        if Ts.shape[1:] != (4, 4):
+            raise PoseError(f"targets must have shape (N, 4, 4), got {Ts.shape}")
+        R = Ts[:, :3, :3]
+        defect = np.abs(np.einsum("nji,njk->nik", R, R) - np.eye(3)).max(axis=(1, 2)) if len(Ts) else np.zeros(0)
+        bad = np.flatnonzero(
+            (defect > _pose.ORTHONORMAL_TOLERANCE)
+            | (np.abs(Ts[:, 3] - (0.0, 0.0, 0.0, 1.0)).max(axis=1) > _pose.ORTHONORMAL_TOLERANCE)
+            | (np.linalg.det(R) < 0 if len(Ts) else np.zeros(0, dtype=bool))
+        )
+        if bad.size:
+            _pose.as_matrix(Ts[bad[0]], f"targets[{bad[0]}]")  # raises the precise message
+        out = np.array(Ts)
+        out[:, 3] = (0.0, 0.0, 0.0, 1.0)
+        return out
+    if isinstance(targets, (str, bytes)) or not hasattr(targets, "__len__"):
+        raise PoseError(f"targets must be an (N, 4, 4) array or a sequence of poses, got {type(targets).__name__}")
+    if len(targets) == 0:
+        return np.zeros((0, 4, 4))
+    return np.stack([_pose.as_matrix(t, f"targets[{i}]") for i, t in enumerate(targets)])
+
+
+def _solve_chunk(
+    robot: Robot, opts: _Options, Ts: FloatArray, starts: FloatArray, base_seed: int, show: bool, offset: int = 0
+) -> list[IKResult]:
+    solver = _Solver(robot, opts)
+    bar = _bar(len(Ts)) if show else None
+    out = []
+    for i in range(len(Ts)):
+        out.append(solver.solve(Ts[i], robot.check_q(starts[i], f"q0[{i + offset}]"), base_seed + offset + i))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return out
+
+
+def _chunk_job(args: tuple[Robot, _Options, FloatArray, FloatArray, int, int]) -> list[IKResult]:
+    robot, opts, Ts, starts, base_seed, offset = args
+    return _solve_chunk(robot, opts, Ts, starts, base_seed, False, offset)
+
+
+def _solve_parallel(
+    robot: Robot, opts: _Options, Ts: FloatArray, starts: FloatArray, base_seed: int, workers: int, show: bool
+) -> IKBatchResult:
+    from concurrent.futures import ProcessPoolExecutor
+
+    N = len(Ts)
+    size = max(1, min(256, math.ceil(N / (4 * workers))))
+    jobs = [(robot, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
+    bar = _bar(N) if show else None
+    results: list[IKResult] = []
+    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or workers, len(jobs))) as pool:
+        for chunk in pool.map(_chunk_job, jobs):
+            results.extend(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    return _stack(results, robot.dof)
+
+
+def _bar(total: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="solve", file=sys.stderr, desc="IK", leave=False)
+
+
+def _stack(results: list[IKResult], dof: int) -> IKBatchResult:
+    n = len(results)
+    return IKBatchResult(
+        q=np.array([r.q for r in results]).reshape(n, dof),
+        success=np.array([r.success for r in results], dtype=bool),
+        iterations=np.array([r.iterations for r in results], dtype=int),
+        restarts=np.array([r.restarts for r in results], dtype=int),
+        position_error=np.array([r.position_error for r in results], dtype=float),
+        rotation_error=np.array([r.rotation_error for r in results], dtype=float),
+        time=np.array([r.time for r in results], dtype=float),
+        messages=tuple(r.message for r in results),
+    )

@@ -1,0 +1,497 @@
+"""Inverse kinematics: round trips, limits, partial targets, batches, bad input, the CLI.
+
+Solves that must be repeatable use ``timeout=None`` with a bound on ``max_restarts``, so
+their outcome does not depend on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pinocchio as pin
+import pytest
+
+import robojac
+from robojac import pose
+from robojac.cli import main
+from robojac.errors import FrameError, InputError, PoseError, RobojacError
+from robojac.ik import IKBatchResult, IKResult, _cached_solver, _options, _Solver, solve_ik, solve_ik_batch
+
+ARMS = ["planar_2r", "ur5", "panda", "iiwa14"]
+REPEATABLE = dict(timeout=None, max_restarts=200)
+
+
+@pytest.fixture(scope="module")
+def robots() -> dict[str, robojac.Robot]:
+    return {name: robojac.load(name) for name in ARMS}
+
+
+def check_solution(robot: robojac.Robot, res: IKResult, T: np.ndarray, ptol: float = 1e-6, rtol: float = 1e-6) -> None:
+    """The result's claims, checked independently with robot.fk."""
+    assert res.q.shape == (robot.dof,) and np.isfinite(res.q).all()
+    assert robot.within_limits(res.q)
+    pe, re = pose.pose_error(robot.fk(res.q), T)
+    assert res.success, res.message
+    assert pe <= ptol and re <= rtol, (pe, re)
+    assert res.position_error == pytest.approx(pe, abs=1e-12)
+    assert res.rotation_error == pytest.approx(re, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", ARMS)
+def test_round_trip_random_configurations(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
+    rng = np.random.default_rng(42)
+    for i in range(40):
+        T = robot.fk(robot.random_configuration(rng))
+        res = solve_ik(robot, T, robot.random_configuration(rng), seed=i, **REPEATABLE)
+        check_solution(robot, res, T)
+        assert res.iterations >= 0 and res.restarts >= 0
+
+
+@pytest.mark.parametrize("form", ["matrix", "se3", "pair"])
+def test_target_forms_agree(robots: dict[str, robojac.Robot], form: str) -> None:
+    robot = robots["panda"]
+    T = robot.fk(robot.random_configuration(1))
+    target = {"matrix": T, "se3": pin.SE3(T[:3, :3], T[:3, 3]), "pair": pose.to_position_quaternion(T)}[form]
+    res = solve_ik(robot, target, robot.neutral(), **REPEATABLE)
+    check_solution(robot, res, T)
+    same = solve_ik(robot, T, robot.neutral(), **REPEATABLE).q
+    # The quaternion round trip rounds the target in its last bits.
+    assert np.array_equal(res.q, same) if form != "pair" else np.allclose(res.q, same, atol=1e-6)
+
+
+def test_tolerances_are_respected(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        T = robot.fk(robot.random_configuration(rng))
+        res = solve_ik(robot, T, robot.random_configuration(rng), position_tolerance=1e-9, rotation_tolerance=1e-9)
+        check_solution(robot, res, T, 1e-9, 1e-9)
+        loose = solve_ik(robot, T, robot.neutral(), position_tolerance=1e-2, rotation_tolerance=1e-2)
+        assert loose.success and loose.position_error <= 1e-2 and loose.rotation_error <= 1e-2
+
+
+def test_result_always_within_limits_even_when_failing(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    far = np.eye(4)
+    far[:3, 3] = (2.0, 1.0, 0.5)  # beyond the Panda's reach (about 0.95 m)
+    outside = robot.upper + 1.0  # a start outside the limits is clipped, not refused
+    res = solve_ik(robot, far, outside, timeout=None, max_restarts=3)
+    assert not res.success
+    assert robot.within_limits(res.q) and np.isfinite(res.q).all()
+    pe, re = pose.pose_error(robot.fk(res.q), far)
+    assert res.position_error == pytest.approx(pe) and res.position_error > 0.5
+    assert res.rotation_error == pytest.approx(re, abs=1e-9)
+    assert "no solution" in res.message and "max_restarts=3" in res.message
+    assert res.restarts == 3
+
+
+def test_unreachable_returns_within_timeout(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    far = (np.array([5.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))
+    res = solve_ik(robot, far, timeout=0.02)
+    assert not res.success
+    assert "timed out" in res.message
+    assert res.time >= 0.02
+    # Generous slack: one iteration past the deadline, and a loaded machine.
+    assert res.time < 0.02 + 1.0
+    assert robot.within_limits(res.q) and math.isfinite(res.position_error) and res.position_error > 4.0
+
+
+def test_determinism_with_a_fixed_seed(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    rng = np.random.default_rng(9)
+    for _ in range(8):
+        T = robot.fk(robot.random_configuration(rng))
+        q0 = robot.random_configuration(rng)
+        a = solve_ik(robot, T, q0, seed=123, **REPEATABLE)
+        b = solve_ik(robot, T, q0, seed=123, **REPEATABLE)
+        assert np.array_equal(a.q, b.q) and a.iterations == b.iterations and a.restarts == b.restarts
+    # Different seeds draw different restarts: a hard target solved twice lands differently.
+    far = np.eye(4)
+    far[:3, 3] = (2.0, 0.0, 0.5)
+    x = solve_ik(robot, far, seed=1, timeout=None, max_restarts=4)
+    y = solve_ik(robot, far, seed=2, timeout=None, max_restarts=4)
+    assert not np.array_equal(x.q, y.q)
+
+
+def continuous_ur5(tmp_path: Path) -> robojac.Robot:
+    text = Path(robojac.load("ur5").source).read_text()
+    for joint in ("shoulder_pan_joint", "wrist_3_joint"):
+        text = text.replace(f'<joint name="{joint}" type="revolute">', f'<joint name="{joint}" type="continuous">')
+    path = tmp_path / "ur5_continuous.urdf"
+    path.write_text(text)
+    return robojac.load(path, tip="tool0")
+
+
+def test_continuous_joints_are_wrapped(tmp_path: Path) -> None:
+    robot = continuous_ur5(tmp_path)
+    assert robot.joint_types[0] == "continuous" and robot.joint_types[5] == "continuous"
+    rng = np.random.default_rng(3)
+    for i in range(15):
+        T = robot.fk(robot.random_configuration(rng))
+        start = robot.random_configuration(rng) + np.array([4 * math.pi, 0, 0, 0, 0, -6 * math.pi])
+        res = solve_ik(robot, T, start, seed=i, **REPEATABLE)
+        check_solution(robot, res, T)
+        assert -math.pi < res.q[0] <= math.pi and -math.pi < res.q[5] <= math.pi
+
+
+def test_full_turn_joints_may_jump_a_turn(robots: dict[str, robojac.Robot]) -> None:
+    # The UR5's joints span ±2π: a solution across a limit is the same pose a turn away.
+    robot = robots["ur5"]
+    q = np.array([6.0, -1.0, 1.2, -6.0, 1.0, 6.1])
+    T = robot.fk(q)
+    res = solve_ik(robot, T, q + np.array([0.2, 0.1, -0.1, -0.2, 0.1, 0.15]), **REPEATABLE)
+    check_solution(robot, res, T)
+
+
+def test_position_only(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        p = robot.fk(robot.random_configuration(rng))[:3, 3]
+        wild = pose.from_rotation(pose.Rotation.random(random_state=int(rng.integers(1 << 30))), p)
+        res = solve_ik(robot, wild, robot.random_configuration(rng), position_only=True, **REPEATABLE)
+        assert res.success, res.message
+        assert np.linalg.norm(robot.fk(res.q)[:3, 3] - p) <= 1e-6
+        assert res.rotation_error == 0.0 and robot.within_limits(res.q)
+        # The same through a mask.
+        masked = solve_ik(robot, wild, robot.neutral(), mask=[1, 1, 1, 0, 0, 0], **REPEATABLE)
+        assert masked.success and np.linalg.norm(robot.fk(masked.q)[:3, 3] - p) <= 1e-6
+
+
+def test_mask_frees_the_spin_about_the_target_z_axis(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    rng = np.random.default_rng(12)
+    spin = np.eye(4)
+    spin[:3, :3] = pose.Rotation.from_rotvec([0, 0, 0.7]).as_matrix()
+    for _ in range(8):
+        T = robot.fk(robot.random_configuration(rng)) @ spin  # the spun pose may be out of reach; the axis is not
+        res = solve_ik(robot, T, robot.random_configuration(rng), mask=[1, 1, 1, 1, 1, 0], **REPEATABLE)
+        assert res.success, res.message
+        F = robot.fk(res.q)
+        assert np.linalg.norm(F[:3, 3] - T[:3, 3]) <= 1e-6
+        # Same z axis; any spin about it.
+        assert np.linalg.norm(F[:3, 2] - T[:3, 2]) <= 2e-6
+
+
+def test_weights_still_converge(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
+    rng = np.random.default_rng(13)
+    for w in ([1, 1, 1, 0.1, 0.1, 0.1], [5, 5, 5, 1, 1, 1]):
+        T = robot.fk(robot.random_configuration(rng))
+        res = solve_ik(robot, T, robot.random_configuration(rng), weights=w, **REPEATABLE)
+        check_solution(robot, res, T)
+
+
+@pytest.mark.parametrize("damping", ["error", "sugihara", "chan", "nakamura", 0.01, 0.0])
+def test_every_damping_choice_converges(robots: dict[str, robojac.Robot], damping: str | float) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(14)
+    for i in range(5):
+        T = robot.fk(robot.random_configuration(rng))
+        res = solve_ik(robot, T, robot.random_configuration(rng), damping=damping, seed=i, **REPEATABLE)
+        check_solution(robot, res, T)
+
+
+def test_nullspace_pull_toward_q0_keeps_a_redundant_arm_near_its_start(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
+    rng = np.random.default_rng(15)
+    plain, pulled = [], []
+    for _ in range(12):
+        q = robot.random_configuration(rng)
+        q0 = np.clip(q + rng.normal(0, 0.4, robot.dof), robot.lower, robot.upper)
+        T = robot.fk(q)
+        a = solve_ik(robot, T, q0, **REPEATABLE)
+        b = solve_ik(robot, T, q0, nullspace="q0", **REPEATABLE)
+        check_solution(robot, b, T)
+        plain.append(np.linalg.norm(a.q - q0))
+        pulled.append(np.linalg.norm(b.q - q0))
+    assert np.mean(pulled) < np.mean(plain)
+
+
+def test_nullspace_mid_range_moves_toward_the_middle(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
+    rng = np.random.default_rng(16)
+    mid = 0.5 * (robot.lower + robot.upper)
+    plain, pulled = [], []
+    for _ in range(12):
+        T = robot.fk(robot.random_configuration(rng))
+        q0 = robot.random_configuration(rng)
+        a = solve_ik(robot, T, q0, **REPEATABLE)
+        b = solve_ik(robot, T, q0, nullspace="mid", nullspace_gain=0.3, **REPEATABLE)
+        check_solution(robot, b, T)
+        plain.append(np.linalg.norm(a.q - mid))
+        pulled.append(np.linalg.norm(b.q - mid))
+    assert np.mean(pulled) < np.mean(plain)
+
+
+def test_nullspace_manipulability(robots: dict[str, robojac.Robot]) -> None:
+    singularity = pytest.importorskip("robojac.singularity")
+    if not hasattr(singularity, "manipulability_gradient"):
+        pytest.skip("robojac.singularity.manipulability_gradient is not there yet")
+    robot = robots["panda"]
+    rng = np.random.default_rng(17)
+    plain, climbed = [], []
+    for _ in range(8):
+        T = robot.fk(robot.random_configuration(rng))
+        q0 = robot.random_configuration(rng)
+        a = solve_ik(robot, T, q0, **REPEATABLE)
+        b = solve_ik(robot, T, q0, nullspace="manipulability", nullspace_gain=5.0, **REPEATABLE)
+        check_solution(robot, b, T)
+        plain.append(singularity.manipulability(robot, a.q))
+        climbed.append(singularity.manipulability(robot, b.q))
+    assert np.mean(climbed) > np.mean(plain)
+
+
+def test_other_frame_and_offset_base() -> None:
+    robot = robojac.load("panda", base="panda_link1")
+    assert robot._base_in_world is not None
+    rng = np.random.default_rng(18)
+    for frame in (None, "panda_link7"):
+        for _ in range(5):
+            q = robot.random_configuration(rng)
+            T = robot.fk(q, frame)
+            res = solve_ik(robot, T, robot.random_configuration(rng), frame=frame, **REPEATABLE)
+            assert res.success, res.message
+            pe, re = pose.pose_error(robot.fk(res.q, frame), T)
+            assert pe <= 1e-6 and re <= 1e-6
+
+
+@pytest.mark.parametrize("name", ["panda", "planar_2r"])
+@pytest.mark.parametrize("kind", ["full", "masked"])
+def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Robot], name: str, kind: str) -> None:
+    """e(q + dq) ≈ e(q) − A dq: the log Jacobian the solver steps with is the true one."""
+    robot = robots[name]
+    rng = np.random.default_rng(19)
+    weights = None if kind == "full" else [2.0, 1.0, 0.5, 1.5, 1.0, 3.0]
+    opts = _options(robot, **{**_defaults(), "weights": weights})
+    solver = _Solver(robot, opts)
+    T = robot.fk(robot.random_configuration(rng))
+    Td = pin.SE3(T[:3, :3], T[:3, 3])
+    q = robot.random_configuration(rng)
+    _, A = linearise(solver, q, Td)
+    h = 1e-6
+    fd = np.empty_like(A)
+    for i in range(robot.dof):
+        dq = np.zeros(robot.dof)
+        dq[i] = h
+        fd[:, i] = -(linearise(solver, q + dq, Td)[0] - linearise(solver, q - dq, Td)[0]) / (2 * h)
+    assert np.allclose(A, fd, atol=1e-7), np.abs(A - fd).max()
+
+
+def _defaults() -> dict[str, object]:
+    from robojac.ik import _DEFAULTS
+
+    return dict(_DEFAULTS)
+
+
+def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
+    """The solver's error e and Jacobian A at q (the same calls its loop makes)."""
+    model, data, fid = solver.model, solver.data, solver.opts.frame_id
+    pin.computeJointJacobians(model, data, solver.to_pin(q))
+    oMf = pin.updateFramePlacement(model, data, fid)
+    if solver.full:
+        iMd = oMf.actInv(Td)
+        e = pin.log6(iMd).vector
+        A = pin.Jlog6(iMd.inverse()) @ pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL)
+        return np.array(e), A
+    e, A, _, _ = solver._linearise_masked(oMf, Td)
+    return np.array(e), A
+
+
+def test_joint_limit_does_not_stall_the_solver(robots: dict[str, robojac.Robot]) -> None:
+    """A start with joints pinned at limits, pushed outward by the first steps, still converges without restarts."""
+    robot = robots["panda"]
+    q = robot.neutral()
+    q[3] = robot.upper[3] - 0.05  # joint 4 near its upper limit (−0.07 rad)
+    T = robot.fk(q)
+    start = q.copy()
+    start[3] = robot.upper[3]
+    start[5] = robot.lower[5]
+    start[[0, 2]] = (0.3, -0.3)
+    res = solve_ik(robot, T, start, timeout=None, max_restarts=0)
+    check_solution(robot, res, T)
+
+
+# ---------------------------------------------------------------------------- batch
+def test_batch_equals_single_solves(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    rng = np.random.default_rng(20)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(12)])
+    starts = np.array([robot.random_configuration(rng) for _ in range(12)])
+    batch = solve_ik_batch(robot, Ts, starts, seed=7, progress=False, **REPEATABLE)
+    assert isinstance(batch, IKBatchResult) and len(batch) == 12
+    assert batch.q.shape == (12, robot.dof) and batch.success.dtype == bool
+    for i in range(12):
+        single = solve_ik(robot, Ts[i], starts[i], seed=7 + i, **REPEATABLE)
+        assert np.array_equal(batch.q[i], single.q)
+        assert batch.success[i] == single.success and batch.iterations[i] == single.iterations
+        assert batch[i].position_error == single.position_error
+    assert batch.success_rate == 1.0
+
+
+def test_batch_over_processes_equals_one_process(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(21)
+    targets = [pose.to_position_quaternion(robot.fk(robot.random_configuration(rng))) for _ in range(8)]
+    one = solve_ik_batch(robot, targets, seed=3, progress=False, **REPEATABLE)
+    two = solve_ik_batch(robot, targets, seed=3, workers=2, progress=False, **REPEATABLE)
+    assert np.array_equal(one.q, two.q) and np.array_equal(one.success, two.success)
+    assert one.messages == two.messages
+
+
+def test_batch_shared_start_and_empty(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
+    T = robot.fk(robot.random_configuration(22))
+    res = solve_ik_batch(robot, np.array([T, T]), robot.neutral(), progress=False, **REPEATABLE)
+    assert np.array_equal(res.q[0], solve_ik(robot, T, robot.neutral(), seed=0, **REPEATABLE).q)
+    empty = solve_ik_batch(robot, np.zeros((0, 4, 4)), progress=False)
+    assert len(empty) == 0 and empty.q.shape == (0, robot.dof) and empty.success_rate == 0.0
+
+
+# ---------------------------------------------------------------------------- bad input
+def test_bad_targets_raise(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    scaled = np.eye(4)
+    scaled[:3, :3] *= 1.1
+    nan = np.eye(4)
+    nan[0, 3] = np.nan
+    inf = np.eye(4)
+    inf[0, 0] = np.inf
+    for bad in (scaled, nan, inf, np.eye(3), "panda", None):
+        with pytest.raises(InputError):  # PoseError for a non-rigid one; InputError names NaN entries
+            solve_ik(robot, bad)
+    with pytest.raises(PoseError, match="orthonormal"):
+        solve_ik(robot, scaled)
+    with pytest.raises(PoseError, match="unit quaternion"):
+        solve_ik(robot, ([0.3, 0.0, 0.5], [0.0, 0.0, 0.0, 2.0]))
+    with pytest.raises(PoseError, match="4 entries"):
+        solve_ik(robot, ([0.3, 0.0, 0.5], [0.0, 0.0, 1.0]))
+    with pytest.raises(PoseError, match="3 entries"):
+        solve_ik(robot, ([0.3, 0.0], [0.0, 0.0, 0.0, 1.0]))
+    with pytest.raises(InputError):
+        solve_ik(robot, ([0.3, np.nan, 0.5], [0.0, 0.0, 0.0, 1.0]))
+    with pytest.raises(PoseError, match=r"targets\[1\]"):
+        solve_ik_batch(robot, np.array([np.eye(4), scaled]), progress=False)
+    with pytest.raises(PoseError):
+        solve_ik_batch(robot, np.zeros((3, 3, 3)), progress=False)
+
+
+def test_bad_options_raise(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    T = robot.fk(robot.neutral())
+    cases = [
+        dict(q0=np.zeros(6)),
+        dict(q0=[0.0] * 6 + [np.nan]),
+        dict(position_tolerance=0.0),
+        dict(rotation_tolerance=-1e-6),
+        dict(position_tolerance=float("nan")),
+        dict(timeout=0.0),
+        dict(timeout=-1.0),
+        dict(timeout=None),  # no time limit needs max_restarts
+        dict(max_iterations=0),
+        dict(max_restarts=-1),
+        dict(seed=-3),
+        dict(mask=[1, 1, 1]),
+        dict(mask=[0] * 6),
+        dict(weights=[1, 1, 1, 1, 1, -1]),
+        dict(damping="fast"),
+        dict(damping=-0.1),
+        dict(nullspace="elbow"),
+        dict(nullspace_gain=0.0),
+    ]
+    for kw in cases:
+        with pytest.raises(InputError):
+            solve_ik(robot, T, **kw)  # type: ignore[arg-type]
+    with pytest.raises(FrameError):
+        solve_ik(robot, T, frame="no_such_frame")
+    with pytest.raises(InputError):
+        solve_ik_batch(robot, np.array([T]), np.zeros((2, robot.dof)), progress=False)
+    with pytest.raises(InputError, match="unknown option"):
+        solve_ik_batch(robot, np.array([T]), tolerance=1e-3, progress=False)
+    with pytest.raises(InputError):
+        solve_ik_batch(robot, np.array([T]), workers=0, progress=False)
+
+
+def test_public_names() -> None:
+    assert robojac.solve_ik is solve_ik and robojac.solve_ik_batch is solve_ik_batch
+    assert robojac.IKResult is IKResult and robojac.IKBatchResult is IKBatchResult
+    assert issubclass(PoseError, RobojacError)
+
+
+def test_solver_cache_does_not_leak_options(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
+    a = _cached_solver(robot, tuple(_defaults().values()))
+    b = _cached_solver(robot, tuple({**_defaults(), "position_only": True}.values()))
+    assert a is not b and not a.opts.position_only and b.opts.position_only
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_cli_single_target(robots: dict[str, robojac.Robot], capsys: pytest.CaptureFixture[str]) -> None:
+    robot = robots["panda"]
+    p, quat = pose.to_position_quaternion(robot.fk(robot.random_configuration(23)))
+    args = ["ik", "panda", "--target", *map(str, p), *map(str, quat), "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["success"] is True and len(out["q"]) == 7
+    assert pose.pose_error(robot.fk(out["q"]), (p, quat))[0] <= 1e-6
+    assert main(["ik", "panda", "--target", *map(str, p), "0", "0", "0", "1", "--position-only"]) == 0
+    text = capsys.readouterr().out
+    assert "solved" in text and "panda_joint7" in text
+    assert main(["ik", "panda", "--target", "3", "0", "0", "0", "0", "0", "1", "--timeout", "0.002"]) == 1
+    assert "NOT solved" in capsys.readouterr().out
+
+
+def test_cli_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["ik", "panda", "--target", "0.3", "0", "0.5", "0", "0", "0", "2"]) == 2
+    assert "unit quaternion" in capsys.readouterr().err
+    assert main(["ik", "panda"]) == 2
+    assert main(["ik", "panda", "--target", "0.3", "0", "0.5", "0", "0", "0", "1", "--q0", "1", "2"]) == 2
+    assert "q0" in capsys.readouterr().err
+    assert main(["ik", "panda", "--targets", str(tmp_path / "missing.npy")]) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n")
+    assert main(["ik", "panda", "--targets", str(bad)]) == 2
+    assert "(N, 7)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["npy7", "npy44", "csv7", "csv16"])
+def test_cli_batch_files(
+    robots: dict[str, robojac.Robot], tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(24)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(5)])
+    rows7 = np.array([np.concatenate(pose.to_position_quaternion(T)) for T in Ts])
+    src = tmp_path / ("targets.npy" if fmt.startswith("npy") else "targets.csv")
+    if fmt == "npy7":
+        np.save(src, rows7)
+    elif fmt == "npy44":
+        np.save(src, Ts)
+    elif fmt == "csv7":
+        src.write_text("x,y,z,qx,qy,qz,qw\n" + "\n".join(",".join(f"{v:.17g}" for v in r) for r in rows7) + "\n")
+    else:
+        np.savetxt(src, Ts.reshape(-1, 16), delimiter=",", fmt="%.17g")
+    out_csv, out_npz = tmp_path / "out.csv", tmp_path / "out.npz"
+    assert main(["ik", "ur5", "--targets", str(src), "--out", str(out_csv), "--seed", "1", "--timeout", "0.05"]) == 0
+    assert "solved 5 of 5" in capsys.readouterr().out
+    table = np.loadtxt(out_csv, delimiter=",", skiprows=1)
+    assert table.shape == (5, 6 + robot.dof) and (table[:, 0] == 1).all()
+    for T, q in zip(Ts, table[:, 6:]):
+        assert pose.pose_error(robot.fk(q), T)[0] <= 1e-6
+    assert main(["ik", "ur5", "--targets", str(src), "--out", str(out_npz), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["solved"] == 5 and len(summary["q"]) == 5
+    with np.load(out_npz) as z:
+        assert z["q"].shape == (5, robot.dof) and z["success"].all()
+
+
+def test_demo_section(robots: dict[str, robojac.Robot]) -> None:
+    from robojac.cli.ik import demo_section
+
+    text = demo_section(robots["iiwa14"])
+    assert "out of reach" in text and text.count("yes") >= 1 and "time [ms]" in text
