@@ -43,12 +43,24 @@ from .errors import InputError
 from .pose import as_matrix
 from .reach import check_in_reach
 from .robot import Robot
-from .taskspace import TaskSpace, critical_damping, gains, task_inertia, thin_svd
+from .taskspace import (
+    TaskSpace,
+    critical_damping,
+    gains,
+    joint_inertia_diagonal,
+    modal_damping,
+    task_inertia,
+    thin_svd,
+)
 from .trajectory import Hold, JointTrajectory, Trajectory
 
 LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 NULL_SPACE_OBJECTIVES = ("centering", "manipulability")
 TASKS = {"pose": slice(0, 6), "position": slice(0, 3)}
+#: Rate [1/s] of the default joint damping ``2 M_ii × rate`` that settles a redundant arm's self-motion.
+NULL_SPACE_RATE = 1.0
+#: Default joint bandwidth [rad/s] of :class:`JointPDController`: ``kp = M_ii ω²`` (5 Hz).
+JOINT_BANDWIDTH = 2.0 * math.pi * 5.0
 
 
 def as_trajectory(robot: Robot, reference: Any, frame: str | None) -> Trajectory:
@@ -248,7 +260,7 @@ class ResolvedRateController:
 class CartesianImpedanceController:
     """Cartesian impedance: the tool behaves like a spring-damper to its reference.
 
-    ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j q̇`` with ``J`` the ``local_world_aligned``
+    ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j ∘ q̇`` with ``J`` the ``local_world_aligned``
     Jacobian, so ``F = K e + D (V* − V)`` is a wrench ``[f; τ]`` [N; N·m] at the tool origin
     in base axes. At rest under an external wrench ``F_ext`` (same frame), the arm settles
     where ``Jᵀ (K e + F_ext) = 0``, i.e. ``K (p − p*) = f_ext`` for a full-rank ``J``: the
@@ -259,12 +271,20 @@ class CartesianImpedanceController:
         robot: the arm (base = URDF root).
         reference: a Trajectory or a pose to hold.
         stiffness: ``K``, 6 numbers [N/m ×3, N·m/rad ×3] or one.
-        damping: ``D`` [N·s/m ×3, N·m·s/rad ×3]; default ``2√(K Λ_ii)``, critical damping of
-            each axis with the task-space inertia ``Λ`` at the configuration of the first
-            call (then kept, see :attr:`damping`), so a light wrist is not over-damped.
+        damping: ``D`` per axis [N·s/m ×3, N·m·s/rad ×3]. Default: the (6, 6) matrix of
+            :func:`robojac.taskspace.modal_damping` that critically damps every mode of the
+            task-space inertia ``Λ`` on the springs ``K``, at the configuration of the
+            first call (then kept in :attr:`damping_matrix`).
         frame: controlled frame (default: the tip).
         gravity_compensation: add ``g(q)`` from the robot's model (its own ``gravity``).
-        joint_damping: ``d_j`` [N·m·s/rad].
+        joint_damping: ``d_j`` [N·m·s/rad], one or ``dof`` numbers. Default
+            ``2 M_ii × 1 s⁻¹`` at the first call: it settles a redundant arm's self-motion in
+            about a second and scales with each joint's inertia, so a light wrist is not
+            over-damped (an explicit integrator needs ``d_j dt / M_ii < 2``).
+
+    Stability of the sampled loop: every closed-loop mode needs ``ω dt ≲ 0.8`` with
+    ``ω = √(K/Λ)`` for critical damping; the bundled URDFs have no rotor inertia, so the
+    wrists are light (UR5 wrist 3: 1e-4 kg·m², ω ≈ 550 rad/s at 30 N·m/rad).
     """
 
     kind = "torque"
@@ -278,7 +298,7 @@ class CartesianImpedanceController:
         damping: Any = None,
         frame: str | None = None,
         gravity_compensation: bool = True,
-        joint_damping: Any = 0.5,
+        joint_damping: Any = None,
     ) -> None:
         self.robot = robot
         self.task = TaskSpace(robot, frame)
@@ -286,7 +306,10 @@ class CartesianImpedanceController:
         self.trajectory = as_trajectory(robot, reference, frame)
         self.stiffness = gains(stiffness, 6, "stiffness", "N/m, N·m/rad")
         self.damping: FloatArray | None = None if damping is None else gains(damping, 6, "damping", "N·s/m, N·m·s/rad")
-        self.joint_damping = gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        self.damping_matrix: FloatArray | None = None if self.damping is None else np.diag(self.damping)
+        self.joint_damping: FloatArray | None = (
+            None if joint_damping is None else gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        )
         self.gravity_compensation = bool(gravity_compensation)
         self.pose = self.task.pose
         self.error = self.task.error
@@ -309,10 +332,12 @@ class CartesianImpedanceController:
         J = task.jacobian(qp)
         e = task.pose_error(ref.pose)
         self.pose, self.error = task.pose, e
-        if self.damping is None:
+        if self.damping_matrix is None:
             Lam = task_inertia(task.model, task.data, qp, J, 1e-3, 1e-3)[0]
-            self.damping = 2.0 * np.sqrt(self.stiffness * np.maximum(np.diag(Lam), 0.0))
-        F = self.stiffness * e + self.damping * (ref.twist - J @ dq)
+            self.damping_matrix = modal_damping(self.stiffness, Lam)
+        if self.joint_damping is None:
+            self.joint_damping = NULL_SPACE_RATE * 2.0 * joint_inertia_diagonal(self.robot, q)
+        F = self.stiffness * e + self.damping_matrix @ (ref.twist - J @ dq)
         self.wrench = F
         tau = J.T @ F - self.joint_damping * dq
         if self.gravity_compensation:
@@ -332,7 +357,8 @@ class OperationalSpaceController:
     * ``Nᵀ = I − Jᵀ Λ J M⁻¹`` projects the joint damping ``d_j`` into the dynamically
       consistent null space, so it does not disturb the task;
     * ``K`` [1/s²] and ``D`` [1/s] shape the error dynamics ``ë + D ė + K e = 0`` directly
-      (unit-mass gains); default ``D = 2√K`` (critically damped).
+      (unit-mass gains); default ``D = 2√K`` (critically damped);
+    * ``d_j`` [N·m·s/rad] defaults to ``2 M_ii × 1 s⁻¹`` at the first call's configuration.
     """
 
     kind = "torque"
@@ -347,7 +373,7 @@ class OperationalSpaceController:
         frame: str | None = None,
         threshold: float = 1e-3,
         max_damping: float = 1e-3,
-        joint_damping: Any = 1.0,
+        joint_damping: Any = None,
     ) -> None:
         self.robot = robot
         self.task = TaskSpace(robot, frame)
@@ -357,7 +383,9 @@ class OperationalSpaceController:
         self.damping = critical_damping(self.stiffness) if damping is None else gains(damping, 6, "damping", "1/s")
         self.threshold = positive(threshold, "threshold")
         self.max_damping = float(gains(max_damping, 1, "max_damping", "1/kg")[0])
-        self.joint_damping = gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        self.joint_damping: FloatArray | None = (
+            None if joint_damping is None else gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        )
         self._zero = np.zeros(robot.model.nv)
         self.pose = self.task.pose
         self.error = self.task.error
@@ -388,6 +416,8 @@ class OperationalSpaceController:
         self.damping_used = lam
         acc = ref.acceleration + self.stiffness * e + self.damping * (ref.twist - J @ dq) - drift
         tau = J.T @ (Lam @ acc) + nle
+        if self.joint_damping is None:
+            self.joint_damping = NULL_SPACE_RATE * 2.0 * np.diag(pin.crba(m, d, qp))
         tau0 = -self.joint_damping * dq
         tau += tau0 - J.T @ (Lam @ (MinvJt.T @ tau0))
         return tau
@@ -397,11 +427,12 @@ class JointPDController:
     """Joint-space PD with gravity compensation: ``τ = K_p (q* − q) + K_d (q̇* − q̇) + g(q)``.
 
     ``reference`` is a fixed ``q*`` (dof,) or a :class:`~robojac.trajectory.JointTrajectory`.
-    ``kp`` [N·m/rad] and ``kd`` [N·m·s/rad] are one number or ``dof`` numbers;
-    ``kd`` defaults to ``2√(kp M_ii)``, critical damping of each joint with the diagonal of
-    the joint-space inertia ``M`` at the first call's configuration (then kept): a light
-    wrist joint needs far less damping than a shoulder, and an explicit integrator goes
-    unstable when ``kd·dt/M_ii > 2``. With ``kp = kd = 0`` this is pure gravity compensation.
+    ``kp`` [N·m/rad] and ``kd`` [N·m·s/rad] are one number or ``dof`` numbers. By default
+    they are set per joint from the diagonal ``M_ii`` of the joint-space inertia at the
+    first call's configuration (then kept): ``kp = M_ii ω²`` with ``ω = 2π·5 Hz`` and
+    ``kd = 2√(kp M_ii)`` (critical). A light wrist needs far smaller gains than a shoulder:
+    one PD loop sampled at ``dt`` is stable only for ``ω dt ≲ 0.8`` with ``ω = √(kp/M_ii)``.
+    With ``kp = kd = 0`` this is pure gravity compensation.
     Its logged pose error is the tool's error to ``fk(q*)``.
     """
 
@@ -412,7 +443,7 @@ class JointPDController:
         robot: Robot,
         reference: Any,
         *,
-        kp: Any = 100.0,
+        kp: Any = None,
         kd: Any = None,
         frame: str | None = None,
         gravity_compensation: bool = True,
@@ -430,7 +461,7 @@ class JointPDController:
                 raise InputError(
                     f"reference q* = {np.round(self.q_ref, 4).tolist()} is outside the joint limits of '{robot.name}'"
                 )
-        self.kp = gains(kp, robot.dof, "kp", "N·m/rad")
+        self.kp: FloatArray | None = None if kp is None else gains(kp, robot.dof, "kp", "N·m/rad")
         self.kd: FloatArray | None = None if kd is None else gains(kd, robot.dof, "kd", "N·m·s/rad")
         self.gravity_compensation = bool(gravity_compensation)
         self._zero = np.zeros(robot.dof)
@@ -461,9 +492,12 @@ class JointPDController:
             qr, dqr = self.q_ref, self._zero
         self._q_now, self._q_ref_now = q, qr
         task = self.task
-        if self.kd is None:
-            M = pin.crba(task.model, task.data, task.to_pin(q))
-            self.kd = 2.0 * np.sqrt(self.kp * np.diag(M))
+        if self.kp is None or self.kd is None:
+            Mii = np.diag(pin.crba(task.model, task.data, task.to_pin(q)))
+            if self.kp is None:
+                self.kp = Mii * JOINT_BANDWIDTH**2
+            if self.kd is None:
+                self.kd = 2.0 * np.sqrt(self.kp * Mii)
         tau = self.kp * (qr - q) + self.kd * (dqr - dq)
         if self.gravity_compensation:
             tau += pin.computeGeneralizedGravity(task.model, task.data, task.to_pin(q))

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pinocchio as pin
+import scipy.linalg
 from scipy.linalg import lapack
 
 from ._validate import FloatArray, as_array, check_finite
@@ -82,6 +83,30 @@ def gains(value: Any, n: int, name: str, unit: str) -> FloatArray:
 def critical_damping(stiffness: FloatArray) -> FloatArray:
     """``2√K``: critical damping of a unit mass on a spring of stiffness ``K``."""
     return 2.0 * np.sqrt(stiffness)
+
+
+def modal_damping(stiffness: FloatArray, inertia: FloatArray, zeta: float = 1.0) -> FloatArray:
+    """A (n, n) damping matrix ``D`` that damps every mode of ``(Λ, K)`` with ratio ``zeta``.
+
+    With the generalized eigenvectors ``K v = ω² Λ v`` normalised so ``Vᵀ Λ V = I``,
+    ``D = Λ V diag(2ζω) Vᵀ Λ`` gives each mode ``ÿ + 2ζω ẏ + ω² y = 0`` ("double
+    diagonalisation", Albu-Schäffer et al. 2003). Per-axis ``2√(K_ii Λ_ii)`` is not enough:
+    a stiff linear axis acting on a light wrist through a lever is then under- or
+    over-damped and an explicit integrator goes unstable.
+    """
+    K = np.diag(stiffness)
+    n = K.shape[0]
+    L = inertia + 1e-12 * max(float(np.trace(inertia)), 1e-300) * np.eye(n)  # Λ is only semi-definite at a singularity
+    w2, V = scipy.linalg.eigh(K, L)
+    omega = np.sqrt(np.maximum(w2, 0.0))
+    LV = L @ V
+    return np.asarray((LV * (2.0 * zeta * omega)) @ LV.T, dtype=np.float64)
+
+
+def joint_inertia_diagonal(robot: Robot, q: FloatArray) -> FloatArray:
+    """``diag M(q)`` (dof,) [kg·m² or kg]: the inertia each joint alone would move."""
+    data = robot.model.createData()
+    return np.array(np.diag(pin.crba(robot.model, data, robot._to_pin(q))))
 
 
 def task_inertia(

@@ -190,14 +190,23 @@ def test_impedance_equilibrium_reads_the_external_force(panda: robojac.Robot) ->
     assert -e[0] == pytest.approx(F[0] / K[0], rel=1e-3)
 
 
-def test_impedance_default_damping_is_critical_for_the_task_inertia(panda: robojac.Robot) -> None:
-    ctrl = CartesianImpedanceController(panda, panda.fk(READY))
+def test_impedance_default_damping_is_critical_for_every_mode(panda: robojac.Robot) -> None:
+    """Default D: with task inertia Λ, the closed loop Λ ẍ + D ẋ + K x = 0 is critically
+    damped in every mode, i.e. Λ⁻¹D = 2 (Λ⁻¹K)^½: (Λ⁻¹D/2)² = Λ⁻¹K."""
+    K = np.array([800.0, 600.0, 1000.0, 40.0, 50.0, 30.0])
+    ctrl = CartesianImpedanceController(panda, panda.fk(READY), stiffness=K)
     ctrl.torque(READY, np.zeros(7), 0.0)
-    assert ctrl.damping is not None
+    D = ctrl.damping_matrix
+    assert D is not None
     J = panda.jacobian(READY)
     M = pin.crba(panda.model, panda.model.createData(), READY)
-    Lam = np.linalg.inv(J @ np.linalg.solve(M, J.T))
-    np.testing.assert_allclose(ctrl.damping, 2 * np.sqrt(ctrl.stiffness * np.diag(Lam)), rtol=1e-6)
+    Lam_inv = J @ np.linalg.solve(M, J.T)
+    half = Lam_inv @ D / 2.0
+    np.testing.assert_allclose(
+        half @ half, Lam_inv @ np.diag(K), rtol=1e-6, atol=1e-6 * np.abs(Lam_inv @ np.diag(K)).max()
+    )
+    np.testing.assert_allclose(D, D.T, atol=1e-9 * np.abs(D).max())
+    np.testing.assert_allclose(ctrl.joint_damping, 2.0 * np.diag(M))  # 2 M_ii × 1/s
 
 
 def test_impedance_torque_formula(panda: robojac.Robot) -> None:
@@ -260,7 +269,7 @@ def test_gravity_compensation_holds_a_pose(panda: robojac.Robot) -> None:
 def test_joint_pd_tracks_a_joint_trajectory(panda: robojac.Robot) -> None:
     qs = np.stack([READY, READY + 0.2, READY])
     traj = JointTrajectory(panda, qs, [0.0, 1.0, 2.0])
-    pd = JointPDController(panda, traj, kp=400.0)
+    pd = JointPDController(panda, traj)  # kp = M_ii (2π·5 Hz)², kd critical
     log = simulate_dynamic(panda, pd, READY, duration=2.5)  # 0.5 s to settle after the last waypoint
     assert log.status == "ok"
     assert np.abs(log.q[-1] - READY).max() < 1e-3
@@ -319,3 +328,26 @@ def test_base_below_the_root_is_refused_clearly() -> None:
     robot = robojac.load("panda", base="panda_link1")
     with pytest.raises(robojac.InputError, match="URDF root"):
         ResolvedRateController(robot, robot.fk(robot.neutral()))
+
+
+@pytest.mark.parametrize("name", ["panda", "ur5", "iiwa14"])
+def test_default_gains_are_stable_on_every_bundled_arm(name: str) -> None:
+    """The bundled URDFs have no rotor inertia, so wrists are light (UR5 wrist 3: 1e-4 kg·m²);
+    default damping scaled by the inertia keeps a 1 kHz explicit loop stable on each."""
+    from robojac.cli.simulate import DEMO_START
+
+    robot = robojac.load(name)
+    q0 = np.array(DEMO_START[name])
+    T0 = robot.fk(q0)
+    circle = Circle.starting_at(T0, 0.05, normal=[1, 0, 0], period=2.0)
+    push = ExternalWrench(robot.tip, [0.0, 0.0, 10.0, 0.0, 0.0, 0.0])
+    runs = [
+        simulate_dynamic(robot, CartesianImpedanceController(robot, T0), q0, duration=1.0, external=[push]),
+        simulate_dynamic(robot, OperationalSpaceController(robot, circle), q0, duration=1.0),
+        simulate_dynamic(robot, JointPDController(robot, q0 + 0.05), q0, duration=1.0),
+    ]
+    for log in runs:
+        assert log.status == "ok", log.message
+    assert runs[0].pose_error[-1, 2] * 600.0 == pytest.approx(-10.0, rel=0.05)  # K e = −F, nearly settled
+    assert runs[1].position_error[runs[1].t > 0.5].max() < 1e-3
+    assert np.abs(runs[2].q[-1] - (q0 + 0.05)).max() < 1e-3

@@ -142,7 +142,7 @@ def test_kinematic_simulation_integrates_the_rates_exactly(panda: robojac.Robot)
 
 
 def test_a_diverging_run_stops_and_says_where_and_why(panda: robojac.Robot) -> None:
-    # kd·dt/M_77 ≈ 50/6e-4 · 1e-3 ≫ 2: explicit integration of this damping explodes.
+    # kd·dt/M_77 ≈ 50 · 1e-3 / 6e-4 ≫ 2: explicit integration of this damping explodes.
     bad = JointPDController(panda, READY, kp=0.0, kd=50.0)
     with pytest.warns(robojac.RobojacWarning, match="diverged"):
         log = simulate_dynamic(panda, bad, READY, dq0=np.full(7, 0.1), duration=1.0)
