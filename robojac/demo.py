@@ -13,6 +13,7 @@ from typing import TextIO
 import numpy as np
 
 from .cli.kinematics import TWIST_ROWS, info_text, pose_text
+from .cli.simulate import demo_section as control_section
 from .cli.singularity import demo_section as singularity_section
 from .cli.statics import payload_section
 from .robot import Robot, load
@@ -51,6 +52,7 @@ SECTIONS: list[tuple[str, Callable[[Robot], str]]] = [
     ("Forward kinematics and Jacobians", kinematics_section),
     ("Statics: torques for a payload", payload_section),
     ("Singularities", singularity_section),
+    ("Control: resolved rate and impedance", control_section),
 ]
 
 
