@@ -30,26 +30,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # ---------------------------------------------------------------------------- helpers
 def server_children() -> list[int]:
-    """Live meshcat server processes started by this test process (Linux /proc)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().split(b"\0")
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if b"robojac.viz.server" in cmd and int(stat[1]) == os.getpid() and stat[0] != "Z":
-            out.append(int(entry.name))
-    return out
+    """Live meshcat server processes started by this test process."""
+    return srv.running()
 
 
 @pytest.fixture(autouse=True)
 def no_server_left_behind():
     yield
-    if not Path("/proc/self/stat").exists():
-        return
     deadline = time.monotonic() + 5
     while server_children() and time.monotonic() < deadline:
         time.sleep(0.05)

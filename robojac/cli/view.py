@@ -60,10 +60,10 @@ def view(args: argparse.Namespace) -> int:
         viewer.add_frame(frame or robot.tip)
         if target is not None:
             viewer.add_target(target)
-            viewer.frame(target[:3, 3])
         if args.ellipsoids:
             viewer.add_ellipsoid("velocity", frame=frame)
             viewer.add_ellipsoid("force", frame=frame)
+        viewer.frame()  # the robot and everything drawn on it
         if args.singularity:
             viewer.color_by_singularity(frame=frame)
             viewer.add_text(f"σ_min = {viewer.overlay_info('singularity')['sigma_min']:.4g}", name="sigma_min")

@@ -85,6 +85,30 @@ def _stop_all() -> None:
         server.stop()
 
 
+def running(parent: int | None = None) -> list[int]:
+    """Process ids of live meshcat servers started by robojac in process ``parent``
+    (default: this one). Reads ``/proc`` on Linux; elsewhere, the servers this process
+    started and has not stopped."""
+    parent = os.getpid() if parent is None else parent
+    proc = "/proc"
+    if not os.path.isdir(os.path.join(proc, "self")):
+        return [s.pid for s in list(_RUNNING) if s.alive()] if parent == os.getpid() else []
+    out = []
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, entry, "cmdline"), "rb") as f:
+                cmd = f.read().split(b"\0")
+            with open(os.path.join(proc, entry, "stat"), encoding="utf-8", errors="replace") as f:
+                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if b"robojac.viz.server" in cmd and int(ppid) == parent and state != "Z":
+            out.append(int(entry))
+    return sorted(out)
+
+
 def start(
     host: str = LOOPBACK, port: int | None = None, zmq_port: int | None = None, timeout: float = 20.0
 ) -> ServerProcess:

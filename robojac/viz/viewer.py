@@ -291,9 +291,10 @@ class Viewer:
         self._conn.send(cmds)
         self.q = qv
 
-    def frame(self, points: Any = None, *, qs: Any = None) -> None:
-        """Aim the camera: at the robot at the current q (default), over configurations
-        ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame] (a target, a path)."""
+    def frame(self, points: Any = None, *, qs: Any = None, overlays: bool = True) -> None:
+        """Aim the camera: at the robot at the current q (default), or over configurations
+        ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame], plus the overlays
+        drawn now (with ``overlays``)."""
         Q = [self.q] if qs is None else list(as_array(qs, "qs").reshape(-1, self.robot.dof))
         pts: list[FloatArray] = []
         radii: list[float] = []
@@ -311,6 +312,11 @@ class Viewer:
                 raise InputError(f"points must have shape (N, 3), got shape {P.shape}")
             pts += list(P.reshape(-1, 3))
             radii += [0.0] * (P.size // 3)
+        for ov in self._overlays.values() if overlays else ():
+            extent = ov.info.get("extent")
+            if extent is not None:
+                pts += list(np.asarray(extent).reshape(-1, 3))
+                radii += [0.0] * (np.asarray(extent).size // 3)
         A = np.array(pts)
         # Look from the side of the arm's reach, a little ahead of it: the bends show in profile.
         base = self.robot.fk(self.q, self.robot.base)[:2, 3]
@@ -367,10 +373,14 @@ class Viewer:
         s = positive(scale, "scale")
         cmds = _triad(path, s)
 
-        def update(q: FloatArray, poses: Poses) -> list[tuple[str, FloatArray]]:
-            return [(path, poses[fid_name])]
+        info: dict[str, Any] = {"frame": fid_name}
 
-        self._add(_Overlay(name, path, update, info={"frame": fid_name}), cmds)
+        def update(q: FloatArray, poses: Poses) -> list[tuple[str, FloatArray]]:
+            T = poses[fid_name]
+            info["extent"] = T[:3, 3] + np.vstack([np.zeros(3), s * T[:3, :3].T])
+            return [(path, T)]
+
+        self._add(_Overlay(name, path, update, info=info), cmds)
         return name
 
     def add_target(self, target: Any, *, name: str = "target", scale: float = 0.1) -> str:
@@ -386,7 +396,8 @@ class Viewer:
             scene.set_object(f"{path}/ball", scene.sphere(0.25 * s, TARGET_RGBA)),
             scene.set_transform(path, T),
         ]
-        self._add(_Overlay(name, path, info={"pose": T}), cmds)
+        extent = T[:3, 3] + np.vstack([np.zeros(3), s * T[:3, :3].T])
+        self._add(_Overlay(name, path, info={"pose": T, "extent": extent}), cmds)
         return name
 
     def add_path(self, points: Any, *, name: str = "path", color: Any = PATH_RGBA) -> str:
@@ -397,7 +408,9 @@ class Viewer:
         check_finite(P, "points")
         rgba = scene.check_rgba(color)
         path = self._new_overlay(name, "path")
-        self._add(_Overlay(name, path, info={"points": P}), [scene.set_object(path, scene.polyline(P, rgba))])
+        self._add(
+            _Overlay(name, path, info={"points": P, "extent": P}), [scene.set_object(path, scene.polyline(P, rgba))]
+        )
         return name
 
     def add_tool_path(
@@ -442,8 +455,9 @@ class Viewer:
             path = self._new_overlay(name, "ellipsoid")
             s = positive(scale, "scale") if scale is not None else _auto_scale(ell.radii)
             cmds = [scene.set_object(f"{path}/shape", scene.sphere(1.0, rgba, 32))]
-            cmds.append(scene.set_transform(f"{path}/shape", _ellipsoid_matrix(ell, s, cap)))
-            self._add(_Overlay(name, path, info={"ellipsoid": ell, "scale": s}), cmds)
+            M = _ellipsoid_matrix(ell, s, cap)
+            cmds.append(scene.set_transform(f"{path}/shape", M))
+            self._add(_Overlay(name, path, info={"ellipsoid": ell, "scale": s, "extent": _box_corners(M)}), cmds)
             return name
         if kind not in ("velocity", "force"):
             raise InputError(f"kind must be 'velocity', 'force' or an Ellipsoid, got {kind!r}")
@@ -459,8 +473,9 @@ class Viewer:
 
         def update(q: FloatArray, poses: Poses) -> list[tuple[str, FloatArray]]:
             ell = fn(self.robot, q, frame, weighted=weighted)
-            info["ellipsoid"] = ell
-            return [(f"{path}/shape", _ellipsoid_matrix(ell, s, cap))]
+            M = _ellipsoid_matrix(ell, s, cap)
+            info["ellipsoid"], info["extent"] = ell, _box_corners(M)
+            return [(f"{path}/shape", M)]
 
         cmds = [scene.set_object(f"{path}/shape", scene.sphere(1.0, rgba, 32))]
         self._add(_Overlay(name, path, update, info=info), cmds)
@@ -476,7 +491,8 @@ class Viewer:
         rgba = scene.check_rgba(color)
         path = self._new_overlay(name, "arrow")
         cmds = _arrow_objects(path, rgba) + [scene.set_transform(p, T) for p, T in _arrow_poses(path, o, s * v)]
-        self._add(_Overlay(name, path, info={"origin": o, "vector": v, "scale": s}), cmds)
+        info = {"origin": o, "vector": v, "scale": s, "extent": np.vstack([o, o + s * v])}
+        self._add(_Overlay(name, path, info=info), cmds)
         return name
 
     def add_wrench(
@@ -523,6 +539,7 @@ class Viewer:
                 else change_wrench_ref(self.robot, q, w, fname, from_ref=ref, to_ref="local_world_aligned")
             )
             info["wrench_local_world_aligned"] = wa
+            info["extent"] = np.vstack([p, p + fs * wa[:3], p + ts * wa[3:]])
             return _arrow_poses(f"{path}/force", p, fs * wa[:3]) + _arrow_poses(f"{path}/torque", p, ts * wa[3:])
 
         self._add(_Overlay(name, path, update, info=info), cmds)
@@ -542,7 +559,8 @@ class Viewer:
         T = np.eye(4)
         T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = np.cross([0.0, 0.0, 1.0], d), [0.0, 0.0, 1.0], d, p
         cmds = [scene.set_object(path, scene.text_plane(str(text), s)), scene.set_transform(path, T)]
-        self._add(_Overlay(name, path, info={"text": str(text), "position": p}), cmds)
+        corners = p + 0.5 * s * np.vstack([T[:3, 0], -T[:3, 0], T[:3, 1], -T[:3, 1]])
+        self._add(_Overlay(name, path, info={"text": str(text), "position": p, "extent": corners}), cmds)
         return name
 
     def color_by_singularity(
@@ -720,6 +738,12 @@ def _arrow_poses(path: str, origin: FloatArray, vector: FloatArray) -> list[tupl
     H = np.diag([max(head / 0.05, 1e-6)] * 3 + [1.0])
     H[2, 3] = length - head
     return [(path, T), (f"{path}/shaft", shaft), (f"{path}/head", H)]
+
+
+def _box_corners(M: FloatArray) -> FloatArray:
+    """The 8 corners (8, 3) of the box around the image of the unit sphere under ``M``."""
+    signs = np.array([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)], dtype=float)
+    return M[:3, 3] + signs @ M[:3, :3].T
 
 
 def _auto_scale(radii: FloatArray) -> float:

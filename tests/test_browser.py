@@ -1,0 +1,226 @@
+"""The viewer in a real browser: headless Chromium (SwiftShader WebGL) renders (a) the
+standalone page and (b) the live server page, and the screenshots' pixels are checked
+against where robojac's kinematics put the arm.
+
+Without Chromium these tests skip, unless REQUIRE_BROWSER=1 (CI sets it), where they
+fail. With ROBOJAC_SCREENSHOT_DIR set, the screenshots are kept there (docs/img/ is
+made this way: ``ROBOJAC_SCREENSHOT_DIR=docs/img pytest tests/test_browser.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import robojac
+from robojac.viz import Viewer, scene
+from robojac.viz import server as srv
+from robojac.viz.browser import find_chromium, screenshot
+
+pytestmark = pytest.mark.browser
+
+W, H = 640, 480
+KEEP = os.environ.get("ROBOJAC_SCREENSHOT_DIR")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    exe = find_chromium()
+    if exe is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but no Chromium was found (apt-get install chromium, or set ROBOJAC_CHROMIUM)")
+        pytest.skip("no Chromium on this machine (set REQUIRE_BROWSER=1 to make this a failure)")
+    return exe
+
+
+@pytest.fixture(autouse=True)
+def no_server_left_behind():
+    yield
+    deadline = time.monotonic() + 5
+    while srv.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.running() == [], "a meshcat server outlived its test"
+
+
+@pytest.fixture(scope="module")
+def panda():
+    return robojac.load("panda")
+
+
+def keep(png: Path, name: str) -> None:
+    if KEEP:
+        Path(KEEP).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, Path(KEEP) / name)
+
+
+def pixels(png: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(png) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.int16)
+
+
+def shot_static(viewer: Viewer, tmp_path: Path, name: str, chromium: str, size: tuple[int, int] = (W, H)) -> np.ndarray:
+    page = viewer.save_html(tmp_path / f"{name}.html")
+    png = screenshot(str(page), tmp_path / f"{name}.png", size=size, budget_ms=2500, chromium=chromium)
+    keep(png, f"{name}.png")
+    return pixels(png)
+
+
+def project(viewer: Viewer, points: np.ndarray, size: tuple[int, int] = (W, H)) -> np.ndarray:
+    """Pixel (u, v) of base-frame points [m] through the page's camera, as framed by the viewer."""
+    center, radius, direction = viewer.view
+    eye = direction * 0.95 * radius / np.sin(np.radians(scene.CAMERA_FOV_DEG / 2))
+    fwd = -eye / np.linalg.norm(eye)
+    right = np.cross(fwd, [0.0, 0.0, 1.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    f = (size[1] / 2) / np.tan(np.radians(scene.CAMERA_FOV_DEG / 2))
+    rel = np.atleast_2d(points) - center - eye  # the page draws the scene shifted by −center
+    z = rel @ fwd
+    return np.column_stack((size[0] / 2 + f * (rel @ right) / z, size[1] / 2 - f * (rel @ up) / z))
+
+
+def changed(a: np.ndarray, b: np.ndarray, tol: int = 40) -> np.ndarray:
+    return np.abs(a - b).sum(axis=2) > tol
+
+
+def changed_near(mask: np.ndarray, uv: np.ndarray, r: int = 12) -> bool:
+    u, v = (int(round(x)) for x in uv)
+    return bool(mask[max(v - r, 0) : v + r, max(u - r, 0) : u + r].any())
+
+
+def red(img: np.ndarray) -> np.ndarray:
+    return (img[..., 0] > 150) & (img[..., 1] < 70) & (img[..., 2] < 70)
+
+
+def orange(img: np.ndarray) -> np.ndarray:
+    return (img[..., 0] > 150) & (img[..., 1] > 50) & (img[..., 1] < 0.8 * img[..., 0]) & (img[..., 2] < 60)
+
+
+def link_points(robot, q) -> np.ndarray:
+    return np.array([robot.fk(q, link)[:3, 3] for link in ("panda_link3", "panda_link5", "panda_hand")])
+
+
+Q1 = np.array([0.0, -0.3, 0.0, -2.2, 0.0, 2.0, 0.8])
+Q2 = np.array([1.2, 0.4, 0.3, -1.2, 0.5, 1.0, -0.5])
+
+
+def test_static_page_draws_the_arm_where_fk_puts_it(panda, tmp_path, chromium):
+    t0 = time.monotonic()
+    view = Viewer(panda, server=False, q=Q1)
+    view.frame(qs=[Q1, Q2])
+    arm = shot_static(view, tmp_path, "static_arm", chromium)
+    view.send([scene.set_property(view.root + "/robot", "visible", False)])
+    empty = shot_static(view, tmp_path, "static_empty", chromium)
+    view.send([scene.set_property(view.root + "/robot", "visible", True)])
+    drawn = changed(arm, empty)
+    assert drawn.mean() > 0.01, "the arm covers part of the picture"
+    for uv in project(view, link_points(panda, Q1)):
+        assert changed_near(drawn, uv), f"no arm drawn near {uv}, where fk projects a link"
+    # another q: the picture changes where the arm was and where it now is
+    view.show(Q2)
+    moved = shot_static(view, tmp_path, "static_moved", chromium)
+    diff = changed(arm, moved)
+    for uv in project(view, link_points(panda, Q2)[1:]):
+        assert changed_near(diff, uv)
+    assert changed_near(diff, project(view, panda.fk(Q1)[:3, 3])[0])
+    # an overlay adds pixels of its colour: an opaque orange force ellipsoid and a red force arrow
+    before_orange, before_red = orange(moved).sum(), red(moved).sum()
+    view.add_ellipsoid("force", color=(1.0, 0.5, 0.0, 1.0), scale=0.02)
+    view.add_wrench([0.0, 0.0, -40.0, 0.0, 0.0, 0.0], force_scale=0.008)
+    over = shot_static(view, tmp_path, "static_overlays", chromium)
+    assert orange(over).sum() > before_orange + 300
+    assert red(over).sum() > before_red + 100
+    tip = panda.fk(Q2)[:3, 3]
+    assert changed_near(orange(over) & ~orange(moved), project(view, tip)[0], r=40)
+    assert changed_near(red(over) & ~red(moved), project(view, tip - [0, 0, 0.2])[0], r=25)
+    print(f"static page: 4 screenshots in {time.monotonic() - t0:.1f} s")
+
+
+def live_shot(view: Viewer, tmp_path: Path, name: str, chromium: str, ok, wait: float = 2.0) -> np.ndarray:
+    """Screenshot of the live page; the scene arrives over a websocket in real time, so a
+    picture that does not pass ``ok`` yet is retaken after a longer wait."""
+    for attempt in range(3):
+        png = screenshot(view.url, tmp_path / f"{name}.png", size=(W, H), wait=wait * 2**attempt, chromium=chromium)
+        img = pixels(png)
+        if ok(img):
+            break
+    keep(png, f"{name}.png")
+    return img
+
+
+def test_live_server_page_shows_show_and_overlays(panda, tmp_path, chromium):
+    t0 = time.monotonic()
+    with Viewer(panda, q=Q1) as view:
+        view.frame(qs=[Q1, Q2])
+        view.send([scene.set_property(view.root + "/robot", "visible", False)])
+        empty = live_shot(view, tmp_path, "live_empty", chromium, lambda img: img.std() > 5)
+        view.send([scene.set_property(view.root + "/robot", "visible", True)])
+        arm = live_shot(view, tmp_path, "live_arm", chromium, lambda img: changed(img, empty).mean() > 0.01)
+        drawn = changed(arm, empty)
+        assert drawn.mean() > 0.01
+        for uv in project(view, link_points(panda, Q1)):
+            assert changed_near(drawn, uv), f"no arm drawn near {uv}, where fk projects a link"
+        view.show(Q2)  # one batched request; the browser gets it on load from the server's scene
+        moved = live_shot(view, tmp_path, "live_moved", chromium, lambda img: changed(img, arm).mean() > 0.005)
+        diff = changed(arm, moved)
+        for uv in project(view, link_points(panda, Q2)[1:]):
+            assert changed_near(diff, uv)
+        view.add_wrench([0.0, 0.0, -40.0, 0.0, 0.0, 0.0], force_scale=0.008)
+        over = live_shot(view, tmp_path, "live_overlay", chromium, lambda img: red(img).sum() > red(moved).sum() + 100)
+        assert red(over).sum() > red(moved).sum() + 100
+        pid = view.server_pid
+    assert pid not in srv.running()
+    print(f"live page: 4 screenshots in {time.monotonic() - t0:.1f} s")
+
+
+def test_docs_screenshots(tmp_path, chromium):
+    """The pictures of docs/viewer.md, each checked for what it is meant to show."""
+    size = (800, 600)
+    ur5 = robojac.load("ur5")
+    q = np.array([0.3, -1.3, 1.6, -1.2, 1.1, 0.4])
+    view = Viewer(ur5, server=False, q=q)
+    view.add_frame(scale=0.15)
+    view.add_ellipsoid("velocity")
+    view.add_ellipsoid("force")
+    view.frame()
+    img = shot_static(view, tmp_path, "viewer_ellipsoids", chromium, size)
+    assert ((img[..., 2] > 180) & (img[..., 0] < 120) & (img[..., 1] < 170)).sum() > 0  # blue ellipsoid
+    assert orange(img).sum() > 100
+
+    view.clear()
+    view.color_by_singularity(threshold=0.1)
+    q_wrist = q.copy()
+    q_wrist[4] = 0.02  # near the wrist singularity
+    view.show(q_wrist)
+    view.frame()
+    view.add_text(f"σ_min = {view.overlay_info('singularity')['sigma_min']:.3f}")
+    img = shot_static(view, tmp_path, "viewer_singularity", chromium, size)
+    assert red(img).sum() > 2000, "the arm turns red near the wrist singularity"
+
+    panda = robojac.load("panda")
+    view = Viewer(panda, server=False, q=Q1)
+    view.add_frame(scale=0.15)
+    view.add_wrench([15.0, 0.0, -40.0, 0.0, 4.0, 0.0], force_scale=0.006, torque_scale=0.05)
+    view.frame()
+    img = shot_static(view, tmp_path, "viewer_wrench", chromium, size)
+    tip = panda.fk(Q1)[:3, 3]
+    f_tip = tip + 0.006 * np.array([15.0, 0.0, -40.0])
+    assert changed_near(red(img), project(view, 0.5 * (tip + f_tip), size)[0], r=20)  # the force arrow
+
+    arm2 = robojac.load("planar_2r")
+    view = Viewer(arm2, server=False, q=[0.4, 1.2])
+    qs = np.linspace([0.4, 1.2], [1.6, 0.2], 30)
+    view.add_tool_path(qs)
+    target = arm2.fk([1.6, 0.2])
+    view.add_target(target, scale=0.1)
+    view.add_ellipsoid("velocity")
+    view.frame(qs=qs)
+    img = shot_static(view, tmp_path, "viewer_planar", chromium, size)
+    assert changed_near(img[..., 0] > 200, project(view, target[:3, 3], size)[0], r=30)  # the pink target
