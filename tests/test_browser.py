@@ -33,7 +33,9 @@ def chromium() -> str:
     exe = find_chromium()
     if exe is None:
         if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but no Chromium was found (apt-get install chromium, or set ROBOJAC_CHROMIUM)")
+            pytest.fail(
+                "REQUIRE_BROWSER=1 but no Chromium was found (apt-get install chromium, or set ROBOJAC_CHROMIUM)"
+            )
         pytest.skip("no Chromium on this machine (set REQUIRE_BROWSER=1 to make this a failure)")
     return exe
 
@@ -91,7 +93,7 @@ def changed(a: np.ndarray, b: np.ndarray, tol: int = 40) -> np.ndarray:
 
 
 def changed_near(mask: np.ndarray, uv: np.ndarray, r: int = 12) -> bool:
-    u, v = (int(round(x)) for x in uv)
+    u, v = (int(x + 0.5) for x in uv)
     return bool(mask[max(v - r, 0) : v + r, max(u - r, 0) : u + r].any())
 
 
