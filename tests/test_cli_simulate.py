@@ -67,3 +67,9 @@ def test_bad_input_is_one_line_and_status_2(extra: list[str], message: str, caps
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and message in err
+
+
+def test_bundled_arm_without_q_starts_away_from_its_singular_neutral_pose(capsys) -> None:
+    # iiwa14's neutral pose points straight up: a circle from there would leave the workspace.
+    assert main(["simulate", "iiwa14", "--controller", "osc", "--duration", "0.1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "ok"

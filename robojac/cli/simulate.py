@@ -2,7 +2,9 @@
 
 ``rrmc`` runs on the kinematic simulator (joint rates integrated); ``impedance`` and
 ``osc`` run on the dynamic simulator (Pinocchio's ABA, gravity on, compensated by the
-controller). The trajectory starts at the tool pose of ``--q`` (default: neutral).
+controller). The trajectory starts at the tool pose of ``--q``; without it, a bundled arm
+starts at :data:`DEMO_START` (its neutral pose is stretched out and singular), any other
+arm at its neutral pose.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ def register(sub: Any) -> None:
     p.add_argument("--dt", type=float, default=1e-3, help="fixed step [s] (default 0.001)")
     p.add_argument("--radius", type=float, default=0.05, help="circle radius [m] (default 0.05)")
     p.add_argument("--period", type=float, default=2.0, help="circle period [s] (default 2)")
-    p.add_argument("--normal", type=float, nargs=3, default=[1.0, 0.0, 0.0], help="circle plane normal (default x)")
+    p.add_argument(
+        "--normal", type=float, nargs=3, help="circle plane normal (default: x, or z for arms of < 6 joints)"
+    )
     p.add_argument(
         "--delta", type=float, nargs=3, default=[0.0, 0.1, 0.0], help="line displacement [m] (default 0 0.1 0)"
     )
@@ -48,9 +52,10 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=simulate)
 
 
-def _trajectory(args: argparse.Namespace, T0: np.ndarray) -> Trajectory | np.ndarray:
+def _trajectory(args: argparse.Namespace, T0: np.ndarray, dof: int) -> Trajectory | np.ndarray:
     if args.trajectory == "circle":
-        return Circle.starting_at(T0, args.radius, normal=args.normal, period=args.period)
+        normal = args.normal if args.normal is not None else ((0.0, 0.0, 1.0) if dof < 6 else (1.0, 0.0, 0.0))
+        return Circle.starting_at(T0, args.radius, normal=normal, period=args.period)
     if args.trajectory == "line":
         end = T0.copy()
         end[:3, 3] += np.asarray(args.delta, dtype=float)
@@ -70,8 +75,11 @@ def _gains(values: list[float] | None, default: Any) -> Any:
 def run(args: argparse.Namespace) -> Log:
     robot = load_robot(args)
     q0 = q_of(robot, args)
+    start = DEMO_START.get(robot.name)
+    if args.q is None and start is not None and len(start) == robot.dof:
+        q0 = np.array(start)  # a bundled arm's neutral pose is stretched out and singular
     frame = args.frame
-    ref = _trajectory(args, robot.fk(q0, frame))
+    ref = _trajectory(args, robot.fk(q0, frame), robot.dof)
     if args.controller == "rrmc":
         task = "pose" if robot.dof >= 6 else "position"
         ctrl: Any = ResolvedRateController(
