@@ -110,11 +110,11 @@ class Log:
             "status": self.status,
             "message": self.message,
             "final_position_error_m": float(self.position_error[-1]),
-            "max_position_error_m": float(np.nanmax(self.position_error)),
+            "max_position_error_m": _finite_extreme(self.position_error, np.max),
             "final_rotation_error_rad": float(self.rotation_error[-1]),
-            "max_rotation_error_rad": float(np.nanmax(self.rotation_error)),
-            "min_sigma_min": float(np.nanmin(self.sigma_min)),
-            "max_joint_rate": float(np.nanmax(np.abs(self.dq))),
+            "max_rotation_error_rad": _finite_extreme(self.rotation_error, np.max),
+            "min_sigma_min": _finite_extreme(self.sigma_min, np.min),
+            "max_joint_rate": _finite_extreme(np.abs(self.dq), np.max),
         }
 
     # ------------------------------------------------------------------ files
@@ -258,6 +258,12 @@ class Log:
         out = Path(path)
         fig.savefig(out, dpi=100)
         return out
+
+
+def _finite_extreme(x: FloatArray, fn: Any) -> float:
+    """``fn`` over the finite entries of ``x``, NaN when there are none (a run without a target)."""
+    finite = x[np.isfinite(x)]
+    return float(fn(finite)) if finite.size else float("nan")
 
 
 def _meta_kwargs(meta: dict[str, Any]) -> dict[str, Any]:
