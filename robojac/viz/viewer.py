@@ -549,7 +549,9 @@ class Viewer:
         """A text label, upright and facing the camera's first position, centred at
         ``position`` [m] (default: high in the framed view) on a square ``size`` [m] wide
         (default: a third of the view). meshcat has no screen-fixed HUD, so this is a
-        plane in the scene; update it by adding it again under the same name."""
+        plane in the scene; update it by adding it again under the same name. The page
+        draws the text on a 256-pixel canvas and shrinks the font to fit one line, so
+        about 16 characters stay legible."""
         center, radius, direction = self.view
         s = positive(size, "size") if size is not None else 0.6 * radius
         p = center + np.array([0.0, 0.0, 0.75 * radius]) if position is None else as_vector(position, 3, "position")
