@@ -1,0 +1,97 @@
+"""Time per frame update, ``viewer.show(q)``, for the Panda (goal of issue 7: ≥ 60 updates/s).
+
+Rows, each the median of single ``show(q)`` calls over random configurations:
+
+* live server, batched: robojac's meshcat server takes the whole pose (11 link
+  transforms) in one zmq request;
+* live server, one request per transform: how a stock meshcat server is driven;
+* in memory (``server=False``): forward kinematics, packing and the scene mirror only;
+* the same with the velocity and force ellipsoids and a wrench overlay following q;
+* live server, batched, with a headless Chromium showing the page (when one is found),
+  so the server also forwards every transform over the websocket.
+
+The server runs on this machine (loopback). The numbers are the Python side's cost and
+the round trip to the server, not the page's drawing (the page draws at its own rate).
+
+Run: .venv/bin/python benchmarks/viewer.py [--calls 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+
+import robojac
+
+
+def median_us(viewer: robojac.Viewer, qs: np.ndarray) -> float:
+    times = []
+    for q in qs:
+        t0 = time.perf_counter_ns()
+        viewer.show(q)
+        times.append(time.perf_counter_ns() - t0)
+    return statistics.median(times) / 1e3
+
+
+def watch(viewer: robojac.Viewer) -> subprocess.Popen[bytes] | None:
+    """A headless Chromium on the live page for the next ~20 s, or None without one."""
+    from robojac.viz.browser import find_chromium
+
+    exe = find_chromium()
+    if exe is None or viewer.url is None:
+        return None
+    profile = tempfile.mkdtemp(prefix="robojac-bench-")
+    args = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+    ]
+    args += [f"--user-data-dir={profile}", f"--screenshot={profile}/shot.png", "--timeout=20000", viewer.url]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3.0)  # page load and websocket connection
+    return proc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500)
+    args = parser.parse_args()
+    robot = robojac.load("panda")
+    rng = np.random.default_rng(0)
+    qs = np.array([robot.random_configuration(rng) for _ in range(args.calls)])
+    rows = []
+    with robojac.Viewer(robot) as live:
+        median_us(live, qs[:20])  # warm up
+        rows.append(("live server, batched (1 request)", median_us(live, qs)))
+        live._conn.batched = False
+        rows.append(("live server, 1 request per transform", median_us(live, qs)))
+        live._conn.batched = True
+        browser = watch(live)
+        if browser is not None:
+            try:
+                rows.append(("live server, batched, Chromium attached", median_us(live, qs)))
+            finally:
+                browser.kill()
+                browser.wait()
+    memory = robojac.Viewer(robot, server=False)
+    memory._conn.keep_log = False
+    rows.append(("in memory (server=False)", median_us(memory, qs)))
+    memory.add_ellipsoid("velocity")
+    memory.add_ellipsoid("force")
+    memory.add_wrench([0, 0, -30, 0, 0, 0])
+    rows.append(("in memory + 2 ellipsoids + wrench", median_us(memory, qs)))
+    print(f"viewer.show(q), Panda ({len(robot.visuals)} visuals on 11 links), median of {args.calls} calls")
+    for label, us in rows:
+        print(f"  {label:40s} {us:8.0f} µs  = {1e6 / us:7.0f} updates/s")
+
+
+if __name__ == "__main__":
+    main()
