@@ -5,6 +5,8 @@ shutdown). The pixels in a real browser are checked in test_browser.py."""
 from __future__ import annotations
 
 import base64
+import io
+import json
 import os
 import re
 import subprocess
@@ -596,3 +598,72 @@ def test_bundled_robots_all_draw(robots):
             view = Viewer(arm, server=False)
             view.show(arm.random_configuration(0))
             assert not view.skeleton
+
+
+# ---------------------------------------------------------------------------- CLI and demo
+def robojac_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "robojac", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_cli_view_writes_a_page_with_the_asked_overlays(tmp_path):
+    proc = robojac_cli(
+        "view", "ur5", "--q", "0.3", "-1.3", "1.6", "-1.2", "0.02", "0.4", "--ellipsoids", "--singularity",
+        "--target", "0.3", "0.2", "0.4", "--html", "ur5.html", "--json", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["overlays"] == [
+        "frame_tool0",
+        "target",
+        "velocity_ellipsoid",
+        "force_ellipsoid",
+        "singularity",
+        "sigma_min",
+    ]
+    html = (tmp_path / "ur5.html").read_text()
+    assert "MeshCat.Viewer" in html and len(html) > 500_000
+
+
+def test_cli_view_serves_then_stops(tmp_path):
+    proc = robojac_cli("view", "planar_2r", "--for", "0.5", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"at http://127\.0\.0\.1:\d+/static/ \(serving for 0\.5 s\)", proc.stdout)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--target", "1", "2"], "--target takes 3 numbers"),
+        (["--frame", "nope"], "unknown frame 'nope'"),
+        (["--q", "0", "0"], "shape (7,)"),
+        (["--html", "no/such/dir/x.html"], "cannot write the page"),
+    ],
+)
+def test_cli_view_errors_are_one_line(tmp_path, args, message):
+    proc = robojac_cli("view", "panda", "--html", "p.html", *args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_demo_without_a_terminal_ends_in_a_page(tmp_path, monkeypatch, panda):
+    from robojac.viz.demo import end_in_viewer
+
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    configs = {"a": panda.neutral(), "b": panda.random_configuration(1)}
+    assert end_in_viewer(panda, configs, out, interactive=False) == 0
+    assert "robojac-demo.html" in out.getvalue()
+    html = (tmp_path / "robojac-demo.html").read_text()
+    blobs = [umsgpack.unpackb(base64.b64decode(b)) for b in re.findall(r"base64ToBytes\('([A-Za-z0-9+/=]*)'\)", html)]
+    kinds = [b["type"] for b in blobs]
+    assert kinds[-1] == "set_animation"  # the looping tour, after every object it animates
+    assert blobs[-1]["options"]["repetitions"] > 1
+    overlays = {b["path"].split("/")[4] for b in blobs if b["type"] == "set_object" and "/overlays/" in b["path"]}
+    assert {"velocity_ellipsoid", "force_ellipsoid", "payload_30N", "tool_path"} <= overlays
