@@ -423,16 +423,12 @@ class _Solver:
             if clock() > deadline:
                 return _TIMEOUT, q, k, best, best_q, None
             held = None
-            prev = side
-            if prev is not None:
-                # Active set: a joint left on a limit stays there while the descent direction
-                # Aᵀe of the linearised cost points out of its range; zeroing its column of A
-                # solves for the other joints alone and leaves it still.
-                held = prev * A.T.dot(e) > 0
-                if held.any() and not held.all():
-                    A = A * ~held
-                else:
-                    held = None
+            if side is not None:
+                # Active set: a joint resting on a limit stays there while the descent
+                # direction Aᵀe of the linearised cost points out of its range; zeroing its
+                # column of A solves for the other joints alone and leaves it still.
+                held = side * e.dot(A) > 0
+                A = A * ~held
             if singular_damping:
                 dq = self._step(A, e, self._singular_mu(A))
             else:
@@ -452,22 +448,19 @@ class _Solver:
                 dq += self._nullspace(q, q0, A, held)
             qn = q + dq
             qc = _clip(qn, lo, hi)
-            if (qc != qn).any():
-                # Clamp the joints that crossed a limit (full-turn joints wrap instead); the
-                # active set above frees the others from them on the next iteration.
-                if any_turns:
-                    qn = self._turn(qn)
-                    qc = _clip(qn, lo, hi)
-                side = np.sign(qn - qc)
-                if held is not None and prev is not None:
-                    side[held] = prev[held]
-                q = qc
-            elif held is not None and prev is not None:
-                side = np.where(held, prev, 0.0)
+            if side is None and not (qc != qn).any():
                 q = qn
-            else:
+                continue
+            # Joints that crossed a limit are clamped there (full-turn joints wrap instead);
+            # side marks the joints resting on a limit: +1 upper, −1 lower.
+            if any_turns:
+                qc = _clip(self._turn(qn), lo, hi)
+            q = qc
+            side = np.subtract(q >= hi, q <= lo, dtype=float)
+            if any_turns:
+                side[self.turns] = 0.0
+            if not side.any():
                 side = None
-                q = qn
         return _STALLED, q, k + 1, best, best_q, None
 
     def _singular_mu(self, A: FloatArray) -> float:
