@@ -667,3 +667,46 @@ def test_demo_without_a_terminal_ends_in_a_page(tmp_path, monkeypatch, panda):
     assert blobs[-1]["options"]["repetitions"] > 1
     overlays = {b["path"].split("/")[4] for b in blobs if b["type"] == "set_object" and "/overlays/" in b["path"]}
     assert {"velocity_ellipsoid", "force_ellipsoid", "payload_30N", "tool_path"} <= overlays
+
+
+def test_a_stock_meshcat_server_gets_one_command_per_request(panda):
+    """A server without robojac's batch command (meshcat's own) answers it with an error;
+    the viewer then sends each command on its own, and keeps working."""
+    import threading
+
+    import zmq
+
+    ctx = zmq.Context.instance()
+    rep = ctx.socket(zmq.REP)
+    port = rep.bind_to_random_port("tcp://127.0.0.1")
+    received: list[list[bytes]] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            if not rep.poll(50):
+                continue
+            frames = rep.recv_multipart()
+            received.append(frames)
+            if frames[0] == b"url":
+                rep.send(b"http://127.0.0.1:1/static/")
+            elif frames[0] == srv.BATCH:
+                rep.send(b"error: unrecognized comand")
+            else:
+                rep.send(b"ok")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        view = Viewer(panda, zmq_url=f"tcp://127.0.0.1:{port}")
+        assert view.url == "http://127.0.0.1:1/static/"
+        assert not view._conn.batched
+        received.clear()
+        view.show(panda.random_configuration(14))
+        n_links = len({v.link for v in panda.visuals})
+        assert [f[0] for f in received] == [b"set_transform"] * n_links
+        view.close()
+    finally:
+        stop.set()
+        thread.join()
+        rep.close(linger=0)
