@@ -9,13 +9,15 @@ One iteration, for the full-pose target ``T*`` and the current pose ``T = FK(q)`
 * error twist ``e = log6(T⁻¹ T*)`` [m, rad], expressed in the current tool frame;
 * its Jacobian ``A = Jlog6(T*⁻¹ T) J_local(q)`` (6 × dof), where ``J_local`` is the body
   Jacobian, so that ``e(q + dq) ≈ e(q) − A dq``;
-* the damped step ``dq = Aᵀ (A Aᵀ + λ I)⁻¹ e``, which minimises
-  ``‖A dq − e‖² + λ ‖dq‖²``, with ``λ = ½‖e‖² + λ̄`` (Sugihara's error-based damping)
-  unless the ``damping`` option says otherwise;
-* joints the step would push past a limit are clamped at the limit and the step is
-  re-solved over the other joints (an active set), so a limit never freezes the solve;
-* when an attempt stalls, it restarts from a seeded random configuration, until the
-  time budget is spent.
+* the damped step ``dq = Aᵀ (A Aᵀ + μ I)⁻¹ e``, which minimises
+  ``‖A dq − e‖² + μ ‖dq‖²``, with the error-based damping ``μ = 0.1·½‖e‖² + 10⁻⁶``
+  [m² or rad²] unless the ``damping`` option says otherwise;
+* joints that cross a limit are clamped there (full-turn joints wrap by 2π instead), and
+  a joint resting on a limit is held, its column of A zeroed, while the descent direction
+  ``Aᵀe`` points out of its range (an active set), so a limit never freezes the others;
+* an attempt whose ``‖e‖²`` has not halved in 5 iterations has stalled: the solver
+  restarts from mid-range, then from seeded random configurations, until it succeeds or
+  the time budget is spent.
 
 ``docs/inverse-kinematics.md`` gives the maths, the choices and how to read a failure.
 """
