@@ -12,6 +12,7 @@ from typing import TextIO
 
 import numpy as np
 
+from .cli.ik import demo_section as ik_section
 from .cli.kinematics import TWIST_ROWS, info_text, pose_text
 from .cli.simulate import demo_section as control_section
 from .cli.singularity import demo_section as singularity_section
@@ -50,6 +51,7 @@ def kinematics_section(robot: Robot) -> str:
 SECTIONS: list[tuple[str, Callable[[Robot], str]]] = [
     ("Chain", chain_section),
     ("Forward kinematics and Jacobians", kinematics_section),
+    ("Inverse kinematics", ik_section),
     ("Statics: torques for a payload", payload_section),
     ("Singularities", singularity_section),
     ("Control: resolved rate and impedance", control_section),

@@ -21,6 +21,7 @@ from ..errors import RobojacError
 #: Modules of this package that add subcommands, in help order.
 COMMANDS = [
     "robojac.cli.kinematics",
+    "robojac.cli.ik",
     "robojac.cli.singularity",
     "robojac.cli.statics",
     "robojac.cli.simulate",
