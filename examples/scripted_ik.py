@@ -29,7 +29,8 @@ targets = {
 rows = []
 q = robot.neutral()
 for label, target in targets.items():
-    res = robojac.solve_ik(robot, target, q, seed=0)
+    # A solve returns as soon as it converges; the budget only bounds the unreachable one.
+    res = robojac.solve_ik(robot, target, q, seed=0, timeout=0.1)
     # Check the answer independently: forward kinematics of the returned q.
     pos_err, rot_err = robojac.pose.pose_error(robot.fk(res.q), target)
     assert robot.within_limits(res.q)
@@ -40,12 +41,12 @@ for label, target in targets.items():
         [label, res.success, f"{pos_err:.1e}", f"{rot_err:.1e}", res.iterations, res.restarts, f"{res.time * 1e3:.2f}"]
     )
 
-print(f"{robot.name}: solve_ik, tolerances 1e-6 m / 1e-6 rad, 5 ms budget per target")
+print(f"{robot.name}: solve_ik, tolerances 1e-6 m / 1e-6 rad, 100 ms budget per target")
 print(table(["target", "solved", "pos err [m]", "rot err [rad]", "iterations", "restarts", "ms"], rows))
 assert [r[1] for r in rows] == [True, True, True, True, False], "the four reachable targets solve, the far one not"
 
 # A position-only target leaves the orientation free: useful for a suction cup.
-res = robojac.solve_ik(robot, ([0.3, 0.2, 0.5], [0, 0, 0, 1]), position_only=True)
+res = robojac.solve_ik(robot, ([0.3, 0.2, 0.5], [0, 0, 0, 1]), position_only=True, timeout=0.1)
 print(f"position only: solved={res.success}, tool at {np.round(robot.fk(res.q)[:3, 3], 6)} m")
 
 out = Path(os.environ.get("ROBOJAC_EXAMPLE_OUT", "."))
