@@ -150,7 +150,7 @@ def read_text(path: Path) -> str:
     if b"\x00" in raw[:4096]:
         raise URDFError(f"{path} is a binary file; expected URDF XML text")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # -sig: editors on Windows prepend a byte-order mark
     except UnicodeDecodeError as exc:
         raise URDFError(f"{path} is not UTF-8 text (byte {exc.start}); expected URDF XML") from None
 

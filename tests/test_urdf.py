@@ -195,3 +195,9 @@ def test_a_floating_joint_on_the_chain_names_a_base_below_it(write):
     with pytest.raises(robojac.ChainError, match="pass base='base'"):
         robojac.load(path)
     assert robojac.load(path, base="base").joint_names == ("j1",)
+
+
+def test_a_byte_order_mark_and_an_encoding_declaration_are_fine(write):
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + arm()
+    path = write(b"\xef\xbb\xbf" + text.encode())
+    assert robojac.load(path).joint_names == ("j1",)
