@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -98,9 +100,9 @@ class Robot:
     velocity_limits: FloatArray = field(repr=False)
     effort_limits: FloatArray = field(repr=False)
     joint_types: tuple[str, ...] = field(repr=False)
-    frame_ids: dict[str, int] = field(repr=False)
+    frame_ids: Mapping[str, int] = field(repr=False)  # read-only: frame name -> Pinocchio frame index
     visuals: tuple[_urdf.Visual, ...] = field(repr=False)
-    locked: dict[str, float] = field(repr=False)
+    locked: Mapping[str, float] = field(repr=False)  # read-only: joint off the chain -> its value
     source: str = field(repr=False)
     data: pin.Data = field(repr=False)
     _base_in_world: FloatArray | None = field(repr=False)
@@ -193,7 +195,7 @@ class Robot:
         return self._to_pin(self.check_q(q))
 
     def _to_pin(self, q: FloatArray) -> FloatArray:
-        if not self._continuous.size:
+        if self._no_continuous:
             return q
         out = np.empty(self.model.nq)
         out[self._plain_q_pin] = q[self._plain_q]
@@ -513,11 +515,15 @@ def _build(
         velocity_limits=frozen([tree.joints[j].velocity for j in chain]),
         effort_limits=frozen([tree.joints[j].effort for j in chain]),
         joint_types=tuple(tree.joints[j].type for j in chain),
-        frame_ids=frame_ids,
+        frame_ids=MappingProxyType(frame_ids),
         visuals=tree.visuals,
-        locked={
-            j: float(locked.get(j, 0.0)) for j in tree.joints if tree.joints[j].type in _urdf.MOVABLE and j not in chain
-        },
+        locked=MappingProxyType(
+            {
+                j: float(locked.get(j, 0.0))
+                for j in tree.joints
+                if tree.joints[j].type in _urdf.MOVABLE and j not in chain
+            }
+        ),
         source=source,
         data=data,
         _base_in_world=base_in_world,

@@ -254,3 +254,13 @@ def test_a_one_joint_arm_has_a_6x1_jacobian(tmp_path):
         assert robot.jacobian([0.3], ref=ref).shape == (6, 1)
         assert robot.jacobian_dot([0.3], [1.0], ref=ref).shape == (6, 1)
     np.testing.assert_allclose(robot.jacobian([0.3])[:, 0], [0, 1, 0, 0, 0, 0])
+
+
+def test_a_robot_cannot_be_changed_after_loading(robots):
+    panda = robots["panda"]
+    with pytest.raises(TypeError):
+        panda.frame_ids["panda_link3"] = 0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        panda.locked["panda_finger_joint1"] = 0.04  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        panda.tip = "panda_link3"  # type: ignore[misc]

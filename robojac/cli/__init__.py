@@ -11,7 +11,7 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -68,7 +68,7 @@ def q_of(robot: Any, args: argparse.Namespace) -> np.ndarray:
 
 def to_jsonable(obj: Any) -> Any:
     """Arrays as nested lists, inf and NaN as strings, so the JSON is strict."""
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
