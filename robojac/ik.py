@@ -920,7 +920,8 @@ def _solve_chunk(
     bar = _bar(len(Ts)) if show else None
     out = []
     for i in range(len(Ts)):
-        out.append(solver.solve(Ts[i], robot.check_q(starts[i], f"q0[{i + offset}]"), base_seed + offset + i))
+        # solve_ik_batch checked the starts' shape and values once for the whole array.
+        out.append(solver.solve(Ts[i], starts[i], base_seed + offset + i))
         if bar is not None:
             bar.update(1)
     if bar is not None:
