@@ -1,6 +1,8 @@
 """Overhead of robot.jacobian(q) over a raw pinocchio.computeFrameJacobian call.
 
 Both run in this process on the same reduced model, same frame, same configurations,
+each written inline in a loop exactly as a user would write it (``robot.jacobian(q)``
+against ``pin.computeFrameJacobian(model, data, q, frame_id, LOCAL_WORLD_ALIGNED)``),
 interleaved in rounds so that machine noise hits both alike. Prints the median time per
 call of each and their ratio (goal: ≤ 2.0× on the Panda).
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+import timeit
 
 import numpy as np
 import pinocchio as pin
@@ -19,40 +21,38 @@ import pinocchio as pin
 import robojac
 
 
-def per_call(fn, qs, calls: int) -> float:
-    n = len(qs)
-    t0 = time.perf_counter()
-    for i in range(calls):
-        fn(qs[i % n])
-    return (time.perf_counter() - t0) / calls
+def per_call(stmt: str, namespace: dict, qs: list, calls: int) -> float:
+    """Seconds per execution of ``stmt``, written inline as a user would, over ``qs``."""
+    timer = timeit.Timer(f"for q in qs:\n    {stmt}", globals={**namespace, "qs": qs})
+    loops = max(1, calls // len(qs))
+    return timer.timeit(loops) / (loops * len(qs))
 
 
 def measure(name: str, calls: int, rounds: int) -> tuple[float, float, float, float]:
     robot = robojac.load(name)
     model, data = robot.model, robot.model.createData()
-    fid = robot.frame_id()
-    lwa = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
     rng = np.random.default_rng(0)
     qs = [robot.random_configuration(rng) for _ in range(64)]
     qs_pin = [robot.to_pinocchio(q) for q in qs]
-
-    def raw(q):
-        return pin.computeFrameJacobian(model, data, q, fid, lwa)
-
-    def ours(q):
-        return robot.jacobian(q)
-
-    def fk_raw(q):
-        pin.forwardKinematics(model, data, q)
-        return pin.updateFramePlacement(model, data, fid).homogeneous
-
-    np.testing.assert_allclose(ours(qs[0]), raw(qs_pin[0]))
+    ns = {
+        "pin": pin,
+        "robot": robot,
+        "model": model,
+        "data": data,
+        "fid": robot.frame_id(),
+        "lwa": pin.ReferenceFrame.LOCAL_WORLD_ALIGNED,
+    }
+    raw_j = "pin.computeFrameJacobian(model, data, q, fid, lwa)"
+    raw_fk = "pin.forwardKinematics(model, data, q); pin.updateFramePlacement(model, data, fid).homogeneous"
+    np.testing.assert_allclose(
+        robot.jacobian(qs[0]), pin.computeFrameJacobian(model, data, qs_pin[0], ns["fid"], ns["lwa"])
+    )
     raw_t, our_t, fk_raw_t, fk_t = [], [], [], []
-    for _ in range(rounds):
-        raw_t.append(per_call(raw, qs_pin, calls))
-        our_t.append(per_call(ours, qs, calls))
-        fk_raw_t.append(per_call(fk_raw, qs_pin, calls))
-        fk_t.append(per_call(robot.fk, qs, calls))
+    for _ in range(rounds):  # interleaved, so that machine noise hits both sides alike
+        raw_t.append(per_call(raw_j, ns, qs_pin, calls))
+        our_t.append(per_call("robot.jacobian(q)", ns, qs, calls))
+        fk_raw_t.append(per_call(raw_fk, ns, qs_pin, calls))
+        fk_t.append(per_call("robot.fk(q)", ns, qs, calls))
     return statistics.median(raw_t), statistics.median(our_t), statistics.median(fk_raw_t), statistics.median(fk_t)
 
 

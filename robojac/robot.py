@@ -38,6 +38,9 @@ BUNDLED: dict[str, tuple[str, str]] = {
 }
 
 _F64 = np.dtype(np.float64)
+_ndarray = np.ndarray
+_DEFAULT_REF = "local_world_aligned"
+_LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 _isfinite = math.isfinite
 _frame_jacobian = pin.computeFrameJacobian
 
@@ -129,6 +132,12 @@ class Robot:
         return not self._continuous.size
 
     @cached_property
+    def _plain_output(self) -> bool:
+        # Pinocchio's Jacobian needs no reshaping (eigenpy flattens a 6×1 one) and no
+        # change of frame (the base is Pinocchio's world).
+        return self.dof > 1 and self._base_in_world is None
+
+    @cached_property
     def _q_shape(self) -> tuple[int]:
         return (self.dof,)
 
@@ -190,7 +199,7 @@ class Robot:
         """Pinocchio's q for a user's q, validating it; the common case costs ~0.3 µs."""
         # Fast path for a finite float64 vector of the right length: one type test and one
         # sum (NaN or inf makes it non-finite); anything else gets the full, explanatory check.
-        if q.__class__ is np.ndarray and q.dtype is _F64 and q.shape == self._q_shape and _isfinite(sum(q.tolist())):
+        if q.__class__ is _ndarray and q.dtype is _F64 and q.shape == self._q_shape and _isfinite(sum(q.tolist())):
             return q if self._no_continuous else self._to_pin(q)
         return self._to_pin(self.check_q(q))
 
@@ -250,7 +259,7 @@ class Robot:
         pre = np.eye(4) if self._base_in_world is None else self._base_in_world_inv
         return {name: pre @ self.data.oMf[fid].homogeneous for name, fid in self.frame_ids.items()}
 
-    def jacobian(self, q: Any, frame: str | None = None, ref: str = "local_world_aligned") -> FloatArray:
+    def jacobian(self, q: Any, frame: str | None = None, ref: str = _DEFAULT_REF) -> FloatArray:
         """Geometric Jacobian (6, dof) of ``frame`` (default: the tip), rows ``[v; ω]``.
 
         ``J @ dq`` is the twist of the frame for joint rates ``dq`` [rad/s or m/s],
@@ -265,19 +274,26 @@ class Robot:
         ``J(ref).T @ w`` maps a wrench ``[f; τ]`` [N, N·m] expressed in the same ``ref``
         to joint torques [N·m or N].
         """
-        rf = _REF_OF(ref) if ref.__class__ is str else None
-        if rf is None:
-            rf = check_ref(ref)
-        fid = self._tip_id if frame is None else self.frame_id(frame)
-        # _pin_q inlined: this is the hottest call in the package.
-        if q.__class__ is np.ndarray and q.dtype is _F64 and q.shape == self._q_shape and _isfinite(sum(q.tolist())):
-            qp = q if self._no_continuous else self._to_pin(q)
+        if ref is _DEFAULT_REF:  # the default argument itself: no lookup
+            rf = _LWA
         else:
-            qp = self._to_pin(self.check_q(q))
-        J = _frame_jacobian(self.model, self.data, qp, fid, rf)
-        if J.ndim == 1:  # eigenpy hands a 6×1 matrix back as a flat vector
-            J = J.reshape(6, 1)
-        return J if self._base_in_world is None else self._to_base(J, ref)
+            rf = _REF_OF(ref) if ref.__class__ is str else None
+            if rf is None:
+                rf = check_ref(ref)
+        fid = self._tip_id if frame is None else self.frame_id(frame)
+        # The fast path of _pin_q, inlined: this is the hottest call in the package, and
+        # its whole overhead over Pinocchio is these checks (see benchmarks/jacobian_overhead.py).
+        if (
+            q.__class__ is _ndarray
+            and q.dtype is _F64
+            and q.shape == self._q_shape
+            and _isfinite(sum(q.tolist()))
+            and self._no_continuous
+        ):
+            J = _frame_jacobian(self.model, self.data, q, fid, rf)
+        else:
+            J = _frame_jacobian(self.model, self.data, self._pin_q(q), fid, rf)
+        return J if self._plain_output else self._to_base(J.reshape(6, self.dof), ref)
 
     def jacobian_dot(self, q: Any, dq: Any, frame: str | None = None, ref: str = "local_world_aligned") -> FloatArray:
         """Time derivative (6, dof) of :meth:`jacobian` along joint velocity ``dq``.
@@ -311,6 +327,8 @@ class Robot:
         return np.array(pin.SE3(Ti[:3, :3], Ti[:3, 3]).action)
 
     def _to_base(self, J: FloatArray, ref: str) -> FloatArray:
+        if self._base_in_world is None:
+            return J
         # The base is fixed in Pinocchio's world, so the change of frame is constant in
         # time and applies to J and J̇ alike.
         if ref == "local":
