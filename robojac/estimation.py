@@ -19,18 +19,30 @@ them is zero by construction, not measured. An arm with fewer than six joints al
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._validate import FloatArray, as_vector
-from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, damped_solve
+from ._validate import FloatArray, as_vector, positive
+from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
+from .errors import InputError
 from .robot import Robot, check_ref
 from .statics import Payload, static_torques
 
 #: Singular values below this [m or 1] count as zero: the direction is unobservable.
 RANK_TOLERANCE = 1e-8
+
+
+def _non_negative(value: Any, name: str) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number >= 0, got {value!r}") from None
+    if not (math.isfinite(x) and x >= 0):
+        raise InputError(f"{name} must be a finite number >= 0, got {x!r}")
+    return x
 
 
 @dataclass(frozen=True)
@@ -97,8 +109,8 @@ def estimate_wrench(
         frame: where the wrench acts (default: the tip); ref: how ŵ is expressed.
         payload, include_gravity, gravity: what to subtract first, as in
             :func:`~robojac.statics.static_torques`.
-        damping: fixed λ; None (default) uses adaptive damping with ``threshold`` and
-            ``max_damping`` (see :func:`robojac.dls.adaptive_damping`).
+        damping: fixed λ ≥ 0; None (default) uses adaptive damping with ``threshold`` > 0
+            and ``max_damping`` ≥ 0 (see :func:`robojac.dls.adaptive_damping`).
 
     Returns:
         A :class:`WrenchEstimate`; near a singularity it is flagged ``ill_conditioned``
@@ -107,14 +119,23 @@ def estimate_wrench(
     check_ref(ref)
     qv = robot.check_q(q)
     t = as_vector(tau, robot.dof, "tau")
+    threshold = positive(threshold, "threshold")
+    max_damping = _non_negative(max_damping, "max_damping")
+    if damping is not None:
+        damping = _non_negative(damping, "damping")
     r = t - static_torques(robot, qv, payload=payload, include_gravity=include_gravity, gravity=gravity)
     J = robot.jacobian(qv, frame, ref)
-    w, lam, _ = damped_solve(J.T, r, damping, threshold=threshold, max_damping=max_damping)
-    U, s, _ = np.linalg.svd(J, full_matrices=True)
+    U, s, Vt = np.linalg.svd(J, full_matrices=True)
     s6 = np.zeros(6)
     s6[: s.size] = s
     smin = float(s6[min(6, robot.dof) - 1])
     cond = float(s6[0] / smin) if smin > 0 else float("inf")
+    lam = adaptive_damping(smin, threshold, max_damping) if damping is None else damping
+    # (Jᵀ)⁺ from J = U S Vᵀ: ŵ = U diag(gain) Vᵀ r. The gain is zeroed below RANK_TOLERANCE, not only
+    # below damped_gains' 1e-12, so that an undamped solve (damping=0) cannot put ~r/σ ≈ 1e9·r along
+    # a direction this result reports as unobservable.
+    gains = np.where(s < RANK_TOLERANCE, 0.0, damped_gains(s, lam))
+    w = U[:, : s.size] @ (gains * (Vt[: s.size] @ r))
     return WrenchEstimate(
         wrench=w,
         frame=frame or robot.tip,
@@ -123,7 +144,7 @@ def estimate_wrench(
         singular_values=s.copy(),
         sigma_min=smin,
         condition_number=cond,
-        damping=lam,
+        damping=float(lam),
         ill_conditioned=bool(smin < threshold),
         unobservable=U[:, s6 < RANK_TOLERANCE].T.copy(),
         weak=U[:, s6 < threshold].T.copy(),

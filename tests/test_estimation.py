@@ -105,3 +105,37 @@ def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
         estimate_wrench(robot, robot.neutral(), np.zeros(7), ref="spatial")
     with pytest.raises(robojac.InputError, match=">= 0"):
         estimate_wrench(robot, robot.neutral(), np.zeros(7), payload=-2.0)
+
+
+def test_undamped_solve_near_a_singularity_stays_zero_along_unobservable_directions(
+    arms: dict[str, robojac.Robot],
+) -> None:
+    # q5 = 1e-10: σ_min ≈ 5e-11, below RANK_TOLERANCE but above the 1e-12 that damped_solve drops.
+    # A plain (damping=0) solve would put ~1e8 N along that direction; the estimate must not.
+    robot = arms["ur5"]
+    q = np.array([0.3, -1.2, 1.5, -0.8, 1e-10, 0.4])
+    rng = np.random.default_rng(23)
+    tau = static_torques(robot, q) + rng.normal(size=6) * 0.1
+    r = tau - static_torques(robot, q)
+    est = estimate_wrench(robot, q, tau, damping=0.0)
+    assert est.ill_conditioned and est.damping == 0.0
+    assert est.unobservable.shape == (1, 6) and est.sigma_min < 1e-8
+    np.testing.assert_allclose(est.unobservable @ est.wrench, 0, atol=1e-9)
+    # what is left is the least-squares solution over the observable directions
+    expected = np.linalg.pinv(robot.jacobian(q).T, rcond=1e-8 / 2)  # drops σ < 1e-8 (σ_max ≈ 2)
+    np.testing.assert_allclose(est.wrench, expected @ r, atol=1e-9)
+    assert np.linalg.norm(est.wrench) < 1e3
+
+
+def test_bad_tuning_is_rejected(arms: dict[str, robojac.Robot]) -> None:
+    robot = arms["ur5"]
+    q, tau = robot.neutral(), np.zeros(6)
+    for kwargs, match in (
+        ({"damping": -0.1}, "damping"),
+        ({"damping": float("nan")}, "damping"),
+        ({"threshold": 0.0}, "threshold"),
+        ({"threshold": "big"}, "threshold"),
+        ({"max_damping": -1.0}, "max_damping"),
+    ):
+        with pytest.raises(robojac.InputError, match=match):
+            estimate_wrench(robot, q, tau, **kwargs)
