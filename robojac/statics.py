@@ -163,7 +163,8 @@ def payload_torques(robot: Robot, q: Any, payload: Payload | float, gravity: Any
     frame's origin, in base axes.
     """
     pl = as_payload(payload)
-    assert pl is not None
+    if pl is None:
+        raise InputError("payload must be a Payload or a mass [kg], got None")
     g = gravity_vector(robot, gravity)
     w = force_at_point(robot, q, -pl.mass * g, pl.com, frame=pl.frame)
     return joint_torques(robot, q, w, pl.frame)

@@ -79,6 +79,10 @@ class PoseCovariance:
         Axes are the eigenvectors of Σ_pp, radii ``sigma·√λᵢ``. For a Gaussian in 3-D the
         1-σ ellipsoid holds about 20 % of the samples and the 3-σ one about 97 %.
         """
+        try:
+            sigma = float(sigma)
+        except (TypeError, ValueError):
+            raise InputError(f"sigma must be a positive number of standard deviations, got {sigma!r}") from None
         if not (math.isfinite(sigma) and sigma > 0):
             raise InputError(f"sigma must be a positive number of standard deviations, got {sigma!r}")
         lam, V = np.linalg.eigh(self.position_covariance_base)

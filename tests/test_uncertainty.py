@@ -100,5 +100,7 @@ def test_bad_covariance_is_rejected(arms: dict[str, robojac.Robot]) -> None:
     assert np.all(res.covariance == 0)
     with pytest.raises(robojac.InputError, match="sigma"):
         res.position_ellipsoid(0)
+    with pytest.raises(robojac.InputError, match="sigma"):
+        res.position_ellipsoid("three")  # type: ignore[arg-type]
     # semi-definite (a locked joint) is a covariance too
     as_covariance(np.diag([1e-6, 0, 1e-6, 0, 0, 0]), 6)

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..capacity import capacity_report, check_payload
+from ..capacity import PayloadCheck, capacity_report, check_payload
 from ..ellipsoid import Ellipsoid
-from ..robot import Robot
+from ..robot import Robot, check_ref
 from ..statics import Payload, gravity_torques, joint_torques, payload_torques
 from ..table import fmt, table
 from . import add_robot_options, emit_json, load_robot, q_of
@@ -83,6 +83,7 @@ def torque_table(
 
 
 def torque(args: argparse.Namespace) -> int:
+    check_ref(args.ref)  # even without --wrench: the JSON echoes it
     robot = load_robot(args)
     q = q_of(robot, args)
     frame = args.frame or robot.tip
@@ -183,8 +184,14 @@ def capacity(args: argparse.Namespace) -> int:
             f"can it hold {payload.mass:g} kg here? {verdict}: {held.limiting_joint} has "
             f"{fmt(held.margin, 2)} N·m ({held.margin_fraction * 100:.0f}%) margin"
         )
-    print(f"heaviest payload it can hold here: {held.max_mass:.2f} kg (limited by {held.max_mass_joint})")
+    print(f"heaviest payload it can hold here: {_max_mass_text(held)}")
     return 0
+
+
+def _max_mass_text(held: PayloadCheck) -> str:
+    if held.max_mass_joint is None:
+        return "unbounded (its weight loads no joint here)"
+    return f"{held.max_mass:.2f} kg (limited by {held.max_mass_joint})"
 
 
 def _ellipsoid_json(E: Ellipsoid) -> dict[str, Any]:
@@ -210,7 +217,6 @@ def payload_section(robot: Robot) -> str:
         out.append(torque_table(robot, parts, ("gravity", "payload")))
         out.append(
             f"holds it: {'yes' if held.ok else 'NO'} (tightest: {held.limiting_joint}, "
-            f"{held.margin_fraction * 100:.0f}% margin); heaviest payload here: {held.max_mass:.2f} kg "
-            f"(limited by {held.max_mass_joint})"
+            f"{held.margin_fraction * 100:.0f}% margin); heaviest payload here: {_max_mass_text(held)}"
         )
     return "\n".join(out)
