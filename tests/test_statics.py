@@ -115,6 +115,34 @@ def test_planar_2r_closed_form_gravity(arms: dict[str, robojac.Robot]) -> None:
     np.testing.assert_allclose(gravity_vector(arm), [0, 0, -9.81])
 
 
+# The published link masses cited in urdf/README.md ("Inertial data"), joint 1 → tip. Without
+# them every gravity test above would pass on a massless arm (RNEA and g(q) both zero).
+PUBLISHED_MASSES = {
+    "planar_2r": [1.0, 0.8],
+    "ur5": [3.7, 8.393, 2.33, 1.219, 1.219, 0.1879],
+    # Gaz et al. 2019; link 7 carries the hand (0.73 kg) and two 15 g fingers, merged by Pinocchio
+    "panda": [4.970684, 0.646926, 3.228604, 3.587895, 1.225946, 1.666555, 0.735522 + 0.73 + 2 * 0.015],
+    "iiwa14": [5.76, 6.35, 3.5, 3.5, 3.5, 1.8, 1.2],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_MASSES))
+def test_bundled_arms_carry_the_published_masses(arms: dict[str, robojac.Robot], name: str) -> None:
+    robot = arms[name]
+    masses = [robot.model.inertias[j].mass for j in range(1, robot.model.njoints)]
+    # generate.py writes masses with 6 significant figures (4.970684 -> 4.97068): a few ppm
+    np.testing.assert_allclose(masses, PUBLISHED_MASSES[name], rtol=1e-5)
+    for j in range(1, robot.model.njoints):
+        # a physical rotational inertia: positive definite, triangle inequality on principal moments
+        moments = np.linalg.eigvalsh(robot.model.inertias[j].inertia)
+        assert moments.min() > 0 and 2 * moments.max() <= moments.sum() * (1 + 1e-9)
+    # and they load the joints: at a stretched pose every arm but the planar one feels its weight
+    if name != "planar_2r":
+        q = robot.neutral()
+        q[1] += 0.5
+        assert np.abs(gravity_torques(robot, q)).max() > 1.0
+
+
 def model_with_payload(robot: robojac.Robot, payload: Payload) -> tuple[pin.Model, pin.Data]:
     """A copy of the model with the payload's mass rigidly added to its frame's body."""
     model = robot.model.copy()
@@ -197,6 +225,8 @@ def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
         joint_torques(robot, q, np.zeros(6), ref="body")
     with pytest.raises(robojac.InputError, match="shape"):
         joint_torques(robot, q[:3], np.zeros(6))
+    with pytest.raises(robojac.InputError, match="None"):
+        payload_torques(robot, q, None)  # type: ignore[arg-type]
 
 
 def test_a_base_below_the_root_keeps_gravity_physical(arms: dict[str, robojac.Robot]) -> None:
@@ -236,6 +266,10 @@ def test_cli_torque(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.
     assert main(["torque", "ur5", "--payload", "-1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and ">= 0" in err
+    # a bad --ref is an error even without --wrench (the JSON would echo it as if valid)
+    assert main(["torque", "ur5", "--ref", "body", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "unknown ref" in captured.err
 
 
 def test_cli_capacity(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.Robot]) -> None:
@@ -257,3 +291,9 @@ def test_cli_capacity(capsys: pytest.CaptureFixture[str], arms: dict[str, roboja
     assert "can it hold 1.5 kg here? yes" in text and "heaviest payload" in text
     assert main(["capacity", "panda", "--direction", "0", "0", "0"]) == 2
     assert "non-zero" in capsys.readouterr().err
+    # a planar arm's weight (along −z) loads no joint: no mass bound, and a lost force direction
+    assert main(["capacity", "planar_2r", "--q", "0.3", "0.9", "--direction", "0", "0", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["max_force"][0]["force"] == "inf" and out["payload"]["max_mass"] == "inf"
+    assert main(["capacity", "planar_2r", "--q", "0.3", "0.9"]) == 0
+    assert "heaviest payload it can hold here: unbounded" in capsys.readouterr().out

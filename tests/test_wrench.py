@@ -41,6 +41,10 @@ def test_transform_wrench_keeps_power_when_twist_moves_too() -> None:
         assert float(w_A @ V_A) == pytest.approx(float(w_B @ V_B), abs=1e-11)
         # the definition: Ad(T_AB)ᵀ takes w_A back to w_B
         np.testing.assert_allclose(adjoint(T_AB).T @ w_A, w_B, atol=1e-12)
+        # and the twist map is Pinocchio's, so the power check does not rest on our adjoint alone
+        M = pin.SE3(T_AB[:3, :3], T_AB[:3, 3])
+        np.testing.assert_allclose(V_A, M.act(pin.Motion(V_B)).vector, atol=1e-12)
+        np.testing.assert_allclose(w_A, M.act(pin.Force(w_B)).vector, atol=1e-12)
 
 
 def test_transform_wrench_matches_pinocchio_and_moves_the_moment() -> None:
