@@ -720,7 +720,14 @@ def as_path(robot: Robot, qs: Any, name: str = "path") -> FloatArray:
     if isinstance(qs, (list, tuple)):
         if len(qs) == 0:
             raise InputError(f"{name} is empty; expected (N, {robot.dof}) joint values with N ≥ 1")
-        lengths = {np.size(row) for row in qs}
+        lengths: set[int] = set()
+        for i, row in enumerate(qs):
+            try:
+                lengths.add(np.size(row))
+            except (TypeError, ValueError):  # numpy cannot size a row that nests uneven lists
+                raise InputError(
+                    f"{name} is ragged: row {i} is not a flat row of numbers; expected {robot.dof} joint values per row"
+                ) from None
         if len(lengths) > 1:
             raise InputError(
                 f"{name} is ragged: its rows have {sorted(lengths)} values; expected {robot.dof} per row for '{robot.name}'"
@@ -888,7 +895,7 @@ def damped_step(
     :func:`robojac.dls.adaptive_damping` (0 while ``σ_min ≥ threshold``, rising to
     ``max_damping`` at ``σ_min = 0``). Each gain ``σ/(σ² + λ²)`` is at most
     ``max(1/threshold, 1/(2 λ_max √(1 − λ_max²/threshold²)))`` when λ_max < threshold,
-    and ``1/threshold`` when λ_max = threshold (the defaults), so
+    and ``1/threshold`` when λ_max ≥ threshold (the defaults have λ_max = threshold), so
     ``‖dq − N z‖ ≤ ‖x‖ / threshold`` at and near a singularity, where the plain
     pseudo-inverse gives ``‖x‖/σ_min``.
 

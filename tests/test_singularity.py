@@ -504,6 +504,31 @@ def test_damped_step_stays_bounded_where_pseudo_inverse_blows_up(ur5: robojac.Ro
             assert np.linalg.norm(S.robust_step(ur5, qq, x).dq) <= bound * np.linalg.norm(x) * (1 + 1e-9)
 
 
+def test_damped_step_gain_bound_on_hand_written_jacobians() -> None:
+    """The bound in damped_step's docstring, on σ swept through the damping band of a diagonal J."""
+    eps = 0.04
+    x = np.array([0.0, 1.0])  # along the second direction, whose σ is swept
+    for lam_max in (0.04, 0.02, 0.01, 0.06):
+        sigmas = np.r_[np.linspace(0.0, 2 * eps, 4001), 1e-9, 1e-6]
+        norms = np.array(
+            [np.linalg.norm(S.damped_step(np.diag([1.0, s]), x, threshold=eps, max_damping=lam_max).dq) for s in sigmas]
+        )
+        # independent closed form: the gain σ/(σ² + λ²), λ² = λ_max² (1 − σ²/ε²) below ε
+        lam2 = np.where(sigmas < eps, lam_max**2 * (1 - (sigmas / eps) ** 2), 0.0)
+        expected = np.divide(sigmas, sigmas**2 + lam2, out=np.zeros_like(sigmas), where=sigmas**2 + lam2 > 0)
+        assert np.allclose(norms, expected, rtol=1e-9, atol=1e-12)
+        if lam_max < eps:
+            bound = max(1 / eps, 1 / (2 * lam_max * np.sqrt(1 - lam_max**2 / eps**2)))
+        else:
+            bound = 1 / eps
+        assert norms.max() <= bound * (1 + 1e-9)
+        assert norms.max() >= 0.99 * bound  # the bound is reached, not just respected
+    # max_damping = 0 is the plain pseudo-inverse: 1/σ, and an exact zero is dropped, not divided by
+    plain = S.damped_step(np.diag([1.0, 1e-6]), x, threshold=eps, max_damping=0.0)
+    assert plain.damping == 0.0 and np.linalg.norm(plain.dq) == pytest.approx(1e6, rel=1e-9)
+    assert np.all(S.damped_step(np.diag([1.0, 0.0]), x, max_damping=0.0).dq == 0.0)
+
+
 def test_damped_step_is_exact_away_from_singularities(arms: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(11)
     for name in ("ur5", "panda"):
@@ -561,6 +586,7 @@ def test_bad_input_raises_clear_errors(ur5: robojac.Robot) -> None:
         (lambda: S.scan_path(ur5, []), "empty"),
         (lambda: S.scan_path(ur5, np.zeros((0, 6))), "empty"),
         (lambda: S.scan_path(ur5, [np.zeros(6), np.zeros(5)]), "ragged"),
+        (lambda: S.scan_path(ur5, [[0.0] * 6, [0.0] * 5 + [[0.0, 1.0]]]), "ragged"),
         (lambda: S.scan_path(ur5, np.zeros((4, 5))), "6 joint values"),
         (lambda: S.scan_path(ur5, np.zeros(6)), "shape (N, 6)"),
         (lambda: S.scan_path(ur5, [[np.nan] * 6]), "finite"),
@@ -618,6 +644,7 @@ def test_cli_scan_npy_and_csv(tmp_path: Path, ur5: robojac.Robot, capsys: pytest
         ("empty.csv", "no joint values"),
         ("p.txt2", ".npy or .csv"),
         ("missing.npy", "does not exist"),
+        (".", "is not a file"),
     ):
         assert main(["scan", "ur5", "--path", str(tmp_path / bad)]) == 2
         err = capsys.readouterr().err
@@ -628,10 +655,24 @@ def test_cli_scan_npy_and_csv(tmp_path: Path, ur5: robojac.Robot, capsys: pytest
 
 
 def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot]) -> None:
+    from robojac.cli.singularity import demo_pair
     from robojac.demo import SECTIONS
 
     section = dict(SECTIONS)["Singularities"]
     for name in ("ur5", "panda", "planar_2r"):
-        text = section(arms[name])
-        assert "singular" in text and "regular" in text
-    assert "wrist" in section(arms["ur5"])
+        robot = arms[name]
+        part, q_sing, _, q_reg, _ = demo_pair(robot)
+        # the two configurations really are singular and regular for the Jacobian the walk followed
+        sing, reg = S.singularity_report(robot, q_sing), S.singularity_report(robot, q_reg)
+        sing_m = sing if part == "full" else getattr(sing, part)
+        reg_m = reg if part == "full" else getattr(reg, part)
+        assert sing_m.is_singular and sing_m.sigma_min < 1e-3 and not reg_m.is_singular
+        text = section(robot)
+        heads = [line for line in text.splitlines() if line.startswith("---")]
+        assert len(heads) == 2
+        assert heads[0].startswith("--- a singular configuration") and f"{part} Jacobian: " in heads[0]
+        assert "singular: σ_min" in heads[0] and f"{part} Jacobian: regular" in heads[1]
+        assert sing.summary() in text and reg.summary() in text
+    assert demo_pair(arms["planar_2r"])[0] == "translational"
+    ur_text = section(arms["ur5"])
+    assert "wrist" in ur_text and "UR-type conditions" in ur_text

@@ -61,8 +61,10 @@ def singularity(args: argparse.Namespace) -> int:
 def read_path(path: str) -> np.ndarray:
     """A joint path from a ``.npy`` array or a ``.csv`` (comma-separated; a header row of names is skipped)."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"path file {path!r} does not exist; expected a .npy or .csv file of joint values")
+    if not p.is_file():
+        raise InputError(f"path file {path!r} is not a file; expected a .npy or .csv file of joint values")
     suffix = p.suffix.lower()
     if suffix == ".npy":
         try:
@@ -132,25 +134,47 @@ def walk_manipulability(
     return q, steps
 
 
-def demo_section(robot: Any) -> str:
-    """The demo's singularity section: a report at a singular and at a regular configuration.
+def demo_pair(robot: Any) -> tuple[str, np.ndarray, int, np.ndarray, int]:
+    """``(part, q_singular, steps_down, q_regular, steps_up)`` for the demo.
 
-    Both are found with the manipulability gradient: walking down ∇w from the neutral
-    configuration until σ_min < 1e-3, and up it for 20 steps.
+    ``part`` is the Jacobian the walk follows: ``"full"`` for arms with 6 or more joints,
+    ``"translational"`` for the others (a planar arm's full 6×n Jacobian keeps its rank where
+    its position block loses one). Walks down ∇w from near the neutral configuration until
+    σ_min < 1e-3 (at most 300 steps), and up it for 20 steps.
     """
     part = "full" if robot.dof >= 6 else "translational"
     # Off the neutral configuration, which is itself singular for some arms (w and ∇w vanish there).
     q0 = robot.clip(robot.neutral() + 0.3 * np.where(np.arange(robot.dof) % 2 == 0, -1.0, 1.0))
     q_sing, n_down = walk_manipulability(robot, q0, down=True, part=part, steps=300, stop=1e-3)
     q_reg, n_up = walk_manipulability(robot, q0, down=False, part=part, steps=20)
+    return part, q_sing, n_down, q_reg, n_up
+
+
+def demo_section(robot: Any) -> str:
+    """The demo's singularity section: a report at a singular and at a regular configuration.
+
+    Both are found with the manipulability gradient (see :func:`demo_pair`). Each heading
+    gives the verdict of the Jacobian the walk followed, so a planar arm's singular pose
+    (regular as a 6×2 matrix, singular in position) reads as what it is.
+    """
+    from ..singularity import _verdict
+
+    part, q_sing, n_down, q_reg, n_up = demo_pair(robot)
+    rep_sing, rep_reg = singularity_report(robot, q_sing), singularity_report(robot, q_reg)
+
+    def verdict(rep: Any) -> str:
+        return f"{part} Jacobian: " + _verdict(rep if part == "full" else getattr(rep, part))
+
+    block = rep_sing if part == "full" else getattr(rep_sing, part)
+    found = "a singular configuration" if block.is_singular else "the lowest point the walk reached"
     out = [
         f"Both found by following the gradient ∇w of the {part} manipulability w (a {robot.dof}-vector: w is "
         f"a scalar of q) from near the neutral configuration, in steps of 0.05 rad.",
         "",
-        f"--- a singular configuration ({n_down} steps down ∇w):",
-        singularity_report(robot, q_sing).summary(),
+        f"--- {found} ({n_down} steps down ∇w); {verdict(rep_sing)}",
+        rep_sing.summary(),
         "",
-        f"--- a regular configuration ({n_up} steps up ∇w):",
-        singularity_report(robot, q_reg).summary(),
+        f"--- a regular configuration ({n_up} steps up ∇w); {verdict(rep_reg)}",
+        rep_reg.summary(),
     ]
     return "\n".join(out)
