@@ -37,7 +37,7 @@ import numpy as np
 import pinocchio as pin
 from scipy.linalg import lapack
 
-from ._validate import FloatArray, as_vector, positive
+from ._validate import FloatArray, as_array, as_vector, positive
 from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
 from .errors import InputError
 from .pose import as_matrix
@@ -69,6 +69,21 @@ def as_trajectory(robot: Robot, reference: Any, frame: str | None) -> Trajectory
     traj = reference if isinstance(reference, Trajectory) else Hold(as_matrix(reference, "target"))
     check_in_reach(robot, traj.path_points(), frame, type(traj).__name__.lower())
     return traj
+
+
+def _fixed_damping(value: Any) -> float:
+    arr = as_array(value, "damping")
+    if arr.ndim != 0 or not (math.isfinite(float(arr)) and float(arr) >= 0):
+        raise InputError(f"damping must be None (adaptive), 0 (undamped) or one fixed λ >= 0, got {value!r}")
+    return float(arr)
+
+
+def _time(t: Any) -> float:
+    """``t`` [s] as a finite float, or an InputError (a NaN time would sample a NaN reference)."""
+    arr = as_array(t, "t")
+    if arr.ndim != 0 or not math.isfinite(float(arr)):
+        raise InputError(f"t must be one finite time [s], got {t!r}")
+    return float(arr)
 
 
 def _singular_values(J: FloatArray) -> tuple[float, float]:
@@ -133,14 +148,12 @@ class ResolvedRateController:
         self.trajectory = as_trajectory(robot, trajectory, frame)
         self.gain = gains(gain, 6, "gain", "1/s")
         self.dt = positive(dt, "dt")
-        if damping is not None and not (math.isfinite(float(damping)) and float(damping) >= 0):
-            raise InputError(f"damping must be None (adaptive), 0 (undamped) or a fixed λ >= 0, got {damping!r}")
-        self.damping = None if damping is None else float(damping)
+        self.damping = None if damping is None else _fixed_damping(damping)
         self.threshold = positive(threshold, "threshold")
         self.max_damping = float(gains(max_damping, 1, "max_damping", "same units as J")[0])
         self._inv_vlim = self._velocity_limits(velocity_limits)
         self.position_limits = bool(position_limits)
-        if task not in TASKS:
+        if not isinstance(task, str) or task not in TASKS:
             raise InputError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
         self._rows = TASKS[task]
         self._part = "full" if task == "pose" else "translational"
@@ -184,7 +197,7 @@ class ResolvedRateController:
 
     def step(self, q: Any, t: float) -> FloatArray:
         """Joint rates ``dq`` (dof,) [rad/s or m/s] at configuration ``q`` and time ``t`` [s]."""
-        return self._step(self.robot.check_q(q), float(t))
+        return self._step(self.robot.check_q(q), _time(t))
 
     def diagnose(self) -> None:
         """Already done by the step (the SVD is part of the damped inverse)."""
@@ -319,7 +332,7 @@ class CartesianImpedanceController:
 
     def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
         """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), float(t))
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
 
     def diagnose(self) -> None:
         """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
@@ -395,7 +408,7 @@ class OperationalSpaceController:
 
     def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
         """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), float(t))
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
 
     def diagnose(self) -> None:
         """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
@@ -452,6 +465,8 @@ class JointPDController:
         self.task = TaskSpace(robot, frame)
         self.frame = self.task.frame
         if isinstance(reference, JointTrajectory):
+            if reference.robot.name != robot.name or reference.qs.shape[1] != robot.dof:
+                raise InputError(f"the joint trajectory was built for '{reference.robot.name}', not for '{robot.name}'")
             self.trajectory: JointTrajectory | None = reference
             self.q_ref = reference.qs[0]
         else:
@@ -474,7 +489,7 @@ class JointPDController:
 
     def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
         """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), float(t))
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
 
     def diagnose(self) -> None:
         """Tool pose, its error to ``fk(q*)``, σ_min and manipulability at the last state."""

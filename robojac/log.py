@@ -123,14 +123,17 @@ class Log:
         metadata in ``#`` comment lines). Returns the path."""
         p = Path(path)
         suffix = p.suffix.lower()
-        if suffix == ".npz":
-            arrays = {name: getattr(self, name) for name in ARRAYS}
-            np.savez_compressed(p, **arrays, meta=np.array(json.dumps(self._meta())))
-        elif suffix == ".csv":
-            header = "\n".join(["robojac log " + json.dumps(self._meta()), ",".join(self.columns())])
-            np.savetxt(p, self._table(), delimiter=",", fmt="%.17g", header=header, comments="# ")
-        else:
+        if suffix not in (".npz", ".csv"):
             raise InputError(f"a log saves to .npz or .csv, got the file name {p.name!r}")
+        try:
+            if suffix == ".npz":
+                arrays = {name: getattr(self, name) for name in ARRAYS}
+                np.savez_compressed(p, **arrays, meta=np.array(json.dumps(self._meta())))
+            else:
+                header = "\n".join(["robojac log " + json.dumps(self._meta()), ",".join(self.columns())])
+                np.savetxt(p, self._table(), delimiter=",", fmt="%.17g", header=header, comments="# ")
+        except OSError as exc:
+            raise RobojacError(f"cannot write the robojac log {p}: {exc}") from None
         return p
 
     @classmethod
@@ -256,7 +259,10 @@ class Log:
             ax.set_ylabel("torque [N·m]")
         axes[-1].set_xlabel("time [s]")
         out = Path(path)
-        fig.savefig(out, dpi=100)
+        try:
+            fig.savefig(out, dpi=100)
+        except OSError as exc:
+            raise RobojacError(f"cannot write the plot {out}: {exc}") from None
         return out
 
 

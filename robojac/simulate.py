@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pinocchio as pin
 
-from ._validate import FloatArray, as_vector, positive
+from ._validate import FloatArray, as_array, as_vector, positive
 from .errors import InputError, RobojacWarning
 from .log import Log
 from .robot import Robot, check_ref
@@ -150,6 +150,14 @@ def _start(robot: Robot, q0: Any, name: str = "q0") -> FloatArray:
     return q
 
 
+def _rate_limit(value: Any) -> float:
+    """``max_joint_velocity`` [rad/s]: a number > 0, ``inf`` for none."""
+    arr = as_array(value, "max_joint_velocity")
+    if arr.ndim != 0 or not float(arr) > 0.0:  # NaN fails too
+        raise InputError(f"max_joint_velocity must be one rate > 0 [rad/s] (inf for no limit), got {value!r}")
+    return float(arr)
+
+
 def _divergence(robot: Robot, q: FloatArray, dq: FloatArray, vmax: float) -> str:
     """Why the state ``(q, dq)`` is unusable, or '' when it is fine."""
     if not (np.isfinite(q).all() and np.isfinite(dq).all()):
@@ -204,7 +212,7 @@ def simulate_kinematic(
     if abs(step_dt - ctrl_dt) > 1e-12 * ctrl_dt:
         raise InputError(f"dt = {step_dt} s differs from the controller's dt = {ctrl_dt} s; build it with dt={step_dt}")
     n = _steps(duration, step_dt)
-    vmax = float(max_joint_velocity)
+    vmax = _rate_limit(max_joint_velocity)
     q = _start(robot, q0)
     log = Log.empty(
         n + 1,
@@ -248,7 +256,15 @@ class _Plant:
         self.viscous, self.coulomb, self.width = viscous, coulomb, width
         self.friction = bool(viscous.any() or coulomb.any())
         self.external = []
-        for i, ext in enumerate(external):
+        try:
+            items = None if isinstance(external, ExternalWrench) else list(external)
+        except TypeError:
+            items = None
+        if items is None:
+            raise InputError(
+                f"external must be a list of ExternalWrench(frame, wrench, ref), got {type(external).__name__}"
+            )
+        for i, ext in enumerate(items):
             if not isinstance(ext, ExternalWrench):
                 raise InputError(
                     f"external[{i}] must be an ExternalWrench(frame, wrench, ref), got {type(ext).__name__}"
@@ -352,7 +368,7 @@ def simulate_dynamic(
     n = _steps(duration, step_dt)
     if integrator not in INTEGRATORS:
         raise InputError(f"integrator must be one of {', '.join(INTEGRATORS)}, got {integrator!r}")
-    vmax = positive(max_joint_velocity, "max_joint_velocity")
+    vmax = _rate_limit(max_joint_velocity)
     q = _start(robot, q0)
     v = np.zeros(robot.dof) if dq0 is None else robot.check_q(dq0, "dq0").copy()
     plant = _Plant(

@@ -214,9 +214,10 @@ class Circle(Trajectory):
         self.v = np.cross(n, self.u)
         self.period = positive(period, "period")
         self.omega = 2.0 * math.pi / self.period
-        self.ramp = 0.25 * self.period if ramp is None else float(ramp)
-        if not (math.isfinite(self.ramp) and self.ramp >= 0.0):
-            raise InputError(f"ramp must be a finite time >= 0 [s], got {ramp!r}")
+        ramp_arr = as_array(0.25 * self.period if ramp is None else ramp, "ramp")
+        if ramp_arr.ndim != 0 or not (math.isfinite(float(ramp_arr)) and float(ramp_arr) >= 0.0):
+            raise InputError(f"ramp must be one finite time >= 0 [s], got {ramp!r}")
+        self.ramp = float(ramp_arr)
         self.duration = float(duration) if duration == math.inf else positive(duration, "duration")
         self._basis = np.column_stack((self.u, self.v))
         self._pose0 = np.eye(4)
@@ -293,7 +294,11 @@ class Waypoints(Trajectory):
     """
 
     def __init__(self, poses: Any, times: Any, time_law: str = "quintic") -> None:
-        mats = [as_matrix(p, f"poses[{i}]") for i, p in enumerate(poses)]
+        try:
+            items = list(poses)
+        except TypeError:
+            raise InputError(f"poses must be a sequence of poses (4×4 arrays), got {type(poses).__name__}") from None
+        mats = [as_matrix(p, f"poses[{i}]") for i, p in enumerate(items)]
         if len(mats) < 2:
             raise InputError(f"Waypoints needs at least 2 poses, got {len(mats)}")
         ts = check_finite(as_array(times, "times"), "times")

@@ -233,6 +233,34 @@ def test_osc_tracks_a_circle_closely(panda: robojac.Robot) -> None:
     assert log.position_error[steady].max() < 0.1 * imp.position_error[steady].max()
 
 
+def test_osc_torque_produces_the_commanded_task_acceleration(panda: robojac.Robot) -> None:
+    """Away from singularities Λ is the exact (J M⁻¹ Jᵀ)⁻¹, so the plant's own forward
+    dynamics (ABA) under the OSC torque give J q̈ + J̇ q̇ = a* + K e + D (V* − J q̇), and the
+    null-space joint damping adds no task acceleration. J̇ q̇ from jacobian_dot, q̈ from ABA."""
+    circle = Circle.starting_at(panda.fk(READY), 0.1, normal=[1, 0, 0], period=2.0, ramp=0.5)
+    K, D = np.array([400.0, 300.0, 500.0, 200.0, 250.0, 150.0]), np.array([40.0, 35.0, 45.0, 28.0, 30.0, 25.0])
+    osc = OperationalSpaceController(panda, circle, stiffness=K, damping=D, joint_damping=3.0)
+    rng = np.random.default_rng(7)
+    for t in (0.3, 1.1):
+        q = READY + rng.uniform(-0.05, 0.05, 7)
+        dq = rng.uniform(-0.3, 0.3, 7)
+        tau = osc.torque(q, dq, t)
+        assert osc.damping_used == 0.0
+        ddq = pin.aba(panda.model, panda.model.createData(), q, dq, tau)
+        J = panda.jacobian(q)
+        achieved = J @ ddq + panda.jacobian_dot(q, dq) @ dq
+        ref = circle.sample(t)
+        Tq = panda.fk(q)
+        e = np.concatenate(
+            [ref.pose[:3, 3] - Tq[:3, 3], Rotation.from_matrix(ref.pose[:3, :3] @ Tq[:3, :3].T).as_rotvec()]
+        )
+        commanded = ref.acceleration + K * e + D * (ref.twist - J @ dq)
+        np.testing.assert_allclose(achieved, commanded, atol=1e-7 * np.abs(commanded).max())
+        # the null-space damping really acts on the joints (it is not zero)...
+        no_null = OperationalSpaceController(panda, circle, stiffness=K, damping=D, joint_damping=0.0)
+        assert np.linalg.norm(tau - no_null.torque(q, dq, t)) > 1e-3
+
+
 def test_osc_inertia_is_damped_at_a_singularity(ur5: robojac.Robot) -> None:
     q = np.array([0.0, -1.2, 1.5, -1.9, 0.0, 0.3])  # q5 = 0: wrist singular
     J = ur5.jacobian(q)
@@ -291,6 +319,9 @@ def test_joint_pd_tracks_a_joint_trajectory(panda: robojac.Robot) -> None:
         lambda r, T: ResolvedRateController(r, T, dt=0.0),
         lambda r, T: ResolvedRateController(r, T, dt=-1e-3),
         lambda r, T: ResolvedRateController(r, T, damping=-0.1),
+        lambda r, T: ResolvedRateController(r, T, damping="x"),
+        lambda r, T: ResolvedRateController(r, T, damping=[0.1, 0.2]),
+        lambda r, T: ResolvedRateController(r, T, task=["pose"]),
         lambda r, T: ResolvedRateController(r, T, velocity_limits=[1.0] * 3),
         lambda r, T: ResolvedRateController(r, T, null_space="elbow_up"),
         lambda r, T: ResolvedRateController(r, T, null_gain=-1.0),
@@ -306,6 +337,9 @@ def test_joint_pd_tracks_a_joint_trajectory(panda: robojac.Robot) -> None:
         lambda r, T: JointPDController(r, READY, kp=-1.0),
         lambda r, T: JointPDController(r, READY, kd=np.ones(3)),
         lambda r, T: JointPDController(r, np.zeros(7)),  # q4 = 0 is outside the Panda's limits
+        lambda r, T: JointPDController(
+            r, JointTrajectory(robojac.load("iiwa14"), [np.zeros(7), np.ones(7) * 0.1], [0, 1])
+        ),
     ],
 )
 def test_bad_controller_input_raises(panda: robojac.Robot, make) -> None:
@@ -319,9 +353,13 @@ def test_bad_step_input_raises(panda: robojac.Robot) -> None:
         ctrl.step(np.zeros(6), 0.0)
     with pytest.raises(robojac.InputError, match="finite"):
         ctrl.step(np.full(7, np.nan), 0.0)
+    with pytest.raises(robojac.InputError, match="finite time"):
+        ctrl.step(READY, float("nan"))
     imp = CartesianImpedanceController(panda, panda.fk(READY))
     with pytest.raises(robojac.InputError, match="dq"):
         imp.torque(READY, np.zeros(3), 0.0)
+    with pytest.raises(robojac.InputError, match="numeric"):
+        imp.torque(READY, np.zeros(7), "soon")
 
 
 def test_base_below_the_root_is_refused_clearly() -> None:

@@ -97,6 +97,9 @@ def test_bad_files(logs: dict[str, Log], tmp_path: Path) -> None:
         Log.load(tmp_path / "run.json")
     with pytest.raises(robojac.RobojacError, match="cannot read"):
         Log.load(tmp_path / "missing.npz")
+    for suffix in (".npz", ".csv"):
+        with pytest.raises(robojac.RobojacError, match="cannot write"):
+            logs["kinematic"].save(tmp_path / "no_such_dir" / f"run{suffix}")
     junk = tmp_path / "junk.csv"
     junk.write_text("1,2,3\n")
     with pytest.raises(robojac.RobojacError, match="cannot read"):

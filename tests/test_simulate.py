@@ -3,6 +3,8 @@ M⁻¹Jᵀw, the virtual wall, divergence reporting, and bad input."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pinocchio as pin
 import pytest
@@ -188,11 +190,36 @@ def test_kinematic_divergence_by_rate(panda: robojac.Robot) -> None:
         {"duration": 1.0, "external": [ExternalWrench("nope", np.zeros(6))]},
         {"duration": 1.0, "external": [ExternalWrench("panda_hand_tcp", np.zeros(6), "base")]},
         {"duration": 1.0, "external": [np.zeros(6)]},
+        {"duration": 1.0, "external": ExternalWrench("panda_hand_tcp", np.zeros(6))},  # not in a list
+        {"duration": 1.0, "max_joint_velocity": -1.0},
+        {"duration": 1.0, "max_joint_velocity": float("nan")},
     ],
 )
 def test_bad_dynamic_input_raises(panda: robojac.Robot, kwargs) -> None:
     with pytest.raises(robojac.RobojacError):
         simulate_dynamic(panda, None, READY, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"duration": 0.0},
+        {"duration": -1.0},
+        {"duration": float("inf")},
+        {"duration": 1.0, "dt": 0.0},
+        {"duration": 1.0, "dt": -1e-3},
+        {"duration": 1e-5},
+        {"duration": 1.0, "max_joint_velocity": 0.0},
+        {"duration": 1.0, "max_joint_velocity": float("nan")},
+        {"duration": 1.0, "max_joint_velocity": "fast"},
+    ],
+)
+def test_bad_kinematic_input_raises(panda: robojac.Robot, kwargs) -> None:
+    ctrl = ResolvedRateController(panda, panda.fk(READY))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an error, not a run that "diverges" at once
+        with pytest.raises(robojac.InputError):
+            simulate_kinematic(panda, ctrl, READY, **kwargs)
 
 
 def test_bad_simulation_setup_raises(panda: robojac.Robot) -> None:

@@ -192,6 +192,8 @@ def test_trajectory_outside_the_workspace_is_refused_with_a_clear_message(panda:
         lambda: Circle([0, 0], 0.1, np.eye(3)),
         lambda: Circle([0, 0, 0], 0.1, np.ones((3, 3))),
         lambda: Circle([0, 0, 0], 0.1, np.eye(3), ramp=-1.0),
+        lambda: Circle([0, 0, 0], 0.1, np.eye(3), ramp="slow"),
+        lambda: Waypoints(5, [0.0, 1.0]),
         lambda: Waypoints([np.eye(4)], [0.0]),
         lambda: Waypoints([np.eye(4), np.eye(4)], [1.0, 1.0]),
         lambda: Waypoints([np.eye(4), np.eye(4)], [0.0, 1.0, 2.0]),
