@@ -24,8 +24,12 @@ def test_simulate_each_controller_writes_a_log(controller: str, tmp_path: Path, 
     log = Log.load(out)
     assert len(log) == 301 and log.robot == "panda"
     np.testing.assert_allclose(log.q[0], [float(x) for x in READY])
-    expected = "ResolvedRateController" if controller == "rrmc" else None
-    assert expected is None or log.controller == expected
+    expected = {
+        "rrmc": ("ResolvedRateController", "kinematic"),
+        "impedance": ("CartesianImpedanceController", "dynamic (semi_implicit_euler)"),
+        "osc": ("OperationalSpaceController", "dynamic (semi_implicit_euler)"),
+    }[controller]
+    assert (log.controller, log.simulator) == expected
 
 
 def test_simulate_line_json_csv_and_plot(tmp_path: Path, capsys) -> None:
@@ -58,6 +62,10 @@ def test_planar_arm_tracks_position_only(capsys) -> None:
         (["--radius", "5"], "outside the workspace"),
         (["--controller", "pid"], "invalid choice"),
         (["--out", "log.txt"], ".npz or .csv"),
+        (["--stiffness", "100"], "--stiffness applies to --controller impedance or osc"),
+        (["--controller", "impedance", "--gain", "5"], "--gain applies to --controller rrmc only"),
+        (["--controller", "osc", "--damping", "0.01"], "--damping applies to --controller rrmc only"),
+        (["--controller", "impedance", "--stiffness", "-1"], "stiffness"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(extra: list[str], message: str, capsys, tmp_path: Path) -> None:

@@ -72,7 +72,18 @@ def _gains(values: list[float] | None, default: Any) -> Any:
     return values[0] if len(values) == 1 else np.array(values)
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse an option the chosen controller would silently ignore."""
+    if args.controller == "rrmc" and args.stiffness is not None:
+        raise InputError("--stiffness applies to --controller impedance or osc; rrmc takes --gain")
+    if args.controller != "rrmc":
+        for flag, value in (("--gain", args.gain), ("--damping", args.damping)):
+            if value is not None:
+                raise InputError(f"{flag} applies to --controller rrmc only; {args.controller} takes --stiffness")
+
+
 def run(args: argparse.Namespace) -> Log:
+    _check_options(args)
     robot = load_robot(args)
     q0 = q_of(robot, args)
     start = DEMO_START.get(robot.name)
