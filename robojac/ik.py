@@ -533,9 +533,13 @@ class _Solver:
             return np.asarray(self.mid + jitter)
         return np.asarray(u if restarts % 4 == 0 else self.mid + 0.5 * (u - self.mid))
 
-    def solve(self, target: FloatArray, q0: FloatArray, seed: int) -> IKResult:
-        """Solve for a checked (4, 4) target in the base frame from a checked start q0."""
-        t_start = time.perf_counter()
+    def solve(self, target: FloatArray, q0: FloatArray, seed: int, t_start: float | None = None) -> IKResult:
+        """Solve for a checked (4, 4) target in the base frame from a checked start q0.
+
+        ``t_start`` (a ``time.perf_counter()`` reading) is when the budget started; default now.
+        """
+        if t_start is None:
+            t_start = time.perf_counter()
         opts = self.opts
         T = target if self.pre is None else self.pre.dot(target)
         Td = pin.SE3(T)
@@ -729,6 +733,7 @@ def solve_ik(
             or timeout, or a bad option.
         FrameError: an unknown ``frame``.
     """
+    t_start = time.perf_counter()  # the budget covers the checks and a first call's solver set-up too
     key = (
         frame,
         position_tolerance,
@@ -751,20 +756,23 @@ def solve_ik(
         start = q0  # already a clean vector: skip the general check
     else:
         start = robot.check_q(q0, "q0")
-    return solver.solve(T, start, _seed(seed))
+    return solver.solve(T, start, _seed(seed), t_start)
 
 
 _I3 = np.eye(3)
 _LAST_ROW = np.array([0.0, 0.0, 0.0, 1.0])
 
 
-def _target(target: Any) -> FloatArray:
+def _target(target: Any, name: str = "target") -> FloatArray:
     """The target as a checked (4, 4) array.
 
     A float (4, 4) array that is rigid to rounding error passes a quick check; anything
     else goes through :func:`robojac.pose.as_matrix`, which raises the precise error or
     repairs a rotation that is orthonormal only to its tolerance.
     """
+    if isinstance(target, pin.SE3):
+        # pose.as_matrix takes an SE3 on trust, but one can hold NaN or a non-rotation.
+        target = np.array(target.homogeneous)
     if type(target) is np.ndarray and target.shape == (4, 4) and target.dtype == np.float64:
         rows = target.tolist()
         if rows[3] == [0.0, 0.0, 0.0, 1.0] and math.isfinite(sum(rows[0]) + sum(rows[1]) + sum(rows[2])):
@@ -772,7 +780,7 @@ def _target(target: Any) -> FloatArray:
             D = (R.T.dot(R) - _I3).ravel()
             if D.dot(D) <= 1e-24 and _det3(R) > 0:
                 return target
-    return _pose.as_matrix(target, "target")
+    return _pose.as_matrix(target, name)
 
 
 def _det3(R: FloatArray) -> float:
@@ -910,7 +918,7 @@ def _as_targets(targets: Any) -> FloatArray:
         raise PoseError(f"targets must be an (N, 4, 4) array or a sequence of poses, got {type(targets).__name__}")
     if len(targets) == 0:
         return np.zeros((0, 4, 4))
-    return np.stack([_pose.as_matrix(t, f"targets[{i}]") for i, t in enumerate(targets)])
+    return np.stack([_target(t, f"targets[{i}]") for i, t in enumerate(targets)])
 
 
 def _solve_chunk(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from . import add_robot_options, emit_json, load_robot
 
 #: Columns of a target file row in the 7-number form.
 POSE7 = ["x", "y", "z", "qx", "qy", "qz", "qw"]
+_CSV_ROWS = "expected rows of 7 numbers x,y,z,qx,qy,qz,qw or 16 (a 4×4 row by row), after at most one header line"
 
 
 def register(sub: Any) -> None:
@@ -107,16 +109,22 @@ def read_targets(path: str) -> np.ndarray:
         except ValueError as exc:
             raise InputError(f"cannot read {path} as a numeric .npy array: {exc}") from None
     elif p.suffix.lower() == ".csv":
-        try:
-            arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#")
-        except ValueError:
-            try:  # one header line
-                arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", skiprows=1)
-            except ValueError as exc:
-                raise InputError(f"cannot read {path} as CSV numbers: {exc}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an empty file is reported below, in one line
+            try:
+                arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#")
+            except ValueError as first:
+                if not _has_header(p):  # a bad data row, not a header: say so
+                    raise InputError(f"cannot read {path} as CSV numbers ({first}); {_CSV_ROWS}") from None
+                try:
+                    arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", skiprows=1)
+                except ValueError as exc:
+                    raise InputError(f"cannot read {path} as CSV numbers ({exc}); {_CSV_ROWS}") from None
     else:
         raise InputError(f"targets file must end in .npy or .csv, got {p.name}")
     arr = np.asarray(arr, dtype=float)
+    if arr.size == 0:
+        raise InputError(f"{path} holds no targets; expected at least one row of x y z qx qy qz qw or one 4×4 pose")
     if arr.ndim == 3 and arr.shape[1:] == (4, 4):
         return arr
     if arr.ndim == 2 and arr.shape[1] == 16:
@@ -128,9 +136,34 @@ def read_targets(path: str) -> np.ndarray:
     )
 
 
+def _has_header(p: Path) -> bool:
+    """Whether the first non-comment line of a CSV file holds a non-number (a header)."""
+    with p.open() as f:
+        for line in f:
+            cells = line.split("#")[0].strip()
+            if cells:
+                try:
+                    [float(c) for c in cells.split(",")]
+                except ValueError:
+                    return True
+                return False
+    return False
+
+
+def _check_out(path: str) -> None:
+    """Refuse an --out file that cannot be written before any solving, not after."""
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".npz", ".npy"):
+        raise InputError(f"--out must end in .csv, .npz or .npy, got {p.name}")
+    if not p.parent.is_dir():
+        raise InputError(f"--out {path}: folder {p.parent} does not exist; expected a file in an existing folder")
+
+
 def _batch(robot: Any, args: argparse.Namespace) -> int:
     from ..ik import solve_ik_batch
 
+    if args.out:
+        _check_out(args.out)
     targets = read_targets(args.targets)
     opts = _options(args)
     res = solve_ik_batch(robot, targets, args.q0, workers=args.workers, progress=True, **opts)
