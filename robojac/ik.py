@@ -913,6 +913,10 @@ def _as_targets(targets: Any) -> FloatArray:
             _pose.as_matrix(Ts[bad[0]], f"targets[{bad[0]}]")  # raises the precise message
         out = np.array(Ts)
         out[:, 3] = (0.0, 0.0, 0.0, 1.0)
+        # A rotation orthonormal only to the tolerance (float32 data, say) is repaired as
+        # solve_ik repairs it, so that the batch still equals the single solves.
+        for i in np.flatnonzero(defect > 1e-12):
+            out[i] = _target(Ts[i], f"targets[{i}]")
         return out
     if isinstance(targets, (str, bytes)) or not hasattr(targets, "__len__"):
         raise PoseError(f"targets must be an (N, 4, 4) array or a sequence of poses, got {type(targets).__name__}")

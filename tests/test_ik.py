@@ -375,6 +375,19 @@ def test_batch_equals_single_solves(robots: dict[str, robojac.Robot]) -> None:
     assert batch.success_rate == 1.0
 
 
+def test_batch_equals_single_solves_for_nearly_rigid_targets(robots: dict[str, robojac.Robot]) -> None:
+    """Rotations orthonormal only to the tolerance (float32 data) are repaired the same way in both."""
+    robot = robots["panda"]
+    rng = np.random.default_rng(28)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(4)])
+    Ts[:, :3, :3] *= 1 + 4e-7
+    Ts[1] = Ts[1].astype(np.float32)
+    batch = solve_ik_batch(robot, Ts, seed=5, progress=False, **REPEATABLE)
+    for i in range(4):
+        single = solve_ik(robot, Ts[i], seed=5 + i, **REPEATABLE)
+        assert single.success and np.array_equal(batch.q[i], single.q)
+
+
 def test_batch_over_processes_equals_one_process(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["ur5"]
     rng = np.random.default_rng(21)
