@@ -727,10 +727,10 @@ def solve_ik(
         ``q`` found), not an exception.
 
     Raises:
-        PoseError: a target that is not a finite rigid transform, or a malformed
-            (position, quaternion) pair.
-        InputError: a ``q0`` of the wrong shape or not finite, a non-positive tolerance
-            or timeout, or a bad option.
+        PoseError: a target that is not a rigid transform (scaled, sheared, reflected,
+            wrong shape), or a malformed (position, quaternion) pair.
+        InputError: a target with NaN or infinite entries, a ``q0`` of the wrong shape
+            or not finite, a non-positive tolerance or timeout, or a bad option.
         FrameError: an unknown ``frame``.
     """
     t_start = time.perf_counter()  # the budget covers the checks and a first call's solver set-up too
