@@ -43,6 +43,7 @@ from .errors import InputError
 from .pose import as_matrix
 from .reach import check_in_reach
 from .robot import Robot
+from .singularity import manipulability_gradient
 from .taskspace import (
     TaskSpace,
     critical_damping,
@@ -55,7 +56,7 @@ from .taskspace import (
 from .trajectory import Hold, JointTrajectory, Trajectory
 
 LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
-NULL_SPACE_OBJECTIVES = ("centering", "manipulability")
+NULLSPACE_OBJECTIVES = ("mid", "manipulability")  # the names solve_ik uses too
 TASKS = {"pose": slice(0, 6), "position": slice(0, 3)}
 #: Rate [1/s] of the default joint damping ``2 M_ii × rate`` that settles a redundant arm's self-motion.
 NULL_SPACE_RATE = 1.0
@@ -116,10 +117,10 @@ class ResolvedRateController:
         velocity_limits: ``"robot"`` (the URDF's), ``None`` (no limit), or ``dof`` numbers
             [rad/s]. Zero or infinite entries mean no limit.
         position_limits: lock joints at their URDF limits (default True).
-        null_space: ``None``, ``"centering"`` (``H = −½ Σ ((q_i − mid_i)/half_range_i)²``)
+        nullspace: ``None``, ``"mid"`` (joint centering, ``H = −½ Σ ((q_i − mid_i)/half_range_i)²``)
             or ``"manipulability"`` (Yoshikawa's ``w``, gradient from
             :func:`robojac.singularity.manipulability_gradient`).
-        null_gain: ``k₀`` [1/s].
+        nullspace_gain: ``k₀`` [1/s].
         task: ``"pose"`` (6 rows) or ``"position"`` (3 rows; orientation left free).
     """
 
@@ -138,8 +139,8 @@ class ResolvedRateController:
         max_damping: float = DEFAULT_MAX_DAMPING,
         velocity_limits: Any = "robot",
         position_limits: bool = True,
-        null_space: str | None = None,
-        null_gain: float = 1.0,
+        nullspace: str | None = None,
+        nullspace_gain: float = 1.0,
         task: str = "pose",
     ) -> None:
         self.robot = robot
@@ -158,21 +159,12 @@ class ResolvedRateController:
         self._rows = TASKS[task]
         self._part = "full" if task == "pose" else "translational"
         self._gain = self.gain[self._rows]
-        if null_space is not None and null_space not in NULL_SPACE_OBJECTIVES:
-            raise InputError(
-                f"null_space must be None or one of {', '.join(NULL_SPACE_OBJECTIVES)}, got {null_space!r}"
-            )
-        self.null_space = null_space
-        self.null_gain = float(gains(null_gain, 1, "null_gain", "1/s")[0])
+        if nullspace is not None and nullspace not in NULLSPACE_OBJECTIVES:
+            raise InputError(f"nullspace must be None or one of {', '.join(NULLSPACE_OBJECTIVES)}, got {nullspace!r}")
+        self.nullspace = nullspace
+        self.nullspace_gain = float(gains(nullspace_gain, 1, "nullspace_gain", "1/s")[0])
         self._manip_grad = None
-        if null_space == "manipulability":
-            try:
-                from .singularity import manipulability_gradient
-            except ImportError:
-                raise InputError(
-                    "null_space='manipulability' needs robojac.singularity.manipulability_gradient, "
-                    "which this installation lacks; use null_space='centering'"
-                ) from None
+        if nullspace == "manipulability":
             self._manip_grad = manipulability_gradient
         finite = np.isfinite(robot.lower) & np.isfinite(robot.upper)
         self._mid = np.where(finite, 0.5 * (robot.lower + robot.upper), 0.0)
@@ -229,7 +221,7 @@ class ResolvedRateController:
         e = task.pose_error(ref.pose)
         self.pose, self.error = task.pose, e
         x = ref.twist[self._rows] + self._gain * e[self._rows]
-        z = None if self.null_space is None else self.null_gain * self._null_gradient(q)
+        z = None if self.nullspace is None else self.nullspace_gain * self._null_gradient(q)
         dq, s, lam = self._solve(J, x, z)
         self.sigma_min, self.manipulability, self.damping_used = float(s[-1]), float(s.prod()), lam
         if self.position_limits:

@@ -136,9 +136,9 @@ def test_null_space_motion_leaves_the_tool_twist_unchanged(panda: robojac.Robot)
     plain = ResolvedRateController(panda, target, velocity_limits=None, position_limits=False)
     q = READY + np.array([0.2, -0.1, 0.3, 0.1, -0.2, 0.3, 0.1])
     J = panda.jacobian(q)
-    for objective in ("centering", "manipulability"):
+    for objective in ("mid", "manipulability"):
         ctrl = ResolvedRateController(
-            panda, target, null_space=objective, null_gain=2.0, velocity_limits=None, position_limits=False
+            panda, target, nullspace=objective, nullspace_gain=2.0, velocity_limits=None, position_limits=False
         )
         dq_n, dq_p = ctrl.step(q, 0.0), plain.step(q, 0.0)
         assert np.linalg.norm(dq_n - dq_p) > 1e-3  # it moves the arm...
@@ -150,13 +150,13 @@ def test_null_space_objectives_improve_their_measure(panda: robojac.Robot) -> No
     T = panda.fk(q0)
     mid = 0.5 * (panda.lower + panda.upper)
     half = 0.5 * (panda.upper - panda.lower)
-    centering = ResolvedRateController(panda, T, null_space="centering", null_gain=5.0)
+    centering = ResolvedRateController(panda, T, nullspace="mid", nullspace_gain=5.0)
     log = simulate_kinematic(panda, centering, q0, duration=1.0)
     H = -0.5 * np.sum(((log.q - mid) / half) ** 2, axis=1)
     assert H[-1] > H[0] + 0.01
     assert np.diff(H).min() > -1e-12  # gradient ascent: never worse
     assert log.position_error.max() < 1e-5  # while holding the tool
-    manip = ResolvedRateController(panda, T, null_space="manipulability", null_gain=5.0)
+    manip = ResolvedRateController(panda, T, nullspace="manipulability", nullspace_gain=5.0)
     log = simulate_kinematic(panda, manip, q0, duration=1.0)
     assert log.manipulability[-1] > 1.1 * log.manipulability[0]
     assert np.diff(log.manipulability).min() > -1e-12
@@ -323,8 +323,8 @@ def test_joint_pd_tracks_a_joint_trajectory(panda: robojac.Robot) -> None:
         lambda r, T: ResolvedRateController(r, T, damping=[0.1, 0.2]),
         lambda r, T: ResolvedRateController(r, T, task=["pose"]),
         lambda r, T: ResolvedRateController(r, T, velocity_limits=[1.0] * 3),
-        lambda r, T: ResolvedRateController(r, T, null_space="elbow_up"),
-        lambda r, T: ResolvedRateController(r, T, null_gain=-1.0),
+        lambda r, T: ResolvedRateController(r, T, nullspace="elbow_up"),
+        lambda r, T: ResolvedRateController(r, T, nullspace_gain=-1.0),
         lambda r, T: ResolvedRateController(r, T, task="orientation"),
         lambda r, T: ResolvedRateController(r, T, frame="no_such_frame"),
         lambda r, T: ResolvedRateController(r, "not a pose"),
