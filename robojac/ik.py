@@ -43,6 +43,7 @@ from ._validate import FloatArray, as_array, check_finite, positive
 from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping
 from .errors import InputError, PoseError
 from .robot import Robot
+from .singularity import manipulability_gradient
 
 #: Default damping μ = k·½‖e‖² + μ̄ [m² or rad²]: the gain k ...
 ERROR_DAMPING_GAIN = 0.1
@@ -303,7 +304,6 @@ class _Solver:
         self.mu_gain = 0.5 * gain
         self.mu_bias = float(d) ** 2 if isinstance(d, float) else bias
         self.singular_damping = d == "nakamura"
-        self._grad: Callable[..., FloatArray] | None = None
         self.seeds = _seed_table(robot, opts.frame_id)
         # Weights of the distance from a seed's pose to the target (see _nearest_seeds):
         # position whenever a position axis is constrained, rotation when all three are.
@@ -358,11 +358,7 @@ class _Solver:
         """
         opts = self.opts
         if opts.nullspace == "manipulability":
-            if self._grad is None:
-                from .singularity import manipulability_gradient  # loaded only when asked for
-
-                self._grad = manipulability_gradient
-            z = np.array(self._grad(self.robot, q, frame=opts.frame), dtype=float)
+            z = np.array(manipulability_gradient(self.robot, q, frame=opts.frame), dtype=float)
         else:
             z = (q0 if opts.nullspace == "q0" else self.mid) - q
             c = self.continuous
