@@ -30,8 +30,10 @@ def as_array(value: Any, name: str) -> FloatArray:
 
 def check_finite(arr: FloatArray, name: str) -> FloatArray:
     """Raise unless every entry of ``arr`` is finite."""
-    # The sum is one fast pass; only a suspicious sum pays for the exact per-entry check.
-    if not math.isfinite(float(arr.sum())) and not np.isfinite(arr).all():
+    # A Python sum of a short vector is the cheapest pass (and, unlike numpy's, overflows
+    # to inf without a warning); only a non-finite sum pays for the exact per-entry check.
+    quick = math.isfinite(sum(arr.ravel().tolist())) if arr.size <= 64 else bool(np.isfinite(arr).all())
+    if not quick and not np.isfinite(arr).all():
         bad = np.flatnonzero(~np.isfinite(arr.ravel()))
         raise InputError(f"{name} must be finite; entries {bad[:6].tolist()} are {arr.ravel()[bad[:6]].tolist()}")
     return arr
@@ -60,7 +62,9 @@ def as_matrix(value: Any, shape: tuple[int, ...], name: str) -> FloatArray:
 
 
 def positive(value: Any, name: str) -> float:
-    """A finite float > 0."""
+    """A finite float > 0 (a number, not a string or a bool)."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise InputError(f"{name} must be a positive number, got {value!r}")
     try:
         x = float(value)
     except (TypeError, ValueError):

@@ -51,19 +51,27 @@ def _check_rotation(R: FloatArray, name: str) -> FloatArray:
 def as_matrix(pose: Any, name: str = "pose") -> FloatArray:
     """Any pose (see the module doc) as a checked (4, 4) float array (a new array)."""
     if isinstance(pose, pin.SE3):
-        return np.array(pose.homogeneous)
-    if isinstance(pose, tuple) and len(pose) == 2:
+        T = np.array(pose.homogeneous)  # an SE3 can hold NaN or a non-rotation too: check it like any array
+    elif isinstance(pose, tuple) and len(pose) == 2:
         return from_position_quaternion(pose[0], pose[1], name)
-    if isinstance(pose, Rotation):
+    elif isinstance(pose, Rotation):
         raise PoseError(
             f"{name} is a scipy Rotation; a pose also needs a position: use from_rotation(rotation, position)"
         )
-    T = check_finite(as_array(pose, name), name)
+    else:
+        try:
+            T = np.asarray(pose, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise PoseError(
+                f"{name} must be a (4, 4) homogeneous transform, a pinocchio.SE3 or a (position, quaternion_xyzw) "
+                f"pair; got {'the string' if isinstance(pose, str) else type(pose).__name__} {_short(pose)}"
+            ) from None
     if T.shape != (4, 4):
         raise PoseError(
             f"{name} must be a (4, 4) homogeneous transform, a pinocchio.SE3 or a (position, quaternion_xyzw) pair; "
             f"got an array of shape {T.shape}"
         )
+    check_finite(T, name)
     last = T[3]
     if np.abs(last - (0.0, 0.0, 0.0, 1.0)).max() > ORTHONORMAL_TOLERANCE:
         raise PoseError(f"{name} is not a rigid transform: its last row is {last.tolist()}, expected [0, 0, 0, 1]")
@@ -71,6 +79,11 @@ def as_matrix(pose: Any, name: str = "pose") -> FloatArray:
     out[:3, :3] = _check_rotation(T[:3, :3], name)
     out[3] = (0.0, 0.0, 0.0, 1.0)
     return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def as_se3(pose: Any, name: str = "pose") -> pin.SE3:

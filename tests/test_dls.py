@@ -45,3 +45,20 @@ def test_damped_pinv_matches_the_svd_form():
     dq, _, _ = damped_solve(J, x, damping=0.3)
     np.testing.assert_allclose(damped_pinv(J, 0.3) @ x, dq, atol=1e-12)
     np.testing.assert_allclose(damped_pinv(J, 0.3), J.T @ np.linalg.inv(J @ J.T + 0.09 * np.eye(6)), atol=1e-12)
+
+
+def test_validation_helpers_reject_strings_bools_and_huge_values_quietly():
+    import warnings
+
+    from robojac import InputError
+    from robojac._validate import as_vector, positive
+
+    for bad in ("1", True, np.True_, 0, -1.0, np.nan, np.inf):
+        with pytest.raises(InputError):
+            positive(bad, "timeout")
+    assert positive(np.float32(0.5), "timeout") == 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning on the way to the answer
+        assert as_vector([1e308, 1e308], 2, "q").tolist() == [1e308, 1e308]
+        with pytest.raises(InputError, match="finite"):
+            as_vector([1e308, np.inf], 2, "q")

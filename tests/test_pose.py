@@ -84,3 +84,17 @@ def test_nearly_orthonormal_input_is_projected_onto_so3():
     T[:3, :3] *= 1 + 1e-8
     R = pose.as_matrix(T)[:3, :3]
     np.testing.assert_allclose(R.T @ R, np.eye(3), atol=1e-14)
+
+
+def test_se3_poses_are_checked_like_arrays():
+    bad = pin.SE3(np.diag([2.0, 1.0, 1.0]), np.zeros(3))
+    with pytest.raises(robojac.PoseError, match="not orthonormal"):
+        pose.as_matrix(bad)
+    nan = pin.SE3(np.eye(3), np.array([np.nan, 0.0, 0.0]))
+    with pytest.raises(robojac.InputError, match="finite"):
+        pose.as_matrix(nan)
+
+
+def test_a_pose_of_the_wrong_kind_names_the_accepted_forms():
+    with pytest.raises(robojac.PoseError, match=r"\(position, quaternion_xyzw\) pair; got tuple"):
+        pose.as_matrix(([0, 0, 0], [0, 0, 0, 1], "extra"))
