@@ -221,9 +221,10 @@ class Log:
         return meta
 
     # ------------------------------------------------------------------ plot
-    def plot(self, path: str | os.PathLike[str]) -> Path:
+    def plot(self, path: str | os.PathLike[str] = "robojac-log.png") -> Path:
         """Draw tracking error, joint rates, σ_min/manipulability (and torques, if any) over
-        time into a PNG at ``path``. Needs matplotlib (``pip install robojac[plot]``)."""
+        time into a PNG at ``path`` (default: ``robojac-log.png`` in the current folder);
+        returns the path. Needs matplotlib (``pip install robojac[plot]``)."""
         try:
             # A bare Figure draws with Agg and leaves pyplot's global backend alone.
             from matplotlib.figure import Figure

@@ -90,6 +90,16 @@ def test_plot_writes_a_png(logs: dict[str, Log], tmp_path: Path, which: str) -> 
     assert len(data) > 10_000
 
 
+def test_plot_without_a_path_writes_next_to_the_user(
+    logs: dict[str, Log], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    path = logs["kinematic"].plot()
+    assert path.resolve() == (tmp_path / "robojac-log.png").resolve()
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_bad_files(logs: dict[str, Log], tmp_path: Path) -> None:
     with pytest.raises(robojac.InputError, match=r"\.npz or \.csv"):
         logs["kinematic"].save(tmp_path / "run.txt")
