@@ -262,7 +262,31 @@ class ResolvedRateController:
         return dq
 
 
-class CartesianImpedanceController:
+class _TorqueController:
+    """What the torque controllers share: the validating public call and the diagnostics.
+
+    Subclasses set ``robot`` and ``task`` and define ``_torque(q, dq, t)``, which the
+    simulators call directly with already-checked arrays.
+    """
+
+    robot: Robot
+    task: TaskSpace
+    sigma_min: float
+    manipulability: float
+
+    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
+        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
+
+    def diagnose(self) -> None:
+        """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
+        self.sigma_min, self.manipulability = _singular_values(self.task.J)
+
+    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        raise NotImplementedError
+
+
+class CartesianImpedanceController(_TorqueController):
     """Cartesian impedance: the tool behaves like a spring-damper to its reference.
 
     ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j ∘ q̇`` with ``J`` the ``local_world_aligned``
@@ -322,14 +346,6 @@ class CartesianImpedanceController:
         self.sigma_min = math.nan
         self.manipulability = math.nan
 
-    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
-        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
-
-    def diagnose(self) -> None:
-        """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
-        self.sigma_min, self.manipulability = _singular_values(self.task.J)
-
     def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         ref = self.trajectory.sample(t)
         task = self.task
@@ -350,7 +366,7 @@ class CartesianImpedanceController:
         return tau
 
 
-class OperationalSpaceController:
+class OperationalSpaceController(_TorqueController):
     """Operational-space control (Khatib) with the dynamically consistent inverse.
 
     ``τ = Jᵀ Λ (a* + K e + D (V* − J q̇) − J̇ q̇) + C(q, q̇) q̇ + g(q) + Nᵀ (−d_j q̇)`` where
@@ -398,14 +414,6 @@ class OperationalSpaceController:
         self.manipulability = math.nan
         self.damping_used = 0.0
 
-    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
-        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
-
-    def diagnose(self) -> None:
-        """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
-        self.sigma_min, self.manipulability = _singular_values(self.task.J)
-
     def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         ref = self.trajectory.sample(t)
         task = self.task
@@ -428,7 +436,7 @@ class OperationalSpaceController:
         return tau
 
 
-class JointPDController:
+class JointPDController(_TorqueController):
     """Joint-space PD with gravity compensation: ``τ = K_p (q* − q) + K_d (q̇* − q̇) + g(q)``.
 
     ``reference`` is a fixed ``q*`` (dof,) or a :class:`~robojac.trajectory.JointTrajectory`.
@@ -478,10 +486,6 @@ class JointPDController:
         self.error = self.task.error
         self.sigma_min = math.nan
         self.manipulability = math.nan
-
-    def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
-        """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
 
     def diagnose(self) -> None:
         """Tool pose, its error to ``fk(q*)``, σ_min and manipulability at the last state."""
