@@ -61,14 +61,26 @@ def as_matrix(value: Any, shape: tuple[int, ...], name: str) -> FloatArray:
     return check_finite(arr, name)
 
 
+def _number(value: Any, name: str, what: str) -> float:
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise InputError(f"{name} must be {what}, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be {what}, got {value!r}") from None
+
+
 def positive(value: Any, name: str) -> float:
     """A finite float > 0 (a number, not a string or a bool)."""
-    if isinstance(value, (str, bytes, bool, np.bool_)):
-        raise InputError(f"{name} must be a positive number, got {value!r}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a positive number, got {value!r}") from None
+    x = _number(value, name, "a positive number")
     if not (math.isfinite(x) and x > 0):
         raise InputError(f"{name} must be a positive finite number, got {x!r}")
+    return x
+
+
+def non_negative(value: Any, name: str) -> float:
+    """A finite float ≥ 0 (a number, not a string or a bool)."""
+    x = _number(value, name, "a number >= 0")
+    if not (math.isfinite(x) and x >= 0):
+        raise InputError(f"{name} must be a finite number >= 0, got {x!r}")
     return x

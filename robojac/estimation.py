@@ -19,30 +19,18 @@ them is zero by construction, not measured. An arm with fewer than six joints al
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._validate import FloatArray, as_vector, positive
+from ._validate import FloatArray, as_vector, non_negative, positive
 from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
-from .errors import InputError
 from .robot import Robot, check_ref
 from .statics import Payload, static_torques
 
 #: Singular values below this [m or 1] count as zero: the direction is unobservable.
 RANK_TOLERANCE = 1e-8
-
-
-def _non_negative(value: Any, name: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a number >= 0, got {value!r}") from None
-    if not (math.isfinite(x) and x >= 0):
-        raise InputError(f"{name} must be a finite number >= 0, got {x!r}")
-    return x
 
 
 @dataclass(frozen=True)
@@ -120,9 +108,9 @@ def estimate_wrench(
     qv = robot.check_q(q)
     t = as_vector(tau, robot.dof, "tau")
     threshold = positive(threshold, "threshold")
-    max_damping = _non_negative(max_damping, "max_damping")
+    max_damping = non_negative(max_damping, "max_damping")
     if damping is not None:
-        damping = _non_negative(damping, "damping")
+        damping = non_negative(damping, "damping")
     r = t - static_torques(robot, qv, payload=payload, include_gravity=include_gravity, gravity=gravity)
     J = robot.jacobian(qv, frame, ref)
     U, s, Vt = np.linalg.svd(J, full_matrices=True)

@@ -43,7 +43,7 @@ import numpy as np
 import pinocchio as pin
 
 from . import dls
-from ._validate import FloatArray, as_array, as_vector, check_finite, positive
+from ._validate import FloatArray, as_array, as_vector, check_finite, non_negative, positive
 from .errors import InputError
 from .robot import Robot, check_ref
 
@@ -914,7 +914,7 @@ def damped_step(
     m, n = Jm.shape
     x = as_vector(twist, m, "twist")
     t = positive(threshold, "threshold")
-    lam_max = _non_negative(max_damping, "max_damping")
+    lam_max = non_negative(max_damping, "max_damping")
     dq, lam, smin = dls.damped_solve(Jm, x, threshold=t, max_damping=lam_max)
     if secondary is not None and n > m:
         z = as_vector(secondary, n, "secondary")
@@ -922,16 +922,6 @@ def damped_step(
         null = Vt[m:]
         dq = dq + null.T @ (null @ z)
     return RobustStep(np.asarray(dq, dtype=np.float64), float(lam), float(smin))
-
-
-def _non_negative(value: Any, name: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be a non-negative number, got {value!r}") from None
-    if not (math.isfinite(x) and x >= 0):
-        raise InputError(f"{name} must be a finite number ≥ 0, got {x!r}")
-    return x
 
 
 def robust_step(
@@ -970,7 +960,7 @@ def robust_step(
         :class:`RobustStep` ``(dq, damping, sigma_min)``; integrate ``q + dq·dt``.
     """
     rows = _rows(part)
-    gain = _non_negative(manipulability_gain, "manipulability_gain")
+    gain = non_negative(manipulability_gain, "manipulability_gain")
     qv = robot.check_q(q)
     J = robot.jacobian(qv, frame, ref)[rows]
     secondary = None
