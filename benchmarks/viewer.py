@@ -40,7 +40,7 @@ def median_us(viewer: robojac.Viewer, qs: np.ndarray) -> float:
 
 def watch(viewer: robojac.Viewer) -> subprocess.Popen[bytes] | None:
     """A headless Chromium on the live page for the next ~20 s, or None without one."""
-    from robojac.viz.browser import find_chromium
+    from robojac.viz.browser import HEADLESS_FLAGS, find_chromium
 
     exe = find_chromium()
     if exe is None or viewer.url is None:
@@ -48,13 +48,12 @@ def watch(viewer: robojac.Viewer) -> subprocess.Popen[bytes] | None:
     profile = tempfile.mkdtemp(prefix="robojac-bench-")
     args = [
         exe,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader",
+        *HEADLESS_FLAGS,
+        f"--user-data-dir={profile}",
+        f"--screenshot={profile}/shot.png",
+        "--timeout=20000",
+        viewer.url,
     ]
-    args += [f"--user-data-dir={profile}", f"--screenshot={profile}/shot.png", "--timeout=20000", viewer.url]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(3.0)  # page load and websocket connection
     return proc

@@ -20,6 +20,23 @@ from ..errors import ViewerError
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
+#: How robojac runs Chromium: headless, software WebGL (SwiftShader), and none of the
+#: background connections that this machine's closed network would refuse.
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--hide-scrollbars",
+)
+
+
 def find_chromium() -> str | None:
     """The Chromium (or Chrome) executable: ``$ROBOJAC_CHROMIUM``, else the first on PATH."""
     env = os.environ.get("ROBOJAC_CHROMIUM")
@@ -56,17 +73,7 @@ def screenshot(
     with tempfile.TemporaryDirectory(prefix="robojac-chromium-") as profile:
         args = [
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--hide-scrollbars",
+            *HEADLESS_FLAGS,
             f"--user-data-dir={profile}",
             f"--window-size={size[0]},{size[1]}",
             f"--screenshot={out}",
