@@ -250,6 +250,14 @@ def test_bad_input_raises_robojac_errors(panda, view):
         view.remove("nothing")
     with pytest.raises(InputError, match="color"):
         view.add_path([[0, 0, 0], [1, 1, 1]], color=(2, 0, 0))
+    with pytest.raises(InputError, match=r"qs must have shape \(N, 7\)"):
+        view.frame(qs=np.zeros(5))
+    with pytest.raises(InputError, match="port must be an integer"):
+        Viewer(panda, port="7000")
+    with pytest.raises(InputError, match="zmq_url must be a string"):
+        Viewer(panda, zmq_url=6000)  # type: ignore[arg-type]
+    with pytest.raises(ViewerError, match=re.escape("expected an address such as 'tcp://127.0.0.1:6000'")):
+        Viewer(panda, zmq_url="localhost:6000")
     assert view.overlays == ()
 
 
@@ -460,6 +468,20 @@ def test_play_colours_along_when_colouring_is_on(ur5):
     assert keys[0]["value"][1] > 0.8 and keys[1]["value"][0] > 0.9
 
 
+def test_play_moves_the_wrench_arrows_along(panda, view):
+    w = np.array([0.0, 5.0, -20.0, 0.0, 0.0, 0.0])
+    view.add_wrench(w, ref="local", force_scale=0.01)
+    qs = np.linspace(panda.neutral(), panda.random_configuration(15), 4)
+    view.play(qs, [0.0, 0.5, 1.0, 1.5])
+    force = animation(view)[f"{view.root}/overlays/wrench/force"]
+    for k, q in enumerate(qs):
+        T = panda.fk(q)
+        assert force[".position"][k]["value"] == pytest.approx(T[:3, 3])  # starts at the tool
+        z = Rotation.from_quat(force[".quaternion"][k]["value"]).as_matrix()[:, 2]
+        f = T[:3, :3] @ w[:3]  # a "local" force turns with the tool
+        assert z == pytest.approx(f / np.linalg.norm(f), abs=1e-9)
+
+
 def test_play_rejects_bad_sequences(panda, view):
     qs = np.zeros((3, 7))
     with pytest.raises(InputError, match="increase"):
@@ -591,6 +613,35 @@ def test_server_exits_when_its_parent_dies(tmp_path):
     pytest.fail("the meshcat server outlived its parent")
 
 
+@pytest.mark.parametrize("keep", ["v = ", ""], ids=["kept", "dropped"])
+def test_server_stops_at_interpreter_exit_without_close(keep):
+    """atexit stops (and reaps) the server, also of a viewer dropped without close(): it
+    is gone when the interpreter has ended, not half a second later by its watchdog."""
+    code = (
+        "import gc, robojac, robojac.viz.server as s\n"
+        f"{keep}robojac.Viewer(robojac.load('planar_2r'))\n"
+        "gc.collect()\n"
+        "print(*s.running(), flush=True)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    (pid,) = map(int, proc.stdout.split())
+    with pytest.raises(ProcessLookupError):  # a zombie would still answer
+        os.kill(pid, 0)
+
+
+def servers_of(parent: int) -> list[int]:
+    """meshcat servers started by process ``parent``, also after it died (by their --parent-pid)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"robojac.viz.server" in cmd and cmd[cmd.index(b"--parent-pid") + 1] == str(parent).encode():
+            out.append(int(entry))
+    return out
+
+
 def test_bundled_robots_all_draw(robots):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -631,10 +682,16 @@ def test_cli_view_writes_a_page_with_the_asked_overlays(tmp_path):
     assert "MeshCat.Viewer" in html and len(html) > 500_000
 
 
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads Linux's process table")
 def test_cli_view_serves_then_stops(tmp_path):
-    proc = robojac_cli("view", "planar_2r", "--for", "0.5", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert re.search(r"at http://127\.0\.0\.1:\d+/static/ \(serving for 0\.5 s\)", proc.stdout)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "robojac", "view", "planar_2r", "--for", "0.5"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 0, err
+    assert re.search(r"at http://127\.0\.0\.1:\d+/static/ \(serving for 0\.5 s\)", out)
+    assert servers_of(cli.pid) == [], "the CLI's meshcat server outlived it"
 
 
 @pytest.mark.parametrize(
@@ -667,6 +724,51 @@ def test_demo_without_a_terminal_ends_in_a_page(tmp_path, monkeypatch, panda):
     assert blobs[-1]["options"]["repetitions"] > 1
     overlays = {b["path"].split("/")[4] for b in blobs if b["type"] == "set_object" and "/overlays/" in b["path"]}
     assert {"velocity_ellipsoid", "force_ellipsoid", "payload_30N", "tool_path"} <= overlays
+
+
+def test_demo_run_ends_in_the_page(tmp_path, monkeypatch):
+    import robojac.demo
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(robojac.demo, "SECTIONS", [])  # only the ending is under test here
+    out = io.StringIO()
+    assert robojac.demo.run("planar_2r", out=out, interactive=False) == 0
+    assert "== Viewer ==" in out.getvalue() and "robojac-demo.html" in out.getvalue()
+    assert "MeshCat.Viewer" in (tmp_path / "robojac-demo.html").read_text()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_demo_on_a_terminal_serves_until_ctrl_c(tmp_path):
+    import signal
+
+    code = (
+        "import sys, robojac\n"
+        "from robojac.demo import demo_configurations\n"
+        "from robojac.viz.demo import end_in_viewer\n"
+        "arm = robojac.load('planar_2r')\n"
+        "sys.exit(end_in_viewer(arm, demo_configurations(arm), sys.stdout, interactive=True))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]  # a blank line, "== Viewer ==", the URL
+        url = re.search(r"open (http://127\.0\.0\.1:\d+/static/) in a browser", "".join(lines))
+        assert url, lines
+        time.sleep(1.0)
+        assert proc.poll() is None, "it keeps serving"
+        servers = servers_of(proc.pid)
+        assert len(servers) == 1
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+    assert not (tmp_path / "robojac-demo.html").exists()
+    assert servers_of(proc.pid) == []
 
 
 def test_a_stock_meshcat_server_gets_one_command_per_request(panda):

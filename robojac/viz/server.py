@@ -28,7 +28,6 @@ import selectors
 import subprocess
 import sys
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +62,7 @@ class ServerProcess:
         if self._closed:
             return
         self._closed = True
+        _RUNNING.discard(self)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -75,8 +75,10 @@ class ServerProcess:
                 stream.close()
 
 
-#: Every server this process started and has not stopped; stopped at exit.
-_RUNNING: weakref.WeakSet[ServerProcess] = weakref.WeakSet()
+#: Every server this process started and has not stopped; stopped at exit. A strong
+#: set: a viewer dropped without close() leaves its server serving until then, and
+#: the exit must still find it.
+_RUNNING: set[ServerProcess] = set()
 
 
 @atexit.register

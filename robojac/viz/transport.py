@@ -168,7 +168,15 @@ class ZMQConnection(Recorder):
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.RCVTIMEO, self.timeout_ms)
         self.socket.setsockopt(zmq.SNDTIMEO, self.timeout_ms)
-        self.socket.connect(self.zmq_url)
+        try:
+            self.socket.connect(self.zmq_url)
+        except zmq.ZMQError as exc:
+            self.socket.close(linger=0)
+            self.socket = None
+            raise ViewerError(
+                f"cannot connect to the meshcat server at zmq_url={self.zmq_url!r} ({exc}); "
+                "expected an address such as 'tcp://127.0.0.1:6000'"
+            ) from None
 
     def request(self, frames: list[bytes]) -> bytes:
         if self.socket is None:

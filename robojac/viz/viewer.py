@@ -93,6 +93,12 @@ class Viewer:
     ) -> None:
         if not isinstance(robot, Robot):
             raise InputError(f"Viewer needs a robojac.Robot (from robojac.load), got {type(robot).__name__}")
+        if port is not None and (
+            isinstance(port, bool) or not isinstance(port, (int, np.integer)) or not 0 < port < 65536
+        ):
+            raise InputError(f"port must be an integer in 1..65535 (or None for the first free one), got {port!r}")
+        if zmq_url is not None and not isinstance(zmq_url, str):
+            raise InputError(f"zmq_url must be a string such as 'tcp://127.0.0.1:6000', got {zmq_url!r}")
         self.robot = robot
         self.root = "/meshcat/" + scene.clean_name(prefix)
         self._robot_path = self.root + "/robot"
@@ -295,7 +301,14 @@ class Viewer:
         """Aim the camera: at the robot at the current q (default), or over configurations
         ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame], plus the overlays
         drawn now (with ``overlays``)."""
-        Q = [self.q] if qs is None else list(as_array(qs, "qs").reshape(-1, self.robot.dof))
+        if qs is None:
+            Q = [self.q]
+        else:
+            A = as_array(qs, "qs")
+            n = self.robot.dof
+            if not (A.shape == (n,) or (A.ndim == 2 and A.shape[0] >= 1 and A.shape[1] == n)):
+                raise InputError(f"qs must have shape (N, {n}) or ({n},), got shape {A.shape}")
+            Q = list(A.reshape(-1, n))
         pts: list[FloatArray] = []
         radii: list[float] = []
         for q in Q:
