@@ -10,7 +10,7 @@ One iteration, for the full-pose target ``T*`` and the current pose ``T = FK(q)`
 * its Jacobian ``A = Jlog6(T*⁻¹ T) J_local(q)`` (6 × dof), where ``J_local`` is the body
   Jacobian, so that ``e(q + dq) ≈ e(q) − A dq``;
 * the damped step ``dq = Aᵀ (A Aᵀ + μ I)⁻¹ e``, which minimises
-  ``‖A dq − e‖² + μ ‖dq‖²``, with the error-based damping ``μ = 0.1·½‖e‖² + 10⁻⁸``
+  ``‖A dq − e‖² + μ ‖dq‖²``, with the error-based damping ``μ = 0.03·½‖e‖² + 10⁻⁸``
   [m² or rad²] unless the ``damping`` option says otherwise;
 * joints that cross a limit are clamped there (full-turn joints wrap by 2π instead), and
   a joint resting on a limit is held, its column of A zeroed, while the descent direction
@@ -46,7 +46,7 @@ from .robot import Robot
 from .singularity import manipulability_gradient
 
 #: Default damping μ = k·½‖e‖² + μ̄ [m² or rad²]: the gain k ...
-ERROR_DAMPING_GAIN = 0.1
+ERROR_DAMPING_GAIN = 0.03
 #: ... and the bias μ̄, which keeps ``A Aᵀ + μ I`` invertible at a singular
 #: configuration once the error is small, yet small enough not to slow the last steps.
 DAMPING_BIAS = 1e-8
@@ -68,6 +68,7 @@ RANDOM_BANK = 4096
 PROGRESS_MIN = 200
 
 _LOCAL = pin.ReferenceFrame.LOCAL
+_TURN = 2 * math.pi
 _LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 _dposv = lapack.dposv
 _dsyrk = blas.dsyrk
@@ -492,9 +493,10 @@ class _Solver:
             # Joints that crossed a limit are clamped there (q is clip's own new array), except
             # full-turn joints, which wrap by whole turns to the same pose instead.
             limited = held
-            for j in np.flatnonzero(q != qn).tolist():
+            for j in (q != qn).nonzero()[0].tolist():
                 if wraps[j]:
-                    q[j] = min(lo[j] + (qn[j] - lo[j]) % (2 * math.pi), hi[j])  # min(): rounding at a 2π span
+                    low = float(lo[j])
+                    q[j] = min(low + (float(qn[j]) - low) % _TURN, float(hi[j]))  # min(): rounding at a 2π span
                 else:
                     limited.append((j, 1.0 if qn[j] > hi[j] else -1.0))
         return _STALLED, q, k + 1, best, best_q, None
@@ -729,7 +731,7 @@ def solve_ik(
             lets the frame spin freely about the target's z axis (a symmetric tool).
         weights: 6 positive weights for the same components: the cost is ``½ Σ wᵢ eᵢ²``.
         damping: the μ added to ``A Aᵀ`` in each step. ``"error"`` (the default):
-            ``μ = 0.1·½‖e‖² + 1e-8``, large far from the target, nearly Gauss–Newton near it;
+            ``μ = 0.03·½‖e‖² + 1e-8``, large far from the target, nearly Gauss–Newton near it;
             ``"sugihara"``: ``μ = ½‖e‖² + 1e-3``; ``"chan"``: ``μ = ½‖e‖²``; ``"nakamura"``:
             ``μ = λ²`` with λ from the smallest singular value of A
             (:func:`robojac.dls.adaptive_damping`); or a number λ ≥ 0 for a fixed ``μ = λ²``
