@@ -495,12 +495,14 @@ class _Solver:
             # Joints that crossed a limit are clamped there (q is clip's own new array), except
             # full-turn joints, which wrap by whole turns to the same pose instead.
             limited = held
-            for j in (q != qn).nonzero()[0].tolist():
-                if wraps[j]:
-                    low = float(lo[j])
-                    q[j] = min(low + (float(qn[j]) - low) % _TURN, float(hi[j]))  # min(): rounding at a 2π span
-                else:
-                    limited.append((j, 1.0 if qn[j] > hi[j] else -1.0))
+            clipped, unclipped = q.tolist(), qn.tolist()  # Python floats: a loop over 7 beats numpy masks
+            for j in range(len(clipped)):
+                if clipped[j] != unclipped[j]:
+                    if wraps[j]:
+                        low = float(lo[j])
+                        q[j] = min(low + (unclipped[j] - low) % _TURN, float(hi[j]))  # min(): rounding at a 2π span
+                    else:
+                        limited.append((j, 1.0 if unclipped[j] > clipped[j] else -1.0))
         return _STALLED, q, k + 1, best, best_q, None
 
     def _singular_mu(self, A: FloatArray) -> float:
