@@ -107,6 +107,25 @@ def test_unreachable_returns_within_timeout(robots: dict[str, robojac.Robot]) ->
     assert robot.within_limits(res.q) and math.isfinite(res.position_error) and res.position_error > 4.0
 
 
+def test_the_budget_starts_after_the_one_time_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A set-up slower than the whole budget (as on a loaded machine) must not fail the
+    # first call for a target that any later call solves.
+    build = _Solver.__init__
+
+    def slow_build(self: _Solver, *args: object) -> None:
+        build(self, *args)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(_Solver, "__init__", slow_build)
+    robot = robojac.load("ur5")  # a new Robot: no cached solver
+    q = robot.random_configuration(np.random.default_rng(4))
+    t0 = time.perf_counter()
+    res = solve_ik(robot, robot.fk(q), q + 0.01, timeout=0.01)
+    assert time.perf_counter() - t0 >= 0.05
+    assert res.success, res.message
+    assert res.time < 0.05
+
+
 def test_determinism_with_a_fixed_seed(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["panda"]
     rng = np.random.default_rng(9)
