@@ -285,19 +285,18 @@ class _Solver:
         self.continuous = np.array(robot._continuous, dtype=int)
         # Revolute joints whose range spans a full turn can jump by 2π at a limit: same pose.
         span = self.upper - self.lower
-        self.turns = np.array([t == "revolute" for t in robot.joint_types]) & np.isfinite(span) & (span >= 2 * math.pi)
-        self.wraps = self.turns.tolist()
+        wraps = [t == "revolute" and 2 * math.pi <= s < math.inf for t, s in zip(robot.joint_types, span.tolist())]
         self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin
         self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
         self.full = opts.rows is None
         self.m = m = 6 if opts.rows is None else len(opts.rows)
-        self.rows_form = m <= n  # solve the m×m system in A Aᵀ, else the n×n one in AᵀA
+        rows_form = m <= n  # solve the m×m system in A Aᵀ, else the n×n one in AᵀA
         # dsyrk forms A Aᵀ + μ I (or AᵀA + μ I) in one call from this identity, in the
         # Fortran order that dposv then factorises in place: a third of the time of
         # numpy's product, a diagonal update and dposv's own copy. It is given A.T, the
         # Fortran-ordered view of A, so that f2py need not copy A (for a 6 × 2 A that
         # copy doubled the time of the step).
-        self.eye = np.asfortranarray(np.eye(m if self.rows_form else n))
+        eye = np.asfortranarray(np.eye(m if rows_form else n))
         self.keep = np.ones(6, dtype=bool)  # the constrained axes
         if opts.rows is not None:
             self.keep[:] = False
@@ -308,9 +307,7 @@ class _Solver:
             d if isinstance(d, str) else "", (0.0, 0.0)
         )
         # μ = gain · ½‖e‖² + bias is added to the diagonal; the factor ½ is folded into the gain.
-        self.mu_gain = 0.5 * gain
-        self.mu_bias = float(d) ** 2 if isinstance(d, float) else bias
-        self.singular_damping = d == "nakamura"
+        mu_gain, mu_bias = 0.5 * gain, float(d) ** 2 if isinstance(d, float) else bias
         self.seeds = _seed_table(robot, opts.frame_id)
         # Weights of the distance from a seed's pose to the target (see _seed_distances):
         # position whenever a position axis is constrained, rotation when all three are.
@@ -328,14 +325,14 @@ class _Solver:
             not self.continuous.size,  # q goes to Pinocchio as it is
             self.lower,
             self.upper,
-            self.wraps,
-            self.eye,
-            self.rows_form,
+            wraps,
+            eye,
+            rows_form,
             self.full,
-            self.singular_damping,
+            d == "nakamura",  # σ_min-based damping
             opts.nullspace is not None and m < n,
-            self.mu_gain,
-            self.mu_bias,
+            mu_gain,
+            mu_bias,
             ptol2,
             rtol2,
             4.0 * (ptol2 + rtol2),  # below this ‖e‖², measure the true errors (‖v‖ of log6 ≈ ‖Δp‖ there)
