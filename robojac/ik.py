@@ -15,10 +15,11 @@ One iteration, for the full-pose target ``T*`` and the current pose ``T = FK(q)`
 * joints that cross a limit are clamped there (full-turn joints wrap by 2π instead), and
   a joint resting on a limit is held, its column of A zeroed, while the descent direction
   ``Aᵀe`` points out of its range (an active set), so a limit never freezes the others;
-* an attempt whose ``‖e‖²`` has not halved in 5 iterations has stalled: the solver
-  restarts, alternately from pre-sampled configurations whose poses are nearest the
-  target and from mid-range or seeded random configurations over the whole ranges, until
-  it succeeds or the time budget is spent.
+* an attempt whose ``‖e‖²`` has not halved in 5 iterations, or that holds a joint at a
+  limit while ``‖e‖²`` barely falls, has stalled: the solver restarts, first from the
+  pre-sampled configurations whose poses are nearest the target and from mid-range, then
+  from seeded random configurations over the whole ranges, until it succeeds or the time
+  budget is spent.
 
 ``docs/inverse-kinematics.md`` gives the maths, the choices and how to read a failure.
 """
@@ -55,6 +56,9 @@ MAX_ITERATIONS = 60
 #: An attempt whose ‖e‖² has not fallen by STALL_FACTOR over STALL_WINDOW iterations is stuck.
 STALL_WINDOW = 5
 STALL_FACTOR = 0.5
+#: An iteration that holds a joint at a limit and lowers ‖e‖² by less than this factor
+#: ends the attempt (see :meth:`_Solver._attempt`).
+HELD_STALL_FACTOR = 0.8
 #: Axis names of masks and weights, in the order ``[x, y, z, rx, ry, rz]``.
 AXES = ("x", "y", "z", "rx", "ry", "rz")
 DAMPING_CHOICES = ("error", "sugihara", "chan", "nakamura")
@@ -62,6 +66,8 @@ NULLSPACE_CHOICES = ("q0", "mid", "manipulability")
 #: Restart seeds: configurations drawn once per robot and frame from the middle half of
 #: each joint range, with their frame poses (see :func:`_seed_table`).
 SEED_TABLE_SIZE = 256
+#: Restarts 1, 3, 5, 7 start from the four seeds nearest the target; later ones are random.
+NEAREST_SEEDS = 4
 #: Rows of uniform draws behind the random restarts (see :meth:`_Solver._restart`).
 RANDOM_BANK = 4096
 #: Batches at least this long show a progress bar when stderr is a terminal.
@@ -321,6 +327,7 @@ class _Solver:
             self.model,
             self.data,
             opts.frame_id,
+            _LOCAL if self.full else _LWA,
             self.to_pin,
             not self.continuous.size,  # q goes to Pinocchio as it is
             self.lower,
@@ -389,28 +396,29 @@ class _Solver:
             z[held] = 0.0
         return np.asarray(z - np.linalg.pinv(A, rcond=1e-8).dot(A.dot(z)))
 
-    def _linearise_masked(self, oMf: pin.SE3, Td: pin.SE3) -> tuple[FloatArray, FloatArray, float, float]:
+    def _linearise_masked(
+        self, J: FloatArray, oMf: pin.SE3, Td: pin.SE3
+    ) -> tuple[FloatArray, FloatArray, float, float]:
         """Error and Jacobian over the constrained axes, in the target frame's axes.
 
         ``r = [R*ᵀ(p − p*); log3(R*ᵀ R)]`` is where the frame is, seen from the target;
         ``∂r/∂q = [R*ᵀ J_v; Jlog3(R*ᵀR) Rᵀ J_ω]`` with ``J`` the local-world-aligned
-        Jacobian. Returns (e = −r, A = ∂r/∂q) on the kept rows, scaled by √weight, and the
+        Jacobian. Returns (r, ∂r/∂q) on the kept rows, scaled by √weight, and the
         squared position and rotation errors.
         """
-        J = pin.getFrameJacobian(self.model, self.data, self.opts.frame_id, _LWA)
-        dp = Td.translation - oMf.translation
+        dp = oMf.translation - Td.translation
         if self.opts.position_only:
             e2 = float(dp.dot(dp))
             return dp, J[:3], e2, 0.0
         Rd, R = Td.rotation, oMf.rotation
         M = Rd.T.dot(R)
-        e6 = np.concatenate((Rd.T.dot(dp), -pin.log3(M)))
+        r6 = np.concatenate((Rd.T.dot(dp), pin.log3(M)))
         A6 = np.vstack((Rd.T.dot(J[:3]), pin.Jlog3(M).dot(R.T.dot(J[3:]))))
         rows, scale, lin = self.opts.rows, self.opts.row_scale, self.lin_rows
         assert rows is not None and scale is not None and lin is not None
-        e = e6[rows]
-        pe2, re2 = float(e[lin].dot(e[lin])), float(e[~lin].dot(e[~lin]))
-        return e * scale, A6[rows] * scale[:, None], pe2, re2
+        r = r6[rows]
+        pe2, re2 = float(r[lin].dot(r[lin])), float(r[~lin].dot(r[~lin]))
+        return r * scale, A6[rows] * scale[:, None], pe2, re2
 
     def _attempt(
         self, q: FloatArray, q0: FloatArray, Td: pin.SE3, deadline: float
@@ -419,9 +427,13 @@ class _Solver:
 
         Returns (status, q, iterations, best ‖e‖², best q, (position, rotation) errors
         at q when it succeeded).
+
+        The loop works with the residual ``r = −e`` (where the frame is, seen from the
+        target: ``log6(T*⁻¹ T)``) and its Jacobian ``A = ∂r/∂q``, and steps ``q ← q − Aᵀ(A Aᵀ
+        + μ I)⁻¹ r``: that form needs neither ``T⁻¹ T*`` nor its inverse.
         """
-        (model, data, fid, to_pin, plain, lo, hi, wraps, eye, rows_form, full, singular_damping, nullspace,
-         mu_gain, mu_bias, ptol2, rtol2, near, max_iterations) = self.loop_constants  # fmt: skip
+        (model, data, fid, jac_frame, to_pin, plain, lo, hi, wraps, eye, rows_form, full, singular_damping,
+         nullspace, mu_gain, mu_bias, ptol2, rtol2, near, max_iterations) = self.loop_constants  # fmt: skip
         history: list[float] = []
         best, best_q = math.inf, q
         clock = time.perf_counter
@@ -432,57 +444,65 @@ class _Solver:
         for k in range(max_iterations):
             pin.computeJointJacobians(model, data, q if plain else to_pin(q))
             oMf = pin.updateFramePlacement(model, data, fid)
+            J = pin.getFrameJacobian(model, data, fid, jac_frame)
             if full:
-                iMd = oMf.actInv(Td)
-                e = pin.log6(iMd).vector
-                e2 = float(e.dot(e))
-                if e2 < best:
-                    best, best_q = e2, q
-                if e2 <= near:
-                    t, w = iMd.translation, e[3:]
+                dMi = Td.actInv(oMf)
+                r = pin.log6(dMi).vector
+                r2 = float(r.dot(r))
+                if r2 < best:
+                    best, best_q = r2, q
+                if r2 <= near:
+                    t, w = dMi.translation, r[3:]
                     pe2, re2 = t.dot(t), w.dot(w)
                     if pe2 <= ptol2 and re2 <= rtol2:
                         return _SUCCESS, q, k, best, best_q, (math.sqrt(pe2), math.sqrt(re2))
-                A = pin.Jlog6(iMd.inverse()).dot(pin.getFrameJacobian(model, data, fid, _LOCAL))
+                A = pin.Jlog6(dMi).dot(J)
             else:
-                e, A, pe2, re2 = self._linearise_masked(oMf, Td)
-                e2 = float(e.dot(e))
-                if e2 < best:
-                    best, best_q = e2, q
+                r, A, pe2, re2 = self._linearise_masked(J, oMf, Td)
+                r2 = float(r.dot(r))
+                if r2 < best:
+                    best, best_q = r2, q
                 if pe2 <= ptol2 and re2 <= rtol2:
                     return _SUCCESS, q, k, best, best_q, (math.sqrt(pe2), math.sqrt(re2))
-            # Stalled: ‖e‖² has not halved over the last STALL_WINDOW iterations.
-            if k >= STALL_WINDOW and e2 > STALL_FACTOR * history[k - STALL_WINDOW]:
+            # Stalled: ‖r‖² has not halved over the last STALL_WINDOW iterations.
+            if k >= STALL_WINDOW and r2 > STALL_FACTOR * history[k - STALL_WINDOW]:
                 return _STALLED, q, k, best, best_q, None
-            history.append(e2)
+            history.append(r2)
             if clock() > deadline:
                 return _TIMEOUT, q, k, best, best_q, None
             held: list[tuple[int, float]] = []
             if limited:
                 # Active set: a joint resting on a limit stays there while the descent
-                # direction Aᵀe of the linearised cost points out of its range; zeroing its
+                # direction −Aᵀr of the linearised cost points out of its range; zeroing its
                 # column of A (this iteration's own array) solves for the other joints
-                # alone and leaves it exactly still (its dq is 0).
-                g = e.dot(A).tolist()
+                # alone and leaves it exactly still (its step is 0).
+                g = r.dot(A).tolist()
                 for j, side in limited:
-                    if side * g[j] > 0.0:
+                    if side * g[j] < 0.0:
                         A[:, j] = 0.0
                         held.append((j, side))
+                # Held joints and an error that fell, but by less than HELD_STALL_FACTOR: the
+                # descent has reached a point where the limits block it (a minimum of the
+                # constrained problem), not a solution. (A rise is a step that hit a limit, and
+                # the next steps recover from it.)
+                if held and HELD_STALL_FACTOR * history[-2] < r2 <= history[-2]:
+                    return _STALLED, q, k, best, best_q, None
+            # step = −dq, the damped least-squares step
             if singular_damping:
-                dq = self._step(A, e, self._singular_mu(A))
+                step = self._step(A, r, self._singular_mu(A))
             else:
-                mu = mu_gain * e2 + mu_bias
+                mu = mu_gain * r2 + mu_bias
                 if rows_form:
-                    _, y, info = _dposv(_dsyrk(1.0, A.T, beta=mu, c=eye, trans=1), e, overwrite_a=1)
+                    _, y, info = _dposv(_dsyrk(1.0, A.T, beta=mu, c=eye, trans=1), r, overwrite_a=1)
                     # y·A is Aᵀy without the strided transpose.
-                    dq = y.dot(A) if info == 0 else self._step(A, e, mu)
+                    step = y.dot(A) if info == 0 else self._step(A, r, mu)
                 else:
-                    _, dq, info = _dposv(_dsyrk(1.0, A.T, beta=mu, c=eye), e.dot(A), overwrite_a=1)
+                    _, step, info = _dposv(_dsyrk(1.0, A.T, beta=mu, c=eye), r.dot(A), overwrite_a=1)
                     if info != 0:
-                        dq = self._step(A, e, mu)
+                        step = self._step(A, r, mu)
             if nullspace:
-                dq += self._nullspace(q, q0, A, [j for j, _ in held])
-            qn = q + dq
+                step -= self._nullspace(q, q0, A, [j for j, _ in held])
+            qn = q - step
             q = _clip(qn, lo, hi)
             # Comparing the bytes is one cheap call where (q != qn).any() is two ufuncs; a
             # false "changed" (−0.0 against 0.0) only takes the slower path below, which is exact.
@@ -523,19 +543,18 @@ class _Solver:
     def _restart(self, restarts: int, distances: FloatArray, seed: int) -> FloatArray:
         """Start of restart number ``restarts`` (1, 2, ...).
 
-        Odd restarts start near the seed-table configurations, taken in order of their
-        pose's distance to the target (``distances``): a start whose pose is near the target's,
-        and which is away from the limits, converges more often and in fewer iterations than
-        the middle of the ranges or a random start (on the Panda, one attempt succeeds from
-        the nearest of 256 seeds for 90 % of random targets, from mid-range for 84 %, from a
-        uniformly random start for 47 %). Restart 2 starts near the middle of the joint
-        ranges; later even restarts are uniformly random over the whole ranges. Targets
-        that need many restarts are mostly ones whose solutions have a joint at or near a
-        limit, which the middle-half seeds do not cover: on the Panda, a random start from
-        the whole range solved those about 2.5 times as often as a seed or a start from the
-        middle half, and sampling only the whole range there halved the number of solves
-        that needed more than 20 restarts (19 → 9 of 9,000). "Near" is a random offset of
-        up to 1 % of each range, so that every restart differs.
+        Restarts 1, 3, 5 and 7 start near the ``NEAREST_SEEDS`` seed-table configurations
+        whose poses are nearest the target (``distances``): a start whose pose is near the
+        target's, and which is away from the limits, converges more often and in fewer
+        iterations than the middle of the ranges or a random start (on the Panda, one
+        attempt succeeds from the nearest of 256 seeds for 90 % of random targets, from
+        mid-range for 84 %, from a uniformly random start for 47 %). Restart 2 starts near
+        the middle of the joint ranges. All other restarts are uniformly random over the
+        whole ranges. Targets that need many restarts are mostly ones whose solutions have
+        a joint at or near a limit, which the middle-half seeds do not cover: there, a
+        random start from the whole range succeeds about twice as often per try as the
+        next seed in the list (docs/inverse-kinematics.md has the counts). "Near" is a
+        random offset of up to 1 % of each range, so that every restart differs.
 
         The random numbers are row ``(9973·seed + restarts) mod RANDOM_BANK`` of the seed
         table's bank of uniform draws: a fixed ``seed`` repeats a solve, different seeds
@@ -544,8 +563,8 @@ class _Solver:
         """
         u = self.sample_lo + self.sample_span * self.seeds.uniform[(9973 * seed + restarts) % RANDOM_BANK]
         jitter = 0.02 * (u - self.mid)
-        if restarts % 2:
-            i = (restarts // 2) % len(distances)
+        if restarts % 2 and restarts < 2 * NEAREST_SEEDS:
+            i = restarts // 2
             # The nearest seed serves most solves; sorting all of them waits for restart 3.
             nearest = distances.argmin() if i == 0 else np.argsort(distances)[i]
             return np.asarray(self.seeds.q[nearest] + jitter)

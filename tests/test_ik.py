@@ -18,7 +18,7 @@ import pinocchio as pin
 import pytest
 
 import robojac
-from robojac import pose
+from robojac import ik, pose
 from robojac.cli import main
 from robojac.errors import FrameError, InputError, PoseError, RobojacError
 from robojac.ik import IKBatchResult, IKResult, _cached_solver, _options, _Solver, solve_ik, solve_ik_batch
@@ -299,7 +299,7 @@ def test_other_frame_and_offset_base() -> None:
 @pytest.mark.parametrize("name", ["panda", "planar_2r"])
 @pytest.mark.parametrize("kind", ["full", "masked"])
 def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Robot], name: str, kind: str) -> None:
-    """e(q + dq) ≈ e(q) − A dq: the log Jacobian the solver steps with is the true one."""
+    """r(q + dq) ≈ r(q) + A dq: the log Jacobian the solver steps with is the true one."""
     robot = robots[name]
     rng = np.random.default_rng(19)
     weights = None if kind == "full" else [2.0, 1.0, 0.5, 1.5, 1.0, 3.0]
@@ -314,7 +314,7 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     for i in range(robot.dof):
         dq = np.zeros(robot.dof)
         dq[i] = h
-        fd[:, i] = -(linearise(solver, q + dq, Td)[0] - linearise(solver, q - dq, Td)[0]) / (2 * h)
+        fd[:, i] = (linearise(solver, q + dq, Td)[0] - linearise(solver, q - dq, Td)[0]) / (2 * h)
     assert np.allclose(A, fd, atol=1e-7), np.abs(A - fd).max()
 
 
@@ -325,17 +325,17 @@ def _defaults() -> dict[str, object]:
 
 
 def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
-    """The solver's error e and Jacobian A at q (the same calls its loop makes)."""
+    """The solver's residual r and Jacobian A at q (the same calls its loop makes)."""
     model, data, fid = solver.model, solver.data, solver.opts.frame_id
     pin.computeJointJacobians(model, data, solver.to_pin(q))
     oMf = pin.updateFramePlacement(model, data, fid)
     if solver.full:
-        iMd = oMf.actInv(Td)
-        e = pin.log6(iMd).vector
-        A = pin.Jlog6(iMd.inverse()) @ pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL)
-        return np.array(e), A
-    e, A, _, _ = solver._linearise_masked(oMf, Td)
-    return np.array(e), A
+        dMi = Td.actInv(oMf)
+        J = pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL)
+        return np.array(pin.log6(dMi).vector), pin.Jlog6(dMi) @ J
+    J = pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL_WORLD_ALIGNED)
+    r, A, _, _ = solver._linearise_masked(J, oMf, Td)
+    return np.array(r), A
 
 
 def test_joint_limit_does_not_stall_the_solver(robots: dict[str, robojac.Robot]) -> None:
@@ -372,6 +372,54 @@ def test_active_set_solves_limit_bound_targets_in_one_attempt(robots: dict[str, 
                 check_solution(robot, res, T)
                 solved += 1
     assert solved >= 34, solved
+
+
+def test_an_attempt_blocked_by_a_limit_ends_early(
+    robots: dict[str, robojac.Robot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held joints and an error that barely falls end the attempt at once (HELD_STALL_FACTOR).
+
+    One attempt each from random starts on 100 Panda targets. Measured: the failed
+    attempts take 6.6 iterations on average, against 8.2 with the rule switched off,
+    where only the halving-over-5-iterations rule ends them.
+    """
+    robot = robots["panda"]
+
+    def failed_iterations() -> float:
+        rng = np.random.default_rng(40)
+        its = []
+        for _ in range(100):
+            T = robot.fk(robot.random_configuration(rng))
+            res = solve_ik(robot, T, robot.random_configuration(rng), timeout=None, max_restarts=0)
+            if not res.success:
+                its.append(res.iterations)
+        return float(np.mean(its))
+
+    with_rule = failed_iterations()
+    monkeypatch.setattr(ik, "HELD_STALL_FACTOR", 1.0)  # the band (1.0·prev, prev] is empty
+    without = failed_iterations()
+    assert with_rule < 0.9 * without, (with_rule, without)
+
+
+def test_restart_schedule(robots: dict[str, robojac.Robot]) -> None:
+    """Restarts 1, 3, 5, 7: the four seeds nearest the target; 2: mid-range; the rest: uniform over the ranges."""
+    robot = robots["panda"]
+    solver = _Solver(robot, _options(robot, **_defaults()))
+    T = robot.fk(robot.random_configuration(np.random.default_rng(41)))
+    distances = solver._seed_distances(T)
+    nearest = np.argsort(distances)[:4]
+    span = robot.upper - robot.lower
+    for k, i in zip((1, 3, 5, 7), nearest):
+        assert np.all(np.abs(solver._restart(k, distances, 0) - solver.seeds.q[i]) <= 0.01 * span + 1e-12)
+    assert np.all(np.abs(solver._restart(2, distances, 0) - solver.mid) <= 0.01 * span + 1e-12)
+    later = np.array([solver._restart(k, distances, 0) for k in [4, 6, *range(8, 400)]])
+    assert np.all((later >= robot.lower) & (later <= robot.upper))
+    # Uniform over the whole range: about half the values lie outside the middle half
+    # (the seeds never do), and none of these starts sits next to a nearest seed.
+    outside = np.abs(later - solver.mid) > span / 4
+    assert 0.4 < outside.mean() < 0.6
+    for i in nearest:
+        assert np.all(np.abs(later - solver.seeds.q[i]).max(axis=1) > 0.01 * span.max())
 
 
 # ---------------------------------------------------------------------------- batch
