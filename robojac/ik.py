@@ -491,13 +491,15 @@ class _Solver:
             if singular_damping:
                 step = self._step(A, r, self._singular_mu(A))
             else:
+                # dsyrk(α, Aᵀ, μ, I, trans) = α A Aᵀ + μ I (trans=1) or α AᵀA + μ I; dposv(H, b,
+                # lower, overwrite_a) solves H x = b. Positional: f2py parses keywords slowly.
                 mu = mu_gain * r2 + mu_bias
                 if rows_form:
-                    _, y, info = _dposv(_dsyrk(1.0, A.T, beta=mu, c=eye, trans=1), r, overwrite_a=1)
+                    _, y, info = _dposv(_dsyrk(1.0, A.T, mu, eye, 1), r, 0, 1)
                     # y·A is Aᵀy without the strided transpose.
                     step = y.dot(A) if info == 0 else self._step(A, r, mu)
                 else:
-                    _, step, info = _dposv(_dsyrk(1.0, A.T, beta=mu, c=eye), r.dot(A), overwrite_a=1)
+                    _, step, info = _dposv(_dsyrk(1.0, A.T, mu, eye), r.dot(A), 0, 1)
                     if info != 0:
                         step = self._step(A, r, mu)
             if nullspace:
