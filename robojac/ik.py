@@ -285,8 +285,7 @@ class _Solver:
         self.n = n = robot.dof
         self.lower = np.array(robot.lower)
         self.upper = np.array(robot.upper)
-        self.sample_lo = np.where(np.isfinite(self.lower), self.lower, -math.pi)
-        self.sample_hi = np.where(np.isfinite(self.upper), self.upper, math.pi)
+        self.sample_lo, self.sample_hi = _sampling_box(robot)
         self.mid = 0.5 * (self.sample_lo + self.sample_hi)
         self.continuous = np.array(robot._continuous, dtype=int)
         # Revolute joints whose range spans a full turn can jump by 2π at a limit: same pose.
@@ -680,21 +679,44 @@ class _SeedTable:
 _SEED_TABLES: weakref.WeakKeyDictionary[Robot, dict[int, _SeedTable]] = weakref.WeakKeyDictionary()
 
 
+def _sampling_box(robot: Robot) -> tuple[FloatArray, FloatArray]:
+    """Where restart and seed configurations are drawn: (lower, upper) per joint [rad or m].
+
+    The joint's range, except for continuous joints and revolute joints whose range spans
+    a full turn or more: those take one turn, ``[c − π, c + π]`` about the angle ``c`` of
+    their range nearest 0. One turn reaches every pose, and a joint with wide limits (±2π,
+    or ±1e9 standing in for "unbounded") should not start attempts, and end them, many
+    turns from zero.
+    """
+    lower, upper = np.array(robot.lower, dtype=float), np.array(robot.upper, dtype=float)
+    turn = _turns(robot)
+    centre = np.clip(0.0, lower + math.pi, upper - math.pi)  # 0 for a continuous joint
+    lo = np.where(turn, np.maximum(centre - math.pi, lower), lower)
+    hi = np.where(turn, np.minimum(centre + math.pi, upper), upper)
+    return lo, hi
+
+
+def _turns(robot: Robot) -> np.ndarray:
+    """Which joints turn freely: continuous joints, and revolute joints whose range spans a full turn."""
+    span = np.asarray(robot.upper, dtype=float) - np.asarray(robot.lower, dtype=float)
+    return np.asarray((np.array(robot.joint_types) != "prismatic") & ~(span < _TURN))
+
+
 def _seed_table(robot: Robot, frame_id: int) -> _SeedTable:
     """The restart seeds of ``robot`` for ``frame_id``, drawn once (fixed seed) and cached.
 
     ``SEED_TABLE_SIZE`` configurations uniform in the middle half of each joint range
-    (continuous joints: in (−π/2, π/2)), with the poses of the frame in Pinocchio's world
-    frame, which is where the solver compares poses.
+    (which keeps them off the limits), and over the whole turn of :func:`_sampling_box`
+    for a joint that turns freely (it has no limit to keep off), with the poses of the
+    frame in Pinocchio's world frame, which is where the solver compares poses.
     """
     tables = _SEED_TABLES.setdefault(robot, {})
     if frame_id in tables:
         return tables[frame_id]
-    lo = np.where(np.isfinite(robot.lower), robot.lower, -math.pi)
-    hi = np.where(np.isfinite(robot.upper), robot.upper, math.pi)
+    lo, hi = _sampling_box(robot)
     mid = 0.5 * (lo + hi)
     u = np.random.default_rng(20240607).uniform(lo, hi, size=(SEED_TABLE_SIZE, robot.dof))
-    Q = mid + 0.5 * (u - mid)
+    Q = mid + np.where(_turns(robot), 1.0, 0.5) * (u - mid)
     model = robot.model
     data = model.createData()
     X = np.empty((SEED_TABLE_SIZE, 3, 4))

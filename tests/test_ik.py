@@ -173,6 +173,29 @@ def test_full_turn_joints_may_jump_a_turn(robots: dict[str, robojac.Robot]) -> N
     check_solution(robot, res, T)
 
 
+def test_wide_limits_do_not_send_restarts_turns_away(tmp_path: Path) -> None:
+    """Limits of ±1e9 rad (a stand-in for "unbounded"): restarts draw one turn, so answers stay near zero.
+
+    Before, restarts were drawn over the whole ±1e9 range and answers came back millions of
+    radians from zero.
+    """
+    text = Path(robojac.load("ur5").source).read_text()
+    text = text.replace('lower="-6.283185307179586" upper="6.283185307179586"', 'lower="-1e9" upper="1e9"')
+    path = tmp_path / "ur5_wide.urdf"
+    path.write_text(text)
+    robot = robojac.load(path, tip="tool0")
+    assert np.all(robot.upper == 1e9)
+    rng = np.random.default_rng(12)
+    restarts = 0
+    for i in range(40):
+        T = robot.fk(rng.uniform(-math.pi, math.pi, robot.dof))
+        res = solve_ik(robot, T, seed=i, **REPEATABLE)
+        check_solution(robot, res, T)
+        restarts += res.restarts
+        assert np.abs(res.q).max() < 4 * math.pi
+    assert restarts > 0  # the restarts, not only the start at zero, were exercised
+
+
 def test_position_only(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["panda"]
     rng = np.random.default_rng(11)
