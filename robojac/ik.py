@@ -326,7 +326,6 @@ class _Solver:
             self.model,
             self.data,
             opts.frame_id,
-            _LOCAL if self.full else _LWA,
             self.to_pin,
             not self.continuous.size,  # q goes to Pinocchio as it is
             self.lower,
@@ -431,7 +430,7 @@ class _Solver:
         target: ``log6(T*⁻¹ T)``) and its Jacobian ``A = ∂r/∂q``, and steps ``q ← q − Aᵀ(A Aᵀ
         + μ I)⁻¹ r``: that form needs neither ``T⁻¹ T*`` nor its inverse.
         """
-        (model, data, fid, jac_frame, to_pin, plain, lo, hi, wraps, eye, rows_form, full, singular_damping,
+        (model, data, fid, to_pin, plain, lo, hi, wraps, eye, rows_form, full, singular_damping,
          nullspace, mu_gain, mu_bias, ptol2, rtol2, near, max_iterations) = self.loop_constants  # fmt: skip
         history: list[float] = []
         best, best_q = math.inf, q
@@ -443,7 +442,6 @@ class _Solver:
         for k in range(max_iterations):
             pin.computeJointJacobians(model, data, q if plain else to_pin(q))
             oMf = pin.updateFramePlacement(model, data, fid)
-            J = pin.getFrameJacobian(model, data, fid, jac_frame)
             if full:
                 dMi = Td.actInv(oMf)
                 r = pin.log6(dMi).vector
@@ -455,8 +453,9 @@ class _Solver:
                     pe2, re2 = t.dot(t), w.dot(w)
                     if pe2 <= ptol2 and re2 <= rtol2:
                         return _SUCCESS, q, k, best, best_q, (math.sqrt(pe2), math.sqrt(re2))
-                A = pin.Jlog6(dMi).dot(J)
+                A = pin.Jlog6(dMi).dot(pin.getFrameJacobian(model, data, fid, _LOCAL))
             else:
+                J = pin.getFrameJacobian(model, data, fid, _LWA)
                 r, A, pe2, re2 = self._linearise_masked(J, oMf, Td)
                 r2 = float(r.dot(r))
                 if r2 < best:
