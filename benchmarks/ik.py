@@ -230,8 +230,9 @@ def ikpy_solver(robot: robojac.Robot) -> tuple[Callable[..., Any] | None, str]:
 
 
 # ---------------------------------------------------------------------------- main
-def bench_arm(name: str, n: int, n_ikpy: int, seed: int) -> list[list[Any]]:
-    robot = robojac.load(name)
+def bench_arm(name: str, n: int, n_ikpy: int, seed: int, source: str | None = None) -> list[list[Any]]:
+    """Rows of the table for one arm: a bundled ``name``, or a URDF file ``source`` shown as ``name``."""
+    robot = robojac.load(source or name)
     rng = np.random.default_rng(seed)
     configs = np.array([robot.random_configuration(rng) for _ in range(n)])
     targets = np.array([robot.fk(q) for q in configs])
@@ -256,7 +257,7 @@ def bench_arm(name: str, n: int, n_ikpy: int, seed: int) -> list[list[Any]]:
             skipped.append(Outcome(label, note=why))
             print(f"  {name}: {label} skipped: {why}", file=sys.stderr)
             continue
-        contenders.append(Contender(label, solve, n_ikpy if label == "ikpy" else n, **kw))  # type: ignore[arg-type]
+        contenders.append(Contender(label, solve, n_ikpy if label == "ikpy" else n, **kw))
     results = race(robot, targets, starts, contenders) + skipped
     ref = float(np.median(results[0].times)) * 1e3
     rows = []
@@ -284,6 +285,26 @@ def batch_throughput(name: str, n: int, seed: int, rounds: int = 5) -> tuple[lis
     return rates, float(np.mean(solved))
 
 
+def print_table(rows: list[list[Any]]) -> None:
+    head = [
+        "arm",
+        "solver",
+        "N",
+        "succ% 1e-6",
+        "succ% own",
+        "median ms",
+        "p95 ms",
+        "mean ms",
+        "cores",
+        "robojac/theirs",
+    ]
+    print(table(head, rows))
+    print(
+        "robojac/theirs: robojac's median over the solver's median (< 1: robojac faster). "
+        "cores: process CPU time / wall time (TRAC-IK runs two threads)."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="targets per arm (default 1000)")
@@ -302,23 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in args.arms.split(","):
         rows += bench_arm(name, args.n, min(args.ikpy_n, args.n), args.seed)
-    head = [
-        "arm",
-        "solver",
-        "N",
-        "succ% 1e-6",
-        "succ% own",
-        "median ms",
-        "p95 ms",
-        "mean ms",
-        "cores",
-        "robojac/theirs",
-    ]
-    print(table(head, rows))
-    print(
-        "robojac/theirs: robojac's median over the solver's median (< 1: robojac faster). "
-        "cores: process CPU time / wall time (TRAC-IK runs two threads)."
-    )
+    print_table(rows)
     print(
         f"batch: solve_ik_batch on the panda, one process, {len(rates)} batches of {min(args.n, 1000)}: median "
         f"{np.median(rates):.0f} solves/s (range {min(rates):.0f}-{max(rates):.0f}; {100 * success:.2f} % solved)"

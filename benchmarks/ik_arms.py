@@ -16,9 +16,10 @@ temporary folder and loads them as a user's files would be:
 * **UR5 on a rail**: a 1.5 m prismatic rail under the UR5's published table (7 joints,
   metres and radians mixed in one step).
 
-For each, N configurations drawn uniformly within the limits give FK targets, and
-separate random configurations are the starts. Every answer is checked with robojac's
-FK and the limits. Success is at 1e-6 m / 1e-6 rad within the default 5 ms budget.
+Each arm then runs exactly as the bundled ones do in ``benchmarks/ik.py``: N configurations
+drawn uniformly within the limits give FK targets, separate random configurations are the
+starts, robojac, TRAC-IK and ``ik_LM`` (ikpy with ``--ikpy-n``) take turns on them, and
+every answer is checked with robojac's FK and the limits.
 
 Run: ``python benchmarks/ik_arms.py [--n 1000] [--arms puma560,gen3]``.
 """
@@ -29,19 +30,14 @@ import argparse
 import math
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import ik as ik_bench  # benchmarks/ik.py: the same race, peers and checks as for the bundled arms
 import numpy as np
 import pinocchio as pin
 
-import robojac
-from robojac.ik import solve_ik
-
 PI = math.pi
 DEG = PI / 180
-TOL = 1e-6
-
 #: Standard DH rows: (kind, θ offset [rad], d [m], a [m], α [rad], lower, upper).
 #: kind is "R" (revolute), "C" (continuous) or "P" (prismatic: d is the joint value).
 Row = tuple[str, float, float, float, float, float, float]
@@ -142,39 +138,10 @@ def _origin(M: pin.SE3) -> str:
     return f'<origin xyz="{xyz}" rpy="{rpy}"/>'
 
 
-def bench_arm(robot: robojac.Robot, n: int, seed: int) -> list[str]:
-    rng = np.random.default_rng(seed)
-    targets = [robot.fk(robot.random_configuration(rng)) for _ in range(n)]
-    starts = [robot.random_configuration(rng) for _ in range(n)]
-    solve_ik(robot, targets[0], starts[0])  # builds and caches the solver
-    times, restarts, solved = [], [], 0
-    for i, (T, q0) in enumerate(zip(targets, starts)):
-        t0 = time.perf_counter()
-        res = solve_ik(robot, T, q0, seed=i)
-        times.append(time.perf_counter() - t0)
-        restarts.append(res.restarts)
-        # Independent check: robojac's FK of the answer, and the limits.
-        M = pin.SE3(T).actInv(pin.SE3(robot.fk(res.q)))
-        ok = np.linalg.norm(M.translation) <= TOL and np.linalg.norm(pin.log3(M.rotation)) <= TOL
-        solved += bool(res.success and ok and robot.within_limits(res.q))
-    t = np.array(times) * 1e3
-    kinds = "/".join(sorted(set(robot.joint_types)))
-    return [
-        robot.name,
-        str(robot.dof),
-        kinds,
-        f"{100 * solved / n:.2f}",
-        f"{np.median(t):.3f}",
-        f"{np.percentile(t, 95):.3f}",
-        f"{t.mean():.3f}",
-        f"{t.max():.2f}",
-        f"{np.mean(restarts):.2f}",
-    ]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="targets per arm (default 1000)")
+    parser.add_argument("--ikpy-n", type=int, default=0, help="targets per arm for ikpy (default 0)")
     parser.add_argument("--arms", default=",".join(ARMS), help="comma-separated names from: " + ", ".join(ARMS))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
@@ -183,18 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown arm(s) {unknown}; expected some of {list(ARMS)}", file=sys.stderr)
         return 2
-    header = ["arm", "dof", "joints", "succ% 1e-6", "median ms", "p95 ms", "mean ms", "max ms", "restarts"]
+    print(
+        f"IK on non-bundled arms: {args.n} FK-sampled targets each, random starts, seed {args.seed}; "
+        f"tolerance {ik_bench.TOL:g} m / {ik_bench.TOL:g} rad, budget {ik_bench.TIMEOUT * 1e3:g} ms"
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             path = Path(tmp) / f"{name}.urdf"
             path.write_text(dh_urdf(name, ARMS[name]))
-            rows.append(bench_arm(robojac.load(path), args.n, args.seed))
-            print(f"  {name} done", file=sys.stderr, flush=True)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    print(f"IK on non-bundled arms: {args.n} FK-sampled targets each, random starts, seed {args.seed}; 5 ms budget")
-    for line in (header, ["-" * w for w in widths], *rows):
-        print("  ".join(c.rjust(w) for c, w in zip(line, widths)))
+            rows += ik_bench.bench_arm(name, args.n, min(args.ikpy_n, args.n), args.seed, source=str(path))
+    ik_bench.print_table(rows)
     return 0
 
 
