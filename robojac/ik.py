@@ -280,8 +280,9 @@ class _Solver:
     def __init__(self, robot: Robot, opts: _Options) -> None:
         self.robot = robot
         self.opts = opts
-        self.model = robot.model
-        self.data = robot.model.createData()
+        angle_model = _angle_model(robot, opts.frame_id)
+        self.model = robot.model if angle_model is None else angle_model
+        self.data = self.model.createData()
         self.n = n = robot.dof
         self.lower = np.array(robot.lower)
         self.upper = np.array(robot.upper)
@@ -291,7 +292,7 @@ class _Solver:
         # Revolute joints whose range spans a full turn can jump by 2π at a limit: same pose.
         span = self.upper - self.lower
         wraps = [t == "revolute" and 2 * math.pi <= s < math.inf for t, s in zip(robot.joint_types, span.tolist())]
-        self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin
+        self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if angle_model is None else _same
         self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
         self.full = opts.rows is None
         self.m = m = 6 if opts.rows is None else len(opts.rows)
@@ -327,7 +328,7 @@ class _Solver:
             self.data,
             opts.frame_id,
             self.to_pin,
-            not self.continuous.size,  # q goes to Pinocchio as it is
+            self.to_pin is _same,  # q goes to Pinocchio as it is
             self.lower,
             self.upper,
             wraps,
@@ -676,6 +677,48 @@ class _SeedTable:
 
 
 _SEED_TABLES: weakref.WeakKeyDictionary[Robot, dict[int, _SeedTable]] = weakref.WeakKeyDictionary()
+
+
+def _same(q: FloatArray) -> FloatArray:
+    return q
+
+
+def _angle_model(robot: Robot, frame_id: int) -> pin.Model | None:
+    """A copy of ``robot.model`` whose continuous joints take an angle, not (cos, sin).
+
+    Pinocchio's continuous (revolute unbounded) joint has two coordinates, so every call on
+    ``robot.model`` needs ``q`` converted first: a tenth of an iteration on a Kinova Gen3.
+    The copy swaps each for a revolute joint about the same axis, so the loop passes ``q``
+    as it is. None when the robot has no continuous joints, or if the copy's pose of the
+    frame differs from the original's (a joint type this does not know).
+    """
+    model = robot.model
+    if not robot._continuous.size:
+        return None
+    out = pin.Model()
+    out.name = model.name
+    for j in range(1, model.njoints):
+        joint = model.joints[j]
+        kind = joint.shortname()
+        if kind.startswith("JointModelRUB"):  # unbounded about x, y or z
+            joint = {"X": pin.JointModelRX, "Y": pin.JointModelRY, "Z": pin.JointModelRZ}[kind[-1]]()
+        elif kind == "JointModelRevoluteUnboundedUnaligned":
+            jdata = joint.createData()
+            joint.calc(jdata, np.array([1.0, 0.0]))
+            joint = pin.JointModelRevoluteUnaligned(np.array(jdata.S)[3:])
+        jid = out.addJoint(model.parents[j], joint, model.jointPlacements[j], model.names[j])
+        out.appendBodyToJoint(jid, model.inertias[j], pin.SE3.Identity())
+    for frame in list(model.frames)[1:]:
+        out.addFrame(pin.Frame(frame))
+    if out.nq != robot.dof:
+        return None
+    q = np.linspace(-2.0, 2.5, robot.dof)
+    poses = []
+    for m, qm in ((out, q), (model, robot._to_pin(q))):
+        data = m.createData()
+        pin.forwardKinematics(m, data, qm)
+        poses.append(pin.updateFramePlacement(m, data, frame_id).homogeneous)
+    return out if np.allclose(poses[0], poses[1], rtol=0.0, atol=1e-12) else None
 
 
 def _sampling_box(robot: Robot) -> tuple[FloatArray, FloatArray]:

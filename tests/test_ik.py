@@ -164,6 +164,33 @@ def test_continuous_joints_are_wrapped(tmp_path: Path) -> None:
         assert -math.pi < res.q[0] <= math.pi and -math.pi < res.q[5] <= math.pi
 
 
+@pytest.mark.parametrize("unaligned", [False, True])
+def test_the_solver_model_takes_angles_for_continuous_joints(tmp_path: Path, unaligned: bool) -> None:
+    """Its copy of the model has plain revolute joints (nq = dof) with the same kinematics."""
+    robot = continuous_ur5(tmp_path)
+    if unaligned:  # an axis off x, y and z: Pinocchio's unaligned joint types
+        text = Path(robot.source).read_text().replace('<axis xyz="0 0 1.0"/>', '<axis xyz="0 0.6 0.8"/>')
+        path = tmp_path / "ur5_unaligned.urdf"
+        path.write_text(text)
+        robot = robojac.load(path, tip="tool0")
+    kinds = [robot.model.joints[j].shortname() for j in range(1, robot.model.njoints)]
+    assert robot.model.nq == robot.dof + 2
+    assert ("JointModelRevoluteUnboundedUnaligned" in kinds) == unaligned
+    solver = _Solver(robot, _options(robot, **_defaults()))
+    assert solver.model.nq == robot.dof and solver.to_pin(np.ones(6)).shape == (6,)
+    rng = np.random.default_rng(13)
+    for _ in range(10):
+        q = robot.random_configuration(rng) + rng.uniform(-10, 10, robot.dof) * (
+            np.array(robot.joint_types) == "continuous"
+        )
+        pin.forwardKinematics(solver.model, solver.data, q)
+        for name in ("tool0", "wrist_2_link", "upper_arm_link"):
+            oMf = pin.updateFramePlacement(solver.model, solver.data, robot.frame_ids[name]).homogeneous
+            np.testing.assert_allclose(oMf, robot.fk(q, frame=name), rtol=0, atol=1e-12)
+    T = robot.fk(robot.random_configuration(rng))
+    check_solution(robot, solve_ik(robot, T, seed=1, **REPEATABLE), T)
+
+
 def test_full_turn_joints_may_jump_a_turn(robots: dict[str, robojac.Robot]) -> None:
     # The UR5's joints span ±2π: a solution across a limit is the same pose a turn away.
     robot = robots["ur5"]
