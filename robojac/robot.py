@@ -203,27 +203,15 @@ class Robot:
             return q if self._no_continuous else self._to_pin(q)
         return self._to_pin(self.check_q(q))
 
-    @cached_property
-    def _pin_map(self) -> tuple[np.ndarray, FloatArray, np.ndarray]:
-        """How _to_pin fills Pinocchio's q: the index into q of each coordinate, a phase of
-        π/2 on each cosine slot (cos θ = sin(θ + π/2)), and which slots take a sine."""
-        nq = self.model.nq
-        take, phase, trig = np.empty(nq, dtype=np.intp), np.zeros(nq), np.zeros(nq, dtype=bool)
-        take[self._plain_q_pin] = self._plain_q
-        for slots, offset in ((self._continuous_q_pin, 0.5 * math.pi), (self._continuous_q_pin + 1, 0.0)):
-            take[slots] = self._continuous
-            phase[slots] = offset
-            trig[slots] = True
-        return take, phase, trig
-
     def _to_pin(self, q: FloatArray) -> FloatArray:
         if self._no_continuous:
             return q
-        # Three numpy calls instead of eight: the IK loop converts q on every iteration.
-        take, phase, trig = self._pin_map
-        out = q.take(take)
-        out += phase
-        return np.sin(out, out=out, where=trig)
+        out = np.empty(self.model.nq)
+        out[self._plain_q_pin] = q[self._plain_q]
+        angles = q[self._continuous]
+        out[self._continuous_q_pin] = np.cos(angles)
+        out[self._continuous_q_pin + 1] = np.sin(angles)
+        return out
 
     def from_pinocchio(self, q_pin: Any) -> FloatArray:
         """robojac's ``q`` for a Pinocchio configuration; continuous angles in (−π, π]."""
