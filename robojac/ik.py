@@ -289,9 +289,9 @@ class _Solver:
         self.sample_lo, self.sample_hi = _sampling_box(robot)
         self.mid = 0.5 * (self.sample_lo + self.sample_hi)
         self.continuous = np.array(robot._continuous, dtype=int)
-        # Revolute joints whose range spans a full turn can jump by 2π at a limit: same pose.
-        span = self.upper - self.lower
-        wraps = [t == "revolute" and 2 * math.pi <= s < math.inf for t, s in zip(robot.joint_types, span.tolist())]
+        # Joints that turn freely within finite limits (revolute over a full turn) can jump
+        # by 2π at a limit: same pose.
+        wraps = (_turns(robot) & np.isfinite(self.upper - self.lower)).tolist()
         self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if angle_model is None else _same
         self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
         self.full = opts.rows is None
