@@ -292,7 +292,9 @@ class _Solver:
         # Joints that turn freely within finite limits (revolute over a full turn) can jump
         # by 2π at a limit: same pose.
         wraps = (_turns(robot) & np.isfinite(self.upper - self.lower)).tolist()
-        self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if angle_model is None else _same
+        # q goes to Pinocchio as it is, unless continuous joints are still (cos, sin) pairs there.
+        converts = angle_model is None and robot._continuous.size > 0
+        self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if converts else _same
         self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
         self.full = opts.rows is None
         self.m = m = 6 if opts.rows is None else len(opts.rows)
