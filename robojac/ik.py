@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 import pinocchio as pin
-from scipy.linalg import blas, lapack
 
+from . import _lm_step as _lm
 from . import pose as _pose
 from ._validate import FloatArray, as_array, check_finite, positive
-from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping
+from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD
 from .errors import InputError, PoseError
 from .robot import Robot
 from .singularity import manipulability_gradient
@@ -76,8 +76,8 @@ PROGRESS_MIN = 200
 _LOCAL = pin.ReferenceFrame.LOCAL
 _TURN = 2 * math.pi
 _LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
-_dposv = lapack.dposv
-_dsyrk = blas.dsyrk
+_lm_step = _lm.lm_step
+_POSITION_ROWS = np.eye(3, 6)  # the position rows of the twist: L of a position-only target
 _clip = np.clip if not hasattr(np, "_core") else getattr(np._core.umath, "clip", np.clip)  # the bare ufunc: 5× faster
 
 
@@ -291,20 +291,13 @@ class _Solver:
         self.continuous = np.array(robot._continuous, dtype=int)
         # Joints that turn freely within finite limits (revolute over a full turn) can jump
         # by 2π at a limit: same pose.
-        wraps = (_turns(robot) & np.isfinite(self.upper - self.lower)).tolist()
+        wraps = _turns(robot) & np.isfinite(self.upper - self.lower)
         # q goes to Pinocchio as it is, unless continuous joints are still (cos, sin) pairs there.
         converts = angle_model is None and robot._continuous.size > 0
         self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if converts else _same
         self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
         self.full = opts.rows is None
         self.m = m = 6 if opts.rows is None else len(opts.rows)
-        rows_form = m <= n  # solve the m×m system in A Aᵀ, else the n×n one in AᵀA
-        # dsyrk forms A Aᵀ + μ I (or AᵀA + μ I) in one call from this identity, in the
-        # Fortran order that dposv then factorises in place: a third of the time of
-        # numpy's product, a diagonal update and dposv's own copy. It is given A.T, the
-        # Fortran-ordered view of A, so that f2py need not copy A (for a 6 × 2 A that
-        # copy doubled the time of the step).
-        eye = np.asfortranarray(np.eye(m if rows_form else n))
         self.keep = np.ones(6, dtype=bool)  # the constrained axes
         if opts.rows is not None:
             self.keep[:] = False
@@ -314,8 +307,6 @@ class _Solver:
         gain, bias = {"error": (ERROR_DAMPING_GAIN, DAMPING_BIAS), "sugihara": (1.0, 1e-3), "chan": (1.0, 0.0)}.get(
             d if isinstance(d, str) else "", (0.0, 0.0)
         )
-        # μ = gain · ½‖e‖² + bias is added to the diagonal; the factor ½ is folded into the gain.
-        mu_gain, mu_bias = 0.5 * gain, float(d) ** 2 if isinstance(d, float) else bias
         self.seeds = _seed_table(robot, opts.frame_id)
         # Weights of the distance from a seed's pose to the target (see _seed_distances):
         # position whenever a position axis is constrained, rotation when all three are.
@@ -324,6 +315,26 @@ class _Solver:
         self.seed_offsets = wp * self.seeds.sq_norms
         self.sample_span = self.sample_hi - self.sample_lo
         ptol2, rtol2 = opts.position_tolerance**2, opts.rotation_tolerance**2
+        nullspace = opts.nullspace is not None and m < n
+        nakamura = d == "nakamura"
+        consts = _lm.constants(
+            self.lower,
+            self.upper,
+            wraps,
+            # μ = gain · ½‖e‖² + bias is added to the diagonal; the factor ½ is folded into the gain.
+            mu_gain=0.5 * gain,
+            mu_bias=float(d) ** 2 if isinstance(d, float) else bias,
+            threshold=DEFAULT_THRESHOLD if nakamura else 0.0,
+            max_damping=DEFAULT_MAX_DAMPING if nakamura else 0.0,
+            held_stall=HELD_STALL_FACTOR,
+            # Below this ‖e‖², measure the true errors (‖v‖ of log6 ≈ ‖Δp‖ there); masked
+            # targets measure them at every iteration.
+            near=4.0 * (ptol2 + rtol2) if self.full else -1.0,
+            stall=STALL_FACTOR,
+            window=STALL_WINDOW,
+            goal=nullspace,
+        )
+        self.state = _lm.fresh_state(n, STALL_WINDOW)
         # What _attempt reads, in one tuple: one attribute lookup per attempt instead of twenty.
         self.loop_constants = (
             self.model,
@@ -331,19 +342,12 @@ class _Solver:
             opts.frame_id,
             self.to_pin,
             self.to_pin is _same,  # q goes to Pinocchio as it is
-            self.lower,
-            self.upper,
-            wraps,
-            eye,
-            rows_form,
+            consts,
             self.full,
-            d == "nakamura",  # σ_min-based damping
-            opts.nullspace is not None and m < n,
-            mu_gain,
-            mu_bias,
+            nullspace,
+            _lm.goal_slice(n, STALL_WINDOW),
             ptol2,
             rtol2,
-            4.0 * (ptol2 + rtol2),  # below this ‖e‖², measure the true errors (‖v‖ of log6 ≈ ‖Δp‖ there)
             opts.max_iterations,
         )
         self._warm_up()
@@ -360,30 +364,8 @@ class _Solver:
         self._attempt(self.mid.copy(), self.mid, target, math.inf)
         self._restart(3, self._seed_distances(target.homogeneous), 0)
 
-    # -- the damped step argmin ‖A dq − e‖² + μ‖dq‖²
-    def _step(self, A: FloatArray, e: FloatArray, mu: float) -> FloatArray:
-        m, n = A.shape
-        if m <= n:
-            H = A.dot(A.T)
-            H.reshape(-1)[:: m + 1] += mu
-            _, y, info = _dposv(H, e)
-            if info == 0:
-                return np.asarray(A.T.dot(y))
-        else:
-            H = A.T.dot(A)
-            H.reshape(-1)[:: n + 1] += mu
-            _, dq, info = _dposv(H, A.T.dot(e))
-            if info == 0:
-                return np.asarray(dq)
-        # Singular and undamped (Chan damping at zero error, or damping=0): minimum-norm step.
-        return np.asarray(np.linalg.lstsq(A, e, rcond=1e-10)[0])
-
-    def _nullspace(self, q: FloatArray, q0: FloatArray, A: FloatArray, held: list[int]) -> FloatArray:
-        """Joint motion toward the secondary goal, projected onto the null space of A.
-
-        Held joints do not move: their columns of A are zero already, and their share of
-        the goal is zeroed here.
-        """
+    def _goal(self, q: FloatArray, q0: FloatArray) -> FloatArray:
+        """The secondary goal's joint motion at q, before its projection onto the null space."""
         opts = self.opts
         if opts.nullspace == "manipulability":
             z = np.array(manipulability_gradient(self.robot, q, frame=opts.frame), dtype=float)
@@ -392,34 +374,30 @@ class _Solver:
             c = self.continuous
             if c.size:  # the short way round
                 z[c] = np.arctan2(np.sin(z[c]), np.cos(z[c]))
-        z *= opts.nullspace_gain
-        if held:
-            z[held] = 0.0
-        return np.asarray(z - np.linalg.pinv(A, rcond=1e-8).dot(A.dot(z)))
+        return np.asarray(z * opts.nullspace_gain)
 
-    def _linearise_masked(
-        self, J: FloatArray, oMf: pin.SE3, Td: pin.SE3
-    ) -> tuple[FloatArray, FloatArray, float, float]:
-        """Error and Jacobian over the constrained axes, in the target frame's axes.
+    def _linearise_masked(self, oMf: pin.SE3, Td: pin.SE3) -> tuple[FloatArray, FloatArray, float, float]:
+        """Residual and its derivative over the constrained axes, in the target frame's axes.
 
-        ``r = [R*ᵀ(p − p*); log3(R*ᵀ R)]`` is where the frame is, seen from the target;
-        ``∂r/∂q = [R*ᵀ J_v; Jlog3(R*ᵀR) Rᵀ J_ω]`` with ``J`` the local-world-aligned
-        Jacobian. Returns (r, ∂r/∂q) on the kept rows, scaled by √weight, and the
+        ``r = [R*ᵀ(p − p*); log3(R*ᵀ R)]`` is where the frame is, seen from the target, and
+        ``∂r/∂q = L J`` with ``J`` the local-world-aligned Jacobian and ``L = diag(R*ᵀ,
+        Jlog3(R*ᵀR) Rᵀ)``. Returns r and L on the kept rows, scaled by √weight, and the
         squared position and rotation errors.
         """
         dp = oMf.translation - Td.translation
         if self.opts.position_only:
-            e2 = float(dp.dot(dp))
-            return dp, J[:3], e2, 0.0
+            return dp, _POSITION_ROWS, float(dp.dot(dp)), 0.0
         Rd, R = Td.rotation, oMf.rotation
         M = Rd.T.dot(R)
         r6 = np.concatenate((Rd.T.dot(dp), pin.log3(M)))
-        A6 = np.vstack((Rd.T.dot(J[:3]), pin.Jlog3(M).dot(R.T.dot(J[3:]))))
+        L6 = np.zeros((6, 6))
+        L6[:3, :3] = Rd.T
+        L6[3:, 3:] = pin.Jlog3(M).dot(R.T)
         rows, scale, lin = self.opts.rows, self.opts.row_scale, self.lin_rows
         assert rows is not None and scale is not None and lin is not None
         r = r6[rows]
         pe2, re2 = float(r[lin].dot(r[lin])), float(r[~lin].dot(r[~lin]))
-        return r * scale, A6[rows] * scale[:, None], pe2, re2
+        return r * scale, L6[rows] * scale[:, None], pe2, re2
 
     def _attempt(
         self, q: FloatArray, q0: FloatArray, Td: pin.SE3, deadline: float
@@ -431,105 +409,42 @@ class _Solver:
 
         The loop works with the residual ``r = −e`` (where the frame is, seen from the
         target: ``log6(T*⁻¹ T)``) and its Jacobian ``A = ∂r/∂q``, and steps ``q ← q − Aᵀ(A Aᵀ
-        + μ I)⁻¹ r``: that form needs neither ``T⁻¹ T*`` nor its inverse.
+        + μ I)⁻¹ r``: that form needs neither ``T⁻¹ T*`` nor its inverse. Pinocchio
+        evaluates the pose, ``log6``, ``Jlog6`` and the Jacobian; the algebra of the step
+        is one compiled call, :func:`robojac._lm_step.lm_step`.
         """
-        (model, data, fid, to_pin, plain, lo, hi, wraps, eye, rows_form, full, singular_damping,
-         nullspace, mu_gain, mu_bias, ptol2, rtol2, near, max_iterations) = self.loop_constants  # fmt: skip
-        history: list[float] = []
-        best, best_q = math.inf, q
+        (model, data, fid, to_pin, plain, consts, full, nullspace, goal, ptol2, rtol2,
+         max_iterations) = self.loop_constants  # fmt: skip
+        q = q.copy()  # steps in place
+        state = self.state.copy()
         clock = time.perf_counter
-        # Joints resting on a limit, as (index, +1 upper / −1 lower). Python lists: the
-        # set is small, and a loop over it beats whole-vector numpy masks several times.
-        limited: list[tuple[int, float]] = []
         k = 0
         for k in range(max_iterations):
             pin.computeJointJacobians(model, data, q if plain else to_pin(q))
             oMf = pin.updateFramePlacement(model, data, fid)
+            if nullspace:
+                state[goal] = self._goal(q, q0)
             if full:
                 dMi = Td.actInv(oMf)
                 r = pin.log6(dMi).vector
-                r2 = float(r.dot(r))
-                if r2 < best:
-                    best, best_q = r2, q
-                if r2 <= near:
+                L, J = pin.Jlog6(dMi), pin.getFrameJacobian(model, data, fid, _LOCAL)
+                outcome = _lm_step(L, J, r, q, consts, state)
+                if outcome == _lm.NEAR:
                     t, w = dMi.translation, r[3:]
                     pe2, re2 = t.dot(t), w.dot(w)
                     if pe2 <= ptol2 and re2 <= rtol2:
-                        return _SUCCESS, q, k, best, best_q, (math.sqrt(pe2), math.sqrt(re2))
-                A = pin.Jlog6(dMi).dot(pin.getFrameJacobian(model, data, fid, _LOCAL))
+                        return _SUCCESS, q, k, state[_lm.S_R2], q, (math.sqrt(pe2), math.sqrt(re2))
+                    state[_lm.S_FORCE] = 1.0
+                    outcome = _lm_step(L, J, r, q, consts, state)
             else:
-                J = pin.getFrameJacobian(model, data, fid, _LWA)
-                r, A, pe2, re2 = self._linearise_masked(J, oMf, Td)
-                r2 = float(r.dot(r))
-                if r2 < best:
-                    best, best_q = r2, q
+                r, L, pe2, re2 = self._linearise_masked(oMf, Td)
                 if pe2 <= ptol2 and re2 <= rtol2:
-                    return _SUCCESS, q, k, best, best_q, (math.sqrt(pe2), math.sqrt(re2))
-            # Stalled: ‖r‖² has not halved over the last STALL_WINDOW iterations.
-            if k >= STALL_WINDOW and r2 > STALL_FACTOR * history[k - STALL_WINDOW]:
-                return _STALLED, q, k, best, best_q, None
-            history.append(r2)
-            if clock() > deadline:
-                return _TIMEOUT, q, k, best, best_q, None
-            held: list[tuple[int, float]] = []
-            if limited:
-                # Active set: a joint resting on a limit stays there while the descent
-                # direction −Aᵀr of the linearised cost points out of its range; zeroing its
-                # column of A (this iteration's own array) solves for the other joints
-                # alone and leaves it exactly still (its step is 0).
-                g = r.dot(A).tolist()
-                for j, side in limited:
-                    if side * g[j] < 0.0:
-                        A[:, j] = 0.0
-                        held.append((j, side))
-                # Held joints and an error that fell, but by less than HELD_STALL_FACTOR: the
-                # descent has reached a point where the limits block it (a minimum of the
-                # constrained problem), not a solution. (A rise is a step that hit a limit, and
-                # the next steps recover from it.)
-                if held and HELD_STALL_FACTOR * history[-2] < r2 <= history[-2]:
-                    return _STALLED, q, k, best, best_q, None
-            # step = −dq, the damped least-squares step
-            if singular_damping:
-                step = self._step(A, r, self._singular_mu(A))
-            else:
-                # dsyrk(α, Aᵀ, μ, I, trans) = α A Aᵀ + μ I (trans=1) or α AᵀA + μ I; dposv(H, b,
-                # lower, overwrite_a) solves H x = b. Positional: f2py parses keywords slowly.
-                mu = mu_gain * r2 + mu_bias
-                if rows_form:
-                    _, y, info = _dposv(_dsyrk(1.0, A.T, mu, eye, 1), r, 0, 1)
-                    # y·A is Aᵀy without the strided transpose.
-                    step = y.dot(A) if info == 0 else self._step(A, r, mu)
-                else:
-                    _, step, info = _dposv(_dsyrk(1.0, A.T, mu, eye), r.dot(A), 0, 1)
-                    if info != 0:
-                        step = self._step(A, r, mu)
-            if nullspace:
-                step -= self._nullspace(q, q0, A, [j for j, _ in held])
-            qn = q - step
-            q = _clip(qn, lo, hi)
-            # Comparing the bytes is one cheap call where (q != qn).any() is two ufuncs; a
-            # false "changed" (−0.0 against 0.0) only takes the slower path below, which is exact.
-            if not held and q.tobytes() == qn.tobytes():
-                limited = []
-                continue
-            # Joints that crossed a limit are clamped there (q is clip's own new array), except
-            # full-turn joints, which wrap by whole turns to the same pose instead.
-            limited = held
-            clipped, unclipped = q.tolist(), qn.tolist()  # Python floats: a loop over 7 beats numpy masks
-            for j in range(len(clipped)):
-                if clipped[j] != unclipped[j]:
-                    if wraps[j]:
-                        low = float(lo[j])
-                        q[j] = min(low + (unclipped[j] - low) % _TURN, float(hi[j]))  # min(): rounding at a 2π span
-                    else:
-                        limited.append((j, 1.0 if unclipped[j] > clipped[j] else -1.0))
-        return _STALLED, q, k + 1, best, best_q, None
-
-    def _singular_mu(self, A: FloatArray) -> float:
-        """Nakamura–Chiaverini damping μ = λ² from the smallest singular value of A."""
-        s = np.linalg.svd(A, compute_uv=False)
-        lam = adaptive_damping(float(s.min()), DEFAULT_THRESHOLD, DEFAULT_MAX_DAMPING)
-        return lam * lam
+                    return _SUCCESS, q, k, float(r.dot(r)), q, (math.sqrt(pe2), math.sqrt(re2))
+                outcome = _lm_step(L, pin.getFrameJacobian(model, data, fid, _LWA), r, q, consts, state)
+            if outcome == _lm.STALLED or clock() > deadline:
+                status = _STALLED if outcome == _lm.STALLED else _TIMEOUT
+                return status, q, k, state[_lm.S_BEST], _lm.best_q(state, len(q), STALL_WINDOW), None
+        return _STALLED, q, k + 1, state[_lm.S_BEST], _lm.best_q(state, len(q), STALL_WINDOW), None
 
     def _seed_distances(self, T: FloatArray) -> FloatArray:
         """Distance of each seed's pose to the target (4, 4), up to a constant [m²].
