@@ -37,7 +37,7 @@ def consts(n: int, *, lo: float = -3.0, hi: float = 3.0, turns: np.ndarray | Non
         np.full(n, lo),
         np.full(n, hi),
         np.zeros(n) if turns is None else turns,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 
