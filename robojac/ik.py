@@ -186,6 +186,11 @@ def _options(
     nullspace_gain: float,
 ) -> _Options:
     fid = robot.frame_id(frame)
+    if robot.model.frames[fid].parentJoint == 0:
+        raise InputError(
+            f"frame {frame!r} is fixed to the base: no joint moves it. Expected a frame on the moving chain, "
+            f"such as the tip {robot.tip!r}"
+        )
     ptol = positive(position_tolerance, "position_tolerance")
     rtol = positive(rotation_tolerance, "rotation_tolerance")
     tout = None if timeout is None else positive(timeout, "timeout")
@@ -281,8 +286,13 @@ class _Solver:
         self.robot = robot
         self.opts = opts
         angle_model = _angle_model(robot, opts.frame_id)
-        self.model = robot.model if angle_model is None else angle_model
+        # The solver's own copy of the model: solve() moves its root joint so that FK gives the
+        # frame's pose seen from the target, T*⁻¹ T, which saves a product per iteration.
+        self.model = pin.Model(robot.model if angle_model is None else angle_model)
         self.data = self.model.createData()
+        self.placements = self.model.jointPlacements
+        self.root = self.model.supports[self.model.frames[opts.frame_id].parentJoint][1]
+        self.root_placement = self.placements[self.root].copy()
         self.n = n = robot.dof
         self.lower = np.array(robot.lower)
         self.upper = np.array(robot.upper)
@@ -355,14 +365,12 @@ class _Solver:
     def _warm_up(self) -> None:
         """One short solve, so that the first timed solve does not pay for lazy set-up.
 
-        The first calls into LAPACK and Pinocchio's log maps cost about a millisecond,
-        a fifth of the default budget.
+        The first calls into Pinocchio's log maps and the compiled step cost about a
+        millisecond, a fifth of the default budget.
         """
-        q = self.mid + 0.01
-        pin.forwardKinematics(self.model, self.data, self.to_pin(q))
-        target = pin.updateFramePlacement(self.model, self.data, self.opts.frame_id).copy()
-        self._attempt(self.mid.copy(), self.mid, target, math.inf)
-        self._restart(3, self._seed_distances(target.homogeneous), 0)
+        target = self.robot.fk(self.mid + 0.01, self.opts.frame)
+        self.solve(target, self.mid, 0)
+        self._restart(3, self._seed_distances(target), 0)
 
     def _goal(self, q: FloatArray, q0: FloatArray) -> FloatArray:
         """The secondary goal's joint motion at q, before its projection onto the null space."""
@@ -376,23 +384,23 @@ class _Solver:
                 z[c] = np.arctan2(np.sin(z[c]), np.cos(z[c]))
         return np.asarray(z * opts.nullspace_gain)
 
-    def _linearise_masked(self, oMf: pin.SE3, Td: pin.SE3) -> tuple[FloatArray, FloatArray, float, float]:
+    def _linearise_masked(self, dMi: pin.SE3) -> tuple[FloatArray, FloatArray, float, float]:
         """Residual and its derivative over the constrained axes, in the target frame's axes.
 
-        ``r = [R*ᵀ(p − p*); log3(R*ᵀ R)]`` is where the frame is, seen from the target, and
-        ``∂r/∂q = L J`` with ``J`` the local-world-aligned Jacobian and ``L = diag(R*ᵀ,
-        Jlog3(R*ᵀR) Rᵀ)``. Returns r and L on the kept rows, scaled by √weight, and the
-        squared position and rotation errors.
+        ``dMi = T*⁻¹ T`` is where the frame is, seen from the target: ``r = [t; log3(M)]``
+        for its translation ``t`` and rotation ``M``, and ``∂r/∂q = L J`` with ``J`` the
+        local Jacobian and ``L = diag(M, Jlog3(M))``. Returns r and L on the kept rows,
+        scaled by √weight, and the squared position and rotation errors.
         """
-        dp = oMf.translation - Td.translation
+        t, M = dMi.translation, dMi.rotation
         if self.opts.position_only:
-            return dp, _POSITION_ROWS, float(dp.dot(dp)), 0.0
-        Rd, R = Td.rotation, oMf.rotation
-        M = Rd.T.dot(R)
-        r6 = np.concatenate((Rd.T.dot(dp), pin.log3(M)))
+            L3 = np.zeros((3, 6))
+            L3[:, :3] = M
+            return t, L3, float(t.dot(t)), 0.0
+        r6 = np.concatenate((t, pin.log3(M)))
         L6 = np.zeros((6, 6))
-        L6[:3, :3] = Rd.T
-        L6[3:, 3:] = pin.Jlog3(M).dot(R.T)
+        L6[:3, :3] = M
+        L6[3:, 3:] = pin.Jlog3(M)
         rows, scale, lin = self.opts.rows, self.opts.row_scale, self.lin_rows
         assert rows is not None and scale is not None and lin is not None
         r = r6[rows]
@@ -400,7 +408,7 @@ class _Solver:
         return r * scale, L6[rows] * scale[:, None], pe2, re2
 
     def _attempt(
-        self, q: FloatArray, q0: FloatArray, Td: pin.SE3, deadline: float
+        self, q: FloatArray, q0: FloatArray, deadline: float
     ) -> tuple[int, FloatArray, int, float, FloatArray, tuple[float, float] | None]:
         """One damped least-squares descent from q.
 
@@ -421,11 +429,10 @@ class _Solver:
         k = 0
         for k in range(max_iterations):
             pin.computeJointJacobians(model, data, q if plain else to_pin(q))
-            oMf = pin.updateFramePlacement(model, data, fid)
+            dMi = pin.updateFramePlacement(model, data, fid)  # T*⁻¹ T: see solve()
             if nullspace:
                 state[goal] = self._goal(q, q0)
             if full:
-                dMi = Td.actInv(oMf)
                 r = pin.log6(dMi).vector
                 L, J = pin.Jlog6(dMi), pin.getFrameJacobian(model, data, fid, _LOCAL)
                 outcome = _lm_step(L, J, r, q, consts, state)
@@ -437,10 +444,10 @@ class _Solver:
                     state[_lm.S_FORCE] = 1.0
                     outcome = _lm_step(L, J, r, q, consts, state)
             else:
-                r, L, pe2, re2 = self._linearise_masked(oMf, Td)
+                r, L, pe2, re2 = self._linearise_masked(dMi)
                 if pe2 <= ptol2 and re2 <= rtol2:
                     return _SUCCESS, q, k, float(r.dot(r)), q, (math.sqrt(pe2), math.sqrt(re2))
-                outcome = _lm_step(L, pin.getFrameJacobian(model, data, fid, _LWA), r, q, consts, state)
+                outcome = _lm_step(L, pin.getFrameJacobian(model, data, fid, _LOCAL), r, q, consts, state)
             if outcome == _lm.STALLED or clock() > deadline:
                 status = _STALLED if outcome == _lm.STALLED else _TIMEOUT
                 return status, q, k, state[_lm.S_BEST], _lm.best_q(state, len(q), STALL_WINDOW), None
@@ -500,6 +507,8 @@ class _Solver:
         opts = self.opts
         T = target if self.pre is None else self.pre.dot(target)
         Td = pin.SE3(T)
+        # The root joint's placement seen from the target: FK now gives T*⁻¹ T for the frame.
+        self.placements[self.root] = Td.actInv(self.root_placement)
         deadline = math.inf if opts.timeout is None else t_start + opts.timeout
         q0 = _clip(q0, self.lower, self.upper)  # a new array: the caller's q0 is never changed
         q = q0
@@ -507,7 +516,7 @@ class _Solver:
         iterations = restarts = 0
         distances: FloatArray | None = None
         while True:
-            status, q, its, att_best, att_q, errs = self._attempt(q, q0, Td, deadline)
+            status, q, its, att_best, att_q, errs = self._attempt(q, q0, deadline)
             iterations += its
             if att_best < best:
                 best, best_q = att_best, att_q
@@ -523,12 +532,11 @@ class _Solver:
             restarts += 1
             q = self._restart(restarts, distances, seed)
         success = status == _SUCCESS
-        return self._result(q if success else best_q, Td, success, iterations, restarts, status, t_start, errs)
+        return self._result(q if success else best_q, success, iterations, restarts, status, t_start, errs)
 
     def _result(
         self,
         q: FloatArray,
-        Td: pin.SE3,
         success: bool,
         iterations: int,
         restarts: int,
@@ -543,8 +551,7 @@ class _Solver:
             errs = None  # a wrap by whole turns moves the pose by rounding only; measure it again
         if errs is None:
             pin.forwardKinematics(self.model, self.data, self.to_pin(q))
-            oMf = pin.updateFramePlacement(self.model, self.data, self.opts.frame_id)
-            errs = self._errors(oMf, Td)
+            errs = self._errors(pin.updateFramePlacement(self.model, self.data, self.opts.frame_id))
         pos_err, rot_err = errs
         success = success and pos_err <= self.opts.position_tolerance and rot_err <= self.opts.rotation_tolerance
         elapsed = time.perf_counter() - t_start
@@ -563,23 +570,16 @@ class _Solver:
             )
         return IKResult(q, success, iterations, restarts, pos_err, rot_err, msg, elapsed)
 
-    def _errors(self, oMf: pin.SE3, Td: pin.SE3) -> tuple[float, float]:
-        """(position [m], rotation [rad]) errors of the pose oMf for the target Td, over the kept axes.
+    def _errors(self, dMi: pin.SE3) -> tuple[float, float]:
+        """(position [m], rotation [rad]) errors over the kept axes, from ``dMi = T*⁻¹ T``.
 
-        Unmasked: ``‖p − p*‖`` and the angle of ``Rᵀ R*``. Masked: the kept components of
+        Unmasked: ``‖p − p*‖`` and the angle of ``R*ᵀ R``. Masked: the kept components of
         ``R*ᵀ(p − p*)`` and ``log3(R*ᵀ R)``, the target frame's axes.
         """
-        if self.full:
-            iMd = oMf.actInv(Td)
-            t, w = iMd.translation, pin.log3(iMd.rotation)
-            return math.sqrt(float(t.dot(t))), math.sqrt(float(w.dot(w)))
-        dMi = Td.actInv(oMf)
-        dp = dMi.translation[self.keep[:3]]
-        pe = math.sqrt(float(dp.dot(dp)))
-        if not self.keep[3:].any():
-            return pe, 0.0
-        w = pin.log3(dMi.rotation)[self.keep[3:]]
-        return pe, math.sqrt(float(w.dot(w)))
+        t, w = dMi.translation, pin.log3(dMi.rotation)
+        if not self.full:
+            t, w = t[self.keep[:3]], w[self.keep[3:]]
+        return math.sqrt(float(t.dot(t))), math.sqrt(float(w.dot(w)))
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ def test_the_solver_model_takes_angles_for_continuous_joints(tmp_path: Path, una
     assert ("JointModelRevoluteUnboundedUnaligned" in kinds) == unaligned
     solver = _Solver(robot, _options(robot, **_defaults()))
     assert solver.model.nq == robot.dof and solver.to_pin(np.ones(6)).shape == (6,)
+    solver.placements[solver.root] = solver.root_placement  # solve() moved it to its last target
     rng = np.random.default_rng(13)
     for _ in range(10):
         q = robot.random_configuration(rng) + rng.uniform(-10, 10, robot.dof) * (
@@ -359,7 +360,8 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     T = robot.fk(robot.random_configuration(rng))
     Td = pin.SE3(T[:3, :3], T[:3, 3])
     q = robot.random_configuration(rng)
-    _, A = linearise(solver, q, Td)
+    r, A = linearise(solver, q, Td)
+    np.testing.assert_allclose(r, residual(robot, solver, q, Td), rtol=0, atol=1e-12)
     h = 1e-6
     fd = np.empty_like(A)
     for i in range(robot.dof):
@@ -378,15 +380,26 @@ def _defaults() -> dict[str, object]:
 def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
     """The solver's residual r and Jacobian A at q (the same calls its loop makes)."""
     model, data, fid = solver.model, solver.data, solver.opts.frame_id
+    solver.placements[solver.root] = Td.actInv(solver.root_placement)  # as solve() does
     pin.computeJointJacobians(model, data, solver.to_pin(q))
-    oMf = pin.updateFramePlacement(model, data, fid)
+    dMi = pin.updateFramePlacement(model, data, fid)
+    J = pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL)
     if solver.full:
-        dMi = Td.actInv(oMf)
-        J = pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL)
         return np.array(pin.log6(dMi).vector), pin.Jlog6(dMi) @ J
-    J = pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL_WORLD_ALIGNED)
-    r, L, _, _ = solver._linearise_masked(oMf, Td)
+    r, L, _, _ = solver._linearise_masked(dMi)
     return np.array(r), L @ J
+
+
+def residual(robot: robojac.Robot, solver: _Solver, q: np.ndarray, Td: pin.SE3) -> np.ndarray:
+    """The residual from robot.fk alone: log6(T*⁻¹ T), or the kept, weighted rows of
+    [R*ᵀ(p − p*); log3(R*ᵀ R)]."""
+    T = pin.SE3(robot.fk(q))
+    if solver.full:
+        return np.array(pin.log6(Td.actInv(T)).vector)
+    Rd = Td.rotation
+    r6 = np.concatenate((Rd.T @ (T.translation - Td.translation), pin.log3(Rd.T @ T.rotation)))
+    assert solver.opts.rows is not None and solver.opts.row_scale is not None
+    return r6[solver.opts.rows] * solver.opts.row_scale
 
 
 def test_joint_limit_does_not_stall_the_solver(robots: dict[str, robojac.Robot]) -> None:
@@ -645,6 +658,8 @@ def test_bad_options_raise(robots: dict[str, robojac.Robot]) -> None:
             solve_ik(robot, T, **kw)  # type: ignore[arg-type]
     with pytest.raises(FrameError):
         solve_ik(robot, T, frame="no_such_frame")
+    with pytest.raises(InputError, match=f"frame '{robot.base}' is fixed to the base.*the tip '{robot.tip}'"):
+        solve_ik(robot, T, frame=robot.base)
     with pytest.raises(InputError):
         solve_ik_batch(robot, np.array([T]), np.zeros((2, robot.dof)), progress=False)
     with pytest.raises(InputError, match="q0 must be finite"):
