@@ -11,7 +11,8 @@ Why compiled: in NumPy and LAPACK the same algebra is about fifteen calls from P
 per iteration, each a few tenths of a microsecond of dispatch on matrices of 6 × 7 or
 smaller: half an iteration on a 7-joint arm and two thirds on a 2-joint one. One
 compiled call with six arguments removes most of it. The function is compiled on first
-use and cached on disk (numba's ``cache=True``), so later processes load it.
+use (about 8 s on this machine) and cached on disk (numba's ``cache=True``), so later
+processes load it in a fraction of a second.
 
 The solver's constants and the attempt's state travel as two flat arrays (layouts
 below): every argument costs the call about 60 ns of type checking.
@@ -20,6 +21,8 @@ below): every argument costs the call about 60 ns of type checking.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
@@ -36,6 +39,14 @@ C_MU_GAIN, C_MU_BIAS, C_THRESHOLD, C_MAX_DAMPING, C_HELD_STALL, C_NEAR, C_STALL,
 S_K, S_BEST, S_R2, S_FORCE, S_HISTORY = range(5)
 
 _TURN = 2.0 * math.pi
+
+
+def _compiled(fn: Callable[..., Any]) -> Any:
+    """``numba.njit``, cached on disk where there is a writable place for the cache."""
+    try:
+        return numba.njit(cache=True)(fn)
+    except RuntimeError:  # no writable cache location (read-only install, no home): compile per process
+        return numba.njit(fn)
 
 
 def constants(
@@ -77,7 +88,7 @@ def goal_slice(n: int, window: int) -> slice:
     return slice(start, start + n)
 
 
-@numba.njit(cache=True)
+@_compiled
 def _cholesky_solve(H: np.ndarray, b: np.ndarray) -> bool:
     """Solve ``H x = b`` in place for a symmetric positive definite H (b becomes x).
 
@@ -111,7 +122,7 @@ def _cholesky_solve(H: np.ndarray, b: np.ndarray) -> bool:
     return True
 
 
-@numba.njit(cache=True)
+@_compiled
 def lm_step(L: np.ndarray, J: np.ndarray, r: np.ndarray, q: np.ndarray, consts: np.ndarray, state: np.ndarray) -> int:
     """One damped least-squares step ``q ← q − Aᵀ(A Aᵀ + μ I)⁻¹ r`` with ``A = L J``, in place.
 
