@@ -75,7 +75,6 @@ PROGRESS_MIN = 200
 
 _LOCAL = pin.ReferenceFrame.LOCAL
 _TURN = 2 * math.pi
-_LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 _lm_step = _lm.lm_step
 _POSITION_ROWS = np.eye(3, 6)  # the position rows of the twist: L of a position-only target
 _clip = np.clip if not hasattr(np, "_core") else getattr(np._core.umath, "clip", np.clip)  # the bare ufunc: 5× faster
