@@ -196,30 +196,21 @@ def lm_step(L: np.ndarray, J: np.ndarray, r: np.ndarray, q: np.ndarray, consts: 
         return STALLED
 
     rows = m <= n  # solve the m × m system in A Aᵀ, else the n × n one in AᵀA
-    p = m if rows else n
+    B = A if rows else A.T  # H = B Bᵀ
+    p, inner = B.shape
     H = np.empty((p, p))
-    b = np.empty(p)
-    if rows:
-        for i in range(m):
-            for j in range(i + 1):
-                s = 0.0
-                for c in range(n):
-                    s += A[i, c] * A[j, c]
-                H[i, j] = s
-                H[j, i] = s
-            b[i] = r[i]
-    else:
-        for i in range(n):
-            for j in range(i + 1):
-                s = 0.0
-                for c in range(m):
-                    s += A[c, i] * A[c, j]
-                H[i, j] = s
-                H[j, i] = s
+    for i in range(p):
+        for j in range(i + 1):
             s = 0.0
+            for c in range(inner):
+                s += B[i, c] * B[j, c]
+            H[i, j] = s
+            H[j, i] = s
+    b = r.copy() if rows else np.zeros(n)  # the right-hand side: r, or Aᵀr
+    if not rows:
+        for i in range(n):
             for c in range(m):
-                s += r[c] * A[c, i]
-            b[i] = s
+                b[i] += B[i, c] * r[c]
     threshold = consts[C_THRESHOLD]
     if threshold > 0.0:
         # Nakamura–Chiaverini: μ = λ², λ = λmax √(1 − (σmin/ε)²) below the threshold ε
