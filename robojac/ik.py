@@ -76,7 +76,6 @@ PROGRESS_MIN = 200
 _LOCAL = pin.ReferenceFrame.LOCAL
 _TURN = 2 * math.pi
 _lm_step = _lm.lm_step
-_POSITION_ROWS = np.eye(3, 6)  # the position rows of the twist: L of a position-only target
 _clip = np.clip if not hasattr(np, "_core") else getattr(np._core.umath, "clip", np.clip)  # the bare ufunc: 5× faster
 
 
@@ -292,7 +291,7 @@ class _Solver:
         self.placements = self.model.jointPlacements
         self.root = self.model.supports[self.model.frames[opts.frame_id].parentJoint][1]
         self.root_placement = self.placements[self.root].copy()
-        self.n = n = robot.dof
+        n = robot.dof
         self.lower = np.array(robot.lower)
         self.upper = np.array(robot.upper)
         self.sample_lo, self.sample_hi = _sampling_box(robot)
@@ -306,7 +305,7 @@ class _Solver:
         self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if converts else _same
         self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
         self.full = opts.rows is None
-        self.m = m = 6 if opts.rows is None else len(opts.rows)
+        m = 6 if opts.rows is None else len(opts.rows)
         self.keep = np.ones(6, dtype=bool)  # the constrained axes
         if opts.rows is not None:
             self.keep[:] = False
