@@ -263,16 +263,20 @@ class ResolvedRateController:
 
 
 class _TorqueController:
-    """What the torque controllers share: the validating public call and the diagnostics.
+    """What the torque controllers share: the task, the validating public call and the diagnostics.
 
-    Subclasses set ``robot`` and ``task`` and define ``_torque(q, dq, t)``, which the
-    simulators call directly with already-checked arrays.
+    Subclasses define ``_torque(q, dq, t)``, which the simulators call directly with
+    already-checked arrays.
     """
 
-    robot: Robot
-    task: TaskSpace
-    sigma_min: float
-    manipulability: float
+    def __init__(self, robot: Robot, frame: str | None) -> None:
+        self.robot = robot
+        self.task = TaskSpace(robot, frame)
+        self.frame = self.task.frame
+        self.pose = self.task.pose
+        self.error = self.task.error
+        self.sigma_min = math.nan
+        self.manipulability = math.nan
 
     def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
         """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
@@ -286,7 +290,24 @@ class _TorqueController:
         raise NotImplementedError
 
 
-class CartesianImpedanceController(_TorqueController):
+class _TaskTorqueController(_TorqueController):
+    """A torque controller that tracks a task-space reference and damps the null space."""
+
+    def __init__(self, robot: Robot, reference: Any, frame: str | None, joint_damping: Any) -> None:
+        super().__init__(robot, frame)
+        self.trajectory = as_trajectory(robot, reference, frame)
+        self.joint_damping: FloatArray | None = (
+            None if joint_damping is None else gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
+        )
+
+    def _joint_damping(self, q: FloatArray) -> FloatArray:
+        """``d_j`` [N·m·s/rad]: as given, or ``2 M_ii × NULL_SPACE_RATE`` at the first call's q (then kept)."""
+        if self.joint_damping is None:
+            self.joint_damping = NULL_SPACE_RATE * 2.0 * joint_inertia_diagonal(self.robot, q)
+        return self.joint_damping
+
+
+class CartesianImpedanceController(_TaskTorqueController):
     """Cartesian impedance: the tool behaves like a spring-damper to its reference.
 
     ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j ∘ q̇`` with ``J`` the ``local_world_aligned``
@@ -329,22 +350,12 @@ class CartesianImpedanceController(_TorqueController):
         gravity_compensation: bool = True,
         joint_damping: Any = None,
     ) -> None:
-        self.robot = robot
-        self.task = TaskSpace(robot, frame)
-        self.frame = self.task.frame
-        self.trajectory = as_trajectory(robot, reference, frame)
+        super().__init__(robot, reference, frame, joint_damping)
         self.stiffness = gains(stiffness, 6, "stiffness", "N/m, N·m/rad")
         self.damping: FloatArray | None = None if damping is None else gains(damping, 6, "damping", "N·s/m, N·m·s/rad")
         self.damping_matrix: FloatArray | None = None if self.damping is None else np.diag(self.damping)
-        self.joint_damping: FloatArray | None = (
-            None if joint_damping is None else gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
-        )
         self.gravity_compensation = bool(gravity_compensation)
-        self.pose = self.task.pose
-        self.error = self.task.error
         self.wrench = np.zeros(6)
-        self.sigma_min = math.nan
-        self.manipulability = math.nan
 
     def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         ref = self.trajectory.sample(t)
@@ -356,17 +367,15 @@ class CartesianImpedanceController(_TorqueController):
         if self.damping_matrix is None:
             Lam = task_inertia(task.model, task.data, qp, J, 1e-3, 1e-3)[0]
             self.damping_matrix = modal_damping(self.stiffness, Lam)
-        if self.joint_damping is None:
-            self.joint_damping = NULL_SPACE_RATE * 2.0 * joint_inertia_diagonal(self.robot, q)
         F = self.stiffness * e + self.damping_matrix @ (ref.twist - J @ dq)
         self.wrench = F
-        tau = J.T @ F - self.joint_damping * dq
+        tau = J.T @ F - self._joint_damping(q) * dq
         if self.gravity_compensation:
             tau += pin.computeGeneralizedGravity(task.model, task.data, qp)
         return tau
 
 
-class OperationalSpaceController(_TorqueController):
+class OperationalSpaceController(_TaskTorqueController):
     """Operational-space control (Khatib) with the dynamically consistent inverse.
 
     ``τ = Jᵀ Λ (a* + K e + D (V* − J q̇) − J̇ q̇) + C(q, q̇) q̇ + g(q) + Nᵀ (−d_j q̇)`` where
@@ -396,22 +405,12 @@ class OperationalSpaceController(_TorqueController):
         max_damping: float = 1e-3,
         joint_damping: Any = None,
     ) -> None:
-        self.robot = robot
-        self.task = TaskSpace(robot, frame)
-        self.frame = self.task.frame
-        self.trajectory = as_trajectory(robot, reference, frame)
+        super().__init__(robot, reference, frame, joint_damping)
         self.stiffness = gains(stiffness, 6, "stiffness", "1/s²")
         self.damping = critical_damping(self.stiffness) if damping is None else gains(damping, 6, "damping", "1/s")
         self.threshold = positive(threshold, "threshold")
         self.max_damping = float(gains(max_damping, 1, "max_damping", "1/kg")[0])
-        self.joint_damping: FloatArray | None = (
-            None if joint_damping is None else gains(joint_damping, robot.dof, "joint_damping", "N·m·s/rad")
-        )
         self._zero = np.zeros(robot.model.nv)
-        self.pose = self.task.pose
-        self.error = self.task.error
-        self.sigma_min = math.nan
-        self.manipulability = math.nan
         self.damping_used = 0.0
 
     def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
@@ -429,9 +428,7 @@ class OperationalSpaceController(_TorqueController):
         self.damping_used = lam
         acc = ref.acceleration + self.stiffness * e + self.damping * (ref.twist - J @ dq) - drift
         tau = J.T @ (Lam @ acc) + nle
-        if self.joint_damping is None:
-            self.joint_damping = NULL_SPACE_RATE * 2.0 * np.diag(pin.crba(m, d, qp))
-        tau0 = -self.joint_damping * dq
+        tau0 = -self._joint_damping(q) * dq
         tau += tau0 - J.T @ (Lam @ (MinvJt.T @ tau0))
         return tau
 
@@ -461,9 +458,7 @@ class JointPDController(_TorqueController):
         frame: str | None = None,
         gravity_compensation: bool = True,
     ) -> None:
-        self.robot = robot
-        self.task = TaskSpace(robot, frame)
-        self.frame = self.task.frame
+        super().__init__(robot, frame)
         if isinstance(reference, JointTrajectory):
             if reference.robot.name != robot.name or reference.qs.shape[1] != robot.dof:
                 raise InputError(f"the joint trajectory was built for '{reference.robot.name}', not for '{robot.name}'")
@@ -482,10 +477,6 @@ class JointPDController(_TorqueController):
         self._zero = np.zeros(robot.dof)
         self._ref_task = TaskSpace(robot, frame)
         self._q_now = self._q_ref_now = self.q_ref
-        self.pose = self.task.pose
-        self.error = self.task.error
-        self.sigma_min = math.nan
-        self.manipulability = math.nan
 
     def diagnose(self) -> None:
         """Tool pose, its error to ``fk(q*)``, σ_min and manipulability at the last state."""
