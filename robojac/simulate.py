@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +43,6 @@ from .taskspace import TaskSpace, gains
 
 LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 INTEGRATORS = ("semi_implicit_euler", "rk4")
-
-WrenchFunction = Callable[[float, FloatArray, FloatArray], Any]
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,6 @@ from ..errors import InputError
 from ..table import table
 from . import add_robot_options, emit_json, load_robot
 
-#: Columns of a target file row in the 7-number form.
-POSE7 = ["x", "y", "z", "qx", "qy", "qz", "qw"]
 _CSV_ROWS = "expected rows of 7 numbers x,y,z,qx,qy,qz,qw or 16 (a 4×4 row by row), after at most one header line"
 
 
