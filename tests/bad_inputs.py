@@ -1,0 +1,117 @@
+"""The bad-input table: every hostile input robojac has been shown, and what it must answer.
+
+One row per case, grouped by area. An :class:`Api` row is a call that must raise the
+given :class:`~robojac.errors.RobojacError` subclass with a message containing
+``phrase``; a :class:`Cli` row is a command line that must exit with status 2 and print
+exactly one line on stderr containing ``phrase``. ``tests/test_bad_inputs.py`` runs every
+row. The table only grows: a defect found is a new row here, next to its area's rows.
+
+Calls take an :class:`Env`: a scratch folder, two loaded robots and small URDF writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import robojac
+from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a row's call may use."""
+
+    tmp: Path
+    panda: robojac.Robot
+    planar: robojac.Robot
+
+    def write(self, name: str, text: str) -> str:
+        """Write ``text`` to ``tmp/name`` and return its path."""
+        path = self.tmp / name
+        path.write_text(text)
+        return str(path)
+
+
+def arm(
+    *,
+    limit: str = '<limit lower="-2" upper="2" effort="10" velocity="1"/>',
+    inertial: str = '<inertial><mass value="1"/><inertia ixx="0.1" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"/></inertial>',
+    origin: str = '<origin xyz="0 0 0.5"/>',
+    extra: str = "",
+    head: str = "",
+) -> str:
+    """A two-revolute-joint URDF whose second joint's limit, link inertial and origin can be swapped."""
+    return f"""<?xml version="1.0"?>
+<robot name="arm" {head}>
+  <link name="base"/>
+  <link name="l1">{inertial}</link>
+  <link name="l2">{inertial}</link>
+  <joint name="j1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/>
+    <limit lower="-2" upper="2" effort="10" velocity="1"/></joint>
+  <joint name="j2" type="revolute"><parent link="l1"/><child link="l2"/>{origin}<axis xyz="0 1 0"/>
+    {limit}</joint>
+  {extra}
+</robot>
+"""
+
+
+@dataclass(frozen=True)
+class Api:
+    id: str
+    call: Callable[[Env], Any]
+    error: type[RobojacError]
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Cli:
+    id: str
+    argv: Callable[[Env], list[str]]
+    phrase: str
+    #: run in a child process: for inputs that once hung or crashed the interpreter
+    isolated: bool = False
+
+
+# ---------------------------------------------------------------------------- loading and URDFs
+LOADING: list[Api | Cli] = [
+    Api("unknown robot name", lambda e: robojac.load("pandaa"), UnknownRobotError, "panda"),
+    Api("missing URDF file", lambda e: robojac.load(str(e.tmp / "nope.urdf")), URDFError, "nope.urdf"),
+]
+
+
+# ---------------------------------------------------------------------------- configurations and options
+CONFIGURATIONS: list[Api | Cli] = [
+    Api("q with NaN", lambda e: e.panda.fk([np.nan] * 7), InputError, "finite"),
+    Api("q of the wrong length", lambda e: e.panda.fk([0.0] * 6), InputError, "shape (7,)"),
+]
+
+
+# ---------------------------------------------------------------------------- inverse kinematics
+IK: list[Api | Cli] = [
+    Api("target with NaN", lambda e: robojac.solve_ik(e.planar, np.full((4, 4), np.nan)), InputError, "finite"),
+]
+
+
+# ---------------------------------------------------------------------------- analysis, control and simulation
+ANALYSIS: list[Api | Cli] = [
+    Api("unknown ref", lambda e: e.panda.jacobian(e.panda.neutral(), ref="body"), FrameError, "local"),
+]
+
+
+# ---------------------------------------------------------------------------- viewer
+VIEWER: list[Api | Cli] = []
+
+
+# ---------------------------------------------------------------------------- command line
+CLI: list[Api | Cli] = [
+    Cli("unknown subcommand", lambda e: ["frobnicate", "panda"], "invalid choice"),
+    Cli("unknown frame", lambda e: ["fk", "panda", "--frame", "panda_link77"], "panda_link7"),
+]
+
+
+TABLE: list[Api | Cli] = LOADING + CONFIGURATIONS + IK + ANALYSIS + VIEWER + CLI
