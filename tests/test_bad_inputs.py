@@ -38,10 +38,10 @@ def test_bad_input(row: Api | Cli, env: Env, capfd) -> None:
             timeout=120,
             stdin=subprocess.DEVNULL,
         )
-        code, out, err = proc.returncode, proc.stdout, proc.stderr
+        code, err = proc.returncode, proc.stderr
     else:
         code = main(argv)
-        out, err = capfd.readouterr()
+        err = capfd.readouterr().err
     lines = err.strip().splitlines()
     assert code == 2, f"exit {code}; stderr: {err!r}"
     assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {err!r}"
