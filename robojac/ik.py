@@ -303,7 +303,7 @@ class _Solver:
         # q goes to Pinocchio as it is, unless continuous joints are still (cos, sin) pairs there.
         converts = angle_model is None and robot._continuous.size > 0
         self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if converts else _same
-        self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
+        self.pre = None if robot.base_is_root else np.array(robot.base_in_world)
         self.full = opts.rows is None
         m = 6 if opts.rows is None else len(opts.rows)
         self.keep = np.ones(6, dtype=bool)  # the constrained axes

@@ -16,10 +16,10 @@ holes): that shows up as tracking error, not as an exception.
 from __future__ import annotations
 
 import numpy as np
-import pinocchio as pin
 
 from ._validate import FloatArray
 from .errors import InputError
+from .kinematics import Configuration
 from .robot import Robot
 
 
@@ -27,14 +27,12 @@ def reach(robot: Robot, frame: str | None = None) -> tuple[FloatArray, float]:
     """``(center (3,) [m] in the base frame, radius [m])`` of a ball holding every reachable
     position of ``frame``'s origin (default: the tip)."""
     m = robot.model
-    d = m.createData()
-    pin.computeJointJacobians(m, d, robot._to_pin(robot.neutral()))
+    config = Configuration(robot, robot.neutral())
     fid = robot.frame_id(frame)
-    pin.updateFramePlacement(m, d, fid)
     last = int(m.frames[fid].parentJoint)
-    tip = np.array(d.oMf[fid].translation)
+    tip = config.pose(frame)[:3, 3]
     if last == 0:
-        return _to_base(robot, tip), 0.0
+        return tip, 0.0
     travel = [
         max(abs(lo), abs(hi)) if kind == "prismatic" else 0.0
         for kind, lo, hi in zip(robot.joint_types, robot.lower, robot.upper)
@@ -43,12 +41,10 @@ def reach(robot: Robot, frame: str | None = None) -> tuple[FloatArray, float]:
     lengths = [float(np.linalg.norm(m.jointPlacements[j].translation)) + travel[j - 1] for j in range(1, last + 1)]
     lengths[0] = travel[0]
     lengths.append(float(np.linalg.norm(m.frames[fid].placement.translation)))
-    origins = [np.array(d.oMi[j].translation) for j in range(1, last + 1)] + [tip]
-    axes = []
-    for j in range(1, last + 1):
-        col = d.J[:, m.joints[j].idx_v]
-        axes.append(np.array(col[3:] if robot.joint_types[j - 1] != "prismatic" else col[:3]))
-    center = np.array(m.jointPlacements[1].translation)
+    origins = [*config.joint_origins()[:last], tip]
+    axes = config.joint_axes()[:last]
+    W = robot.base_in_world
+    center = (np.array(m.jointPlacements[1].translation) - W[:3, 3]) @ W[:3, :3]  # the fixed point B, in the base frame
     used = 1  # lengths[:used] are behind the centre
     for k in range(1, last + 1):
         if robot.joint_types[k - 1] == "prismatic":
@@ -58,14 +54,7 @@ def reach(robot: Robot, frame: str | None = None) -> tuple[FloatArray, float]:
         if not on_axes:
             break
         center, used = nxt, k + 1
-    return _to_base(robot, center), float(sum(lengths[used:]))
-
-
-def _to_base(robot: Robot, p: FloatArray) -> FloatArray:
-    if robot._base_in_world is None:
-        return p
-    Ti = robot._base_in_world_inv
-    return np.asarray(Ti[:3, :3] @ p + Ti[:3, 3], dtype=np.float64)
+    return np.asarray(center, dtype=np.float64), float(sum(lengths[used:]))
 
 
 def check_in_reach(robot: Robot, points: FloatArray, frame: str | None = None, what: str = "trajectory") -> None:

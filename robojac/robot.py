@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,16 @@ def check_ref(ref: str) -> pin.ReferenceFrame:
         ) from None
 
 
+class _PerThread(threading.local):
+    """One ``pinocchio.Data`` per thread, made on a thread's first use.
+
+    ``threading.local`` calls ``__init__`` again, with the same model, in each thread.
+    """
+
+    def __init__(self, model: pin.Model) -> None:
+        self.data = model.createData()
+
+
 @dataclass(frozen=True, eq=False)
 class Robot:
     """A serial chain from ``base`` to ``tip`` of a URDF robot.
@@ -88,9 +99,13 @@ class Robot:
     Joint vectors ``q`` hold one value per chain joint, in ``joint_names`` order: an
     angle [rad] for revolute and continuous joints, a length [m] for prismatic ones.
 
-    A Robot is immutable, but it owns one ``pinocchio.Data`` as scratch space, so one
-    Robot must not be used from several threads at once (use :meth:`copy` per thread).
-    It pickles, so it can be sent to worker processes.
+    A Robot is an immutable description: the reduced Pinocchio model, names, limits and
+    the conversions between robojac's ``q`` and Pinocchio's. It holds no kinematic state
+    that threads could share: :meth:`fk` and :meth:`jacobian` compute on a
+    ``pinocchio.Data`` private to the calling thread, so one Robot may serve any number
+    of threads at once. :class:`robojac.kinematics.Configuration` computes many poses and
+    Jacobians of one ``q`` in a single pass. A Robot pickles, so it can be sent to worker
+    processes.
     """
 
     name: str
@@ -107,8 +122,10 @@ class Robot:
     visuals: tuple[_urdf.Visual, ...] = field(repr=False)
     locked: Mapping[str, float] = field(repr=False)  # read-only: joint off the chain -> its value
     source: str = field(repr=False)
-    data: pin.Data = field(repr=False)
-    _base_in_world: FloatArray | None = field(repr=False)
+    #: (4, 4) pose of the base link in Pinocchio's world frame (the URDF's root link);
+    #: the identity when ``base`` is the root. Read-only.
+    base_in_world: FloatArray = field(repr=False)
+    _per_thread: _PerThread = field(repr=False)
     _continuous: FloatArray = field(repr=False)  # indices into q of continuous joints
     _plain_q: FloatArray = field(repr=False)  # indices into q of the other joints
     _plain_q_pin: FloatArray = field(repr=False)  # their positions in Pinocchio's q
@@ -132,10 +149,15 @@ class Robot:
         return not self._continuous.size
 
     @cached_property
+    def base_is_root(self) -> bool:
+        """True when ``base`` is the URDF's root link, so the base frame is Pinocchio's world."""
+        return bool(np.array_equal(self.base_in_world, np.eye(4)))
+
+    @cached_property
     def _plain_output(self) -> bool:
         # Pinocchio's Jacobian needs no reshaping (eigenpy flattens a 6×1 one) and no
         # change of frame (the base is Pinocchio's world).
-        return self.dof > 1 and self._base_in_world is None
+        return self.dof > 1 and self.base_is_root
 
     @cached_property
     def _q_shape(self) -> tuple[int]:
@@ -145,7 +167,7 @@ class Robot:
         return (_rebuild, self._reload)
 
     def copy(self) -> Robot:
-        """An independent Robot (own scratch data) on the same model."""
+        """An independent Robot with its own Pinocchio model, built from the same URDF."""
         return _rebuild(*self._reload)
 
     # ------------------------------------------------------------------ configurations
@@ -190,10 +212,10 @@ class Robot:
     def to_pinocchio(self, q: Any) -> FloatArray:
         """Pinocchio's configuration (``model.nq``) for robojac's ``q`` (``dof``).
 
-        A continuous joint's angle θ becomes Pinocchio's pair (cos θ, sin θ).
+        A continuous joint's angle θ becomes Pinocchio's pair (cos θ, sin θ). Without
+        continuous joints the two are the same, and a valid float64 ``q`` is returned as is.
         """
-        qv = self.check_q(q)
-        return self._to_pin(qv)
+        return self._pin_q(q)
 
     def _pin_q(self, q: Any) -> FloatArray:
         """Pinocchio's q for a user's q, validating it; the common case costs ~0.3 µs."""
@@ -248,16 +270,17 @@ class Robot:
         Rotation in ``[:3, :3]``, position of the frame's origin in metres in ``[:3, 3]``.
         """
         fid = self._tip_id if frame is None else self.frame_id(frame)
-        pin.forwardKinematics(self.model, self.data, self._pin_q(q))
-        T = pin.updateFramePlacement(self.model, self.data, fid).homogeneous
-        return T if self._base_in_world is None else self._base_in_world_inv @ T
+        data = self._per_thread.data
+        pin.forwardKinematics(self.model, data, self._pin_q(q))
+        T = pin.updateFramePlacement(self.model, data, fid).homogeneous
+        return T if self.base_is_root else self._world_to_base @ T
 
     def fk_all(self, q: Any) -> dict[str, FloatArray]:
         """Pose (4, 4) in the base frame of every frame in ``frame_names``, from one FK pass."""
         qp = self._to_pin(self.check_q(q))
-        pin.framesForwardKinematics(self.model, self.data, qp)
-        pre = np.eye(4) if self._base_in_world is None else self._base_in_world_inv
-        return {name: pre @ self.data.oMf[fid].homogeneous for name, fid in self.frame_ids.items()}
+        data = self._per_thread.data
+        pin.framesForwardKinematics(self.model, data, qp)
+        return {name: self.pose_in_base(data.oMf[fid].homogeneous) for name, fid in self.frame_ids.items()}
 
     def jacobian(self, q: Any, frame: str | None = None, ref: str = _DEFAULT_REF) -> FloatArray:
         """Geometric Jacobian (6, dof) of ``frame`` (default: the tip), rows ``[v; ω]``.
@@ -290,10 +313,10 @@ class Robot:
             and _isfinite(sum(q.tolist()))
             and self._no_continuous
         ):
-            J = _frame_jacobian(self.model, self.data, q, fid, rf)
+            J = _frame_jacobian(self.model, self._per_thread.data, q, fid, rf)
         else:
-            J = _frame_jacobian(self.model, self.data, self._pin_q(q), fid, rf)
-        return J if self._plain_output else self._to_base(J.reshape(6, self.dof), ref)
+            J = _frame_jacobian(self.model, self._per_thread.data, self._pin_q(q), fid, rf)
+        return J if self._plain_output else self.jacobian_in_base(J.reshape(6, self.dof), ref)
 
     def jacobian_dot(self, q: Any, dq: Any, frame: str | None = None, ref: str = "local_world_aligned") -> FloatArray:
         """Time derivative (6, dof) of :meth:`jacobian` along joint velocity ``dq``.
@@ -307,36 +330,47 @@ class Robot:
         fid = self.frame_id(frame)
         qp = self._to_pin(self.check_q(q))
         v = self.check_q(dq, "dq")
-        pin.computeJointJacobiansTimeVariation(self.model, self.data, qp, v)
-        pin.updateFramePlacement(self.model, self.data, fid)
-        dJ = pin.getFrameJacobianTimeVariation(self.model, self.data, fid, rf).reshape(6, self.dof)
-        return dJ if self._base_in_world is None else self._to_base(dJ, ref)
+        data = self._per_thread.data
+        pin.computeJointJacobiansTimeVariation(self.model, data, qp, v)
+        pin.updateFramePlacement(self.model, data, fid)
+        dJ = pin.getFrameJacobianTimeVariation(self.model, data, fid, rf).reshape(6, self.dof)
+        return self.jacobian_in_base(dJ, ref)
 
-    # ------------------------------------------------------------------ base ≠ root
+    # ------------------------------------------------------------------ Pinocchio's world → base frame
     @cached_property
-    def _base_in_world_inv(self) -> FloatArray:
-        assert self._base_in_world is not None
+    def _world_to_base(self) -> FloatArray:
         T = np.eye(4)
-        R, p = self._base_in_world[:3, :3], self._base_in_world[:3, 3]
+        R, p = self.base_in_world[:3, :3], self.base_in_world[:3, 3]
         T[:3, :3], T[:3, 3] = R.T, -R.T @ p
+        T.flags.writeable = False
         return T
 
     @cached_property
-    def _base_action_inv(self) -> FloatArray:
-        Ti = self._base_in_world_inv
+    def _world_to_base_action(self) -> FloatArray:
+        Ti = self._world_to_base
         return np.array(pin.SE3(Ti[:3, :3], Ti[:3, 3]).action)
 
-    def _to_base(self, J: FloatArray, ref: str) -> FloatArray:
-        if self._base_in_world is None:
-            return J
-        # The base is fixed in Pinocchio's world, so the change of frame is constant in
-        # time and applies to J and J̇ alike.
-        if ref == "local":
-            return J
+    def pose_in_base(self, pose_in_world: FloatArray) -> FloatArray:
+        """A (4, 4) pose given in Pinocchio's world frame (the URDF root), re-expressed in the base frame.
+
+        For a Pinocchio ``Data`` of :attr:`model`: ``robot.pose_in_base(data.oMf[i].homogeneous)``.
+        """
+        return pose_in_world if self.base_is_root else self._world_to_base @ pose_in_world
+
+    def jacobian_in_base(self, jacobian_in_world: FloatArray, ref: str) -> FloatArray:
+        """A (6, n) Jacobian or its time derivative from Pinocchio, re-expressed for the base frame.
+
+        Pinocchio's ``"world"`` and ``"local_world_aligned"`` Jacobians use the axes (and,
+        for ``"world"``, the origin) of its world frame; robojac's use the base frame's.
+        ``"local"`` Jacobians are the same in both. The base is fixed in the world, so the
+        change is constant in time and applies to J and J̇ alike.
+        """
+        if self.base_is_root or ref == "local":
+            return jacobian_in_world
         if ref == "world":
-            return self._base_action_inv @ J
-        Rt = self._base_in_world_inv[:3, :3]
-        return np.vstack((Rt @ J[:3], Rt @ J[3:]))
+            return self._world_to_base_action @ jacobian_in_world
+        Rt = self._world_to_base[:3, :3]
+        return np.vstack((Rt @ jacobian_in_world[:3], Rt @ jacobian_in_world[3:]))
 
 
 def _rebuild(source: str, kwargs: dict[str, Any]) -> Robot:
@@ -504,11 +538,12 @@ def _build(
         if link not in frame_ids:
             raise URDFError(f"internal: link {link!r} has no frame in Pinocchio's model of {source}")
 
-    data = model.createData()
-    base_in_world = None
+    base_in_world = np.eye(4)
     if base != tree.root:
+        data = model.createData()
         pin.framesForwardKinematics(model, data, pin.neutral(model))
         base_in_world = np.array(data.oMf[frame_ids[base]].homogeneous)
+    base_in_world.flags.writeable = False
 
     cont = [i for i, j in enumerate(chain) if tree.joints[j].type == "continuous"]
     plain = [i for i in range(len(chain)) if i not in cont]
@@ -543,8 +578,8 @@ def _build(
             }
         ),
         source=source,
-        data=data,
-        _base_in_world=base_in_world,
+        base_in_world=base_in_world,
+        _per_thread=_PerThread(model),
         _continuous=np.array(cont, dtype=int),
         _plain_q=np.array(plain, dtype=int),
         _plain_q_pin=np.array([idx_q[i] for i in plain], dtype=int),

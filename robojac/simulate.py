@@ -281,7 +281,7 @@ class _Plant:
 
     def accel(self, q: FloatArray, v: FloatArray, tau: FloatArray, t: float) -> FloatArray:
         m, d = self.model, self.data
-        qp = self.robot._to_pin(q)
+        qp = self.robot.to_pinocchio(q)
         total = tau
         if self.friction:
             total = tau - self.viscous * v - self.coulomb * np.tanh(v / self.width)
@@ -398,7 +398,7 @@ def simulate_dynamic(
             return _stop(log, k + 1, t, f"the controller returned a non-finite torque {tau.tolist()}")
         if k == n:
             if plant.external:
-                plant._forces(q, robot._to_pin(q), v, t)
+                plant._forces(q, robot.to_pinocchio(q), v, t)
                 log.external_wrench[k] = plant.wrench_at_log_frame
             break
         if rk4:

@@ -40,11 +40,11 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-import pinocchio as pin
 
 from . import dls
 from ._validate import FloatArray, as_array, as_vector, check_finite, non_negative, positive
 from .errors import InputError
+from .kinematics import Configuration
 from .robot import Robot, check_ref
 
 #: σ below which a direction counts as lost [m/rad for translation rows, rad/rad for rotation rows].
@@ -439,16 +439,7 @@ def frame_hessian(robot: Robot, q: Any, frame: str | None = None) -> tuple[Float
     re-read here in Eigen's order. The tests check ``dJ`` against finite differences.)
     The local Jacobian does not depend on which link is the base, so neither does this.
     """
-    qp = robot._to_pin(robot.check_q(q))
-    fid = robot.frame_id(frame)
-    model, data = robot.model, robot.data
-    pin.computeJointKinematicHessians(model, data, qp)
-    pin.updateFramePlacement(model, data, fid)
-    J = np.array(pin.getFrameJacobian(model, data, fid, pin.ReferenceFrame.LOCAL))
-    raw = np.asarray(pin.getFrameKinematicHessian(model, data, fid, pin.ReferenceFrame.LOCAL))
-    nv = model.nv
-    dJ = raw.ravel(order="K").reshape((6, nv, nv), order="F")
-    return J, dJ
+    return Configuration(robot, q).hessian(frame)
 
 
 def _product_except_each(s: FloatArray) -> FloatArray:

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pinocchio as pin
 
 from ._validate import FloatArray, as_vector
 from .errors import InputError
+from .kinematics import Configuration
 from .robot import Robot, check_ref
 from .wrench import as_wrench, force_at_point
 
@@ -45,20 +45,12 @@ def gravity_torques(robot: Robot, q: Any, gravity: Any = None) -> FloatArray:
             model's, ``(0, 0, −9.81)`` for the bundled arms (base z up). The model is
             left unchanged.
     """
-    qp = robot._to_pin(robot.check_q(q))
-    model = robot.model
-    if gravity is None:
-        return np.array(pin.computeGeneralizedGravity(model, robot.data, qp))
-    g = as_vector(gravity, 3, "gravity")
-    if robot._base_in_world is not None:
-        # Pinocchio's gravity lives in its world (the URDF root); the user's in the base frame.
-        g = robot._base_in_world[:3, :3] @ g
-    saved = model.gravity.linear.copy()
-    try:
-        model.gravity.linear = g
-        return np.array(pin.computeGeneralizedGravity(model, robot.data, qp))
-    finally:
-        model.gravity.linear = saved
+    config = Configuration(robot, q)
+    g = gravity_vector(robot, gravity)
+    # U(q) = −m gᵀ c(q), so ∂U/∂q = −m J_cᵀ g: linear in g, with no need to set the
+    # model's gravity (the Robot is shared, and may be in use by other threads).
+    mass, Jc = config.center_of_mass_jacobian()
+    return np.asarray(-mass * (Jc.T @ g), dtype=np.float64)
 
 
 def gravity_vector(robot: Robot, gravity: Any = None) -> FloatArray:
@@ -66,7 +58,7 @@ def gravity_vector(robot: Robot, gravity: Any = None) -> FloatArray:
     if gravity is not None:
         return as_vector(gravity, 3, "gravity")
     g = np.array(robot.model.gravity.linear, dtype=np.float64)
-    return g if robot._base_in_world is None else robot._base_in_world[:3, :3].T @ g
+    return np.asarray(robot.base_in_world[:3, :3].T @ g, dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)

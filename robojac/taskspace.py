@@ -34,7 +34,7 @@ class TaskSpace:
     """Jacobian, pose and pose error of one frame, without validation or extra copies."""
 
     def __init__(self, robot: Robot, frame: str | None = None) -> None:
-        if robot._base_in_world is not None:
+        if not robot.base_is_root:
             raise InputError(
                 f"control and simulation need the base of '{robot.name}' to be the URDF root link; "
                 f"load it without base= (its base is '{robot.base}')"
@@ -44,7 +44,7 @@ class TaskSpace:
         self.data = robot.model.createData()
         self.frame = frame if frame is not None else robot.tip
         self.fid = robot.frame_id(frame)
-        self.to_pin = robot._to_pin
+        self.to_pin = robot.to_pinocchio
         self.error = np.zeros(6)
         self.pose = np.eye(4)
         self.J = np.zeros((6, robot.dof))
@@ -106,7 +106,7 @@ def modal_damping(stiffness: FloatArray, inertia: FloatArray, zeta: float = 1.0)
 def joint_inertia_diagonal(robot: Robot, q: FloatArray) -> FloatArray:
     """``diag M(q)`` (dof,) [kg·m² or kg]: the inertia each joint alone would move."""
     data = robot.model.createData()
-    return np.array(np.diag(pin.crba(robot.model, data, robot._to_pin(q))))
+    return np.array(np.diag(pin.crba(robot.model, data, robot.to_pinocchio(q))))
 
 
 def task_inertia(

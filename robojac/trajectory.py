@@ -27,6 +27,7 @@ import pinocchio as pin
 
 from ._validate import FloatArray, as_array, as_vector, check_finite, positive
 from .errors import InputError
+from .kinematics import Configuration
 from .pose import as_matrix
 from .robot import Robot
 
@@ -329,7 +330,7 @@ class JointTrajectory(Trajectory):
     """
 
     def __init__(self, robot: Robot, qs: Any, times: Any, *, frame: str | None = None) -> None:
-        if robot._base_in_world is not None:
+        if not robot.base_is_root:
             raise InputError("JointTrajectory needs a robot whose base is the URDF root (load it without base=)")
         arr = check_finite(as_array(qs, "qs"), "qs")
         if arr.ndim != 2 or arr.shape[1] != robot.dof or arr.shape[0] < 2:
@@ -348,9 +349,8 @@ class JointTrajectory(Trajectory):
         self.duration = float(ts[-1])
         self._starts = ts[:-1].tolist()
         self._laws = [TimeLaw(float(ts[i + 1] - ts[i])) for i in range(len(ts) - 1)]
-        self._model = robot.model
-        self._data = robot.model.createData()
-        self._fid = robot.frame_id(frame)
+        self._config = Configuration(robot, arr[0])
+        robot.frame_id(frame)  # an unknown frame fails here, not at the first sample
         self._frame = frame
 
     def joint(self, t: float) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -362,12 +362,10 @@ class JointTrajectory(Trajectory):
 
     def sample(self, t: float) -> Reference:
         q, dq, ddq = self.joint(t)
-        m, d, fid = self._model, self._data, self._fid
-        pin.forwardKinematics(m, d, self.robot._to_pin(q), dq, ddq)
-        T = np.array(pin.updateFramePlacement(m, d, fid).homogeneous)
-        twist = np.array(pin.getFrameVelocity(m, d, fid, pin.LOCAL_WORLD_ALIGNED).vector)
-        acc = np.array(pin.getFrameClassicalAcceleration(m, d, fid, pin.LOCAL_WORLD_ALIGNED).vector)
-        return Reference(T, twist, acc)
+        config = self._config
+        config.update(q)
+        twist, acc = config.frame_motion(dq, ddq, self._frame)
+        return Reference(config.pose(self._frame), twist, acc)
 
     def path_points(self) -> FloatArray:
         # Joint waypoints inside the limits are reachable by construction: only the start matters.

@@ -336,7 +336,7 @@ def test_nullspace_manipulability(robots: dict[str, robojac.Robot]) -> None:
 
 def test_other_frame_and_offset_base() -> None:
     robot = robojac.load("panda", base="panda_link1")
-    assert robot._base_in_world is not None
+    assert not robot.base_is_root
     rng = np.random.default_rng(18)
     for frame in (None, "panda_link7"):
         for _ in range(5):

@@ -228,7 +228,7 @@ def test_robot_pickles_and_copies(robots):
     panda = robots["panda"]
     q = panda.random_configuration(1)
     for other in (pickle.loads(pickle.dumps(panda)), panda.copy()):
-        assert other.data is not panda.data
+        assert other.model is not panda.model
         np.testing.assert_array_equal(other.jacobian(q), panda.jacobian(q))
         assert other.joint_names == panda.joint_names
 

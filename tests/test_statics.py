@@ -63,7 +63,7 @@ def test_gravity_matches_rnea_at_rest(arms: dict[str, robojac.Robot], name: str)
     zero = np.zeros(robot.model.nv)
     for _ in range(5):
         q = robot.random_configuration(rng)
-        rnea = pin.rnea(robot.model, robot.data, robot.to_pinocchio(q), zero, zero)
+        rnea = pin.rnea(robot.model, robot.model.createData(), robot.to_pinocchio(q), zero, zero)
         np.testing.assert_allclose(gravity_torques(robot, q), rnea, atol=1e-10)
 
 

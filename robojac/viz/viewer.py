@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pinocchio as pin
 
 from .._validate import FloatArray, as_array, as_matrix, as_vector, check_finite, positive
 from ..errors import InputError, MeshWarning, ViewerError
+from ..kinematics import Configuration
 from ..robot import Robot, check_ref
 from . import scene
 from .scene import Command
@@ -100,6 +100,7 @@ class Viewer:
         if zmq_url is not None and not isinstance(zmq_url, str):
             raise InputError(f"zmq_url must be a string such as 'tcp://127.0.0.1:6000', got {zmq_url!r}")
         self.robot = robot
+        self._config = Configuration(robot, robot.neutral())  # the viewer's own Pinocchio Data
         self.root = "/meshcat/" + scene.clean_name(prefix)
         self._robot_path = self.root + "/robot"
         self._overlay_path = self.root + "/overlays"
@@ -208,7 +209,6 @@ class Viewer:
         self.skeleton = not links or bool(unreadable)
         self._links = links
         self._link_paths = [f"{self._robot_path}/{scene.clean_name(n)}" for n in links]
-        self._link_fids = [robot.frame_id(n) for n in links]
         cmds += self._skeleton_objects() if self.skeleton else []
         self._conn.send(cmds)
 
@@ -261,12 +261,9 @@ class Viewer:
             poses = robot.fk_all(q)
             return [poses[n] for n in self._links], poses
         # The hot path of show(q): q is checked already, and only the drawn links are read.
-        data = robot.data
-        pin.framesForwardKinematics(robot.model, data, robot._to_pin(q))
-        link_poses = [data.oMf[f].homogeneous for f in self._link_fids]
-        if robot._base_in_world is not None:
-            link_poses = [robot._base_in_world_inv @ T for T in link_poses]
-        return link_poses, None
+        config = self._config
+        config.update(q)
+        return [config.pose(n) for n in self._links], None
 
     def _pose_updates(self, q: FloatArray) -> list[tuple[str, FloatArray]]:
         link_poses, poses = self._poses(q)
