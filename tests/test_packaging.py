@@ -35,11 +35,12 @@ def test_wheel_contains_urdfs_and_loads_them_outside_the_source_tree(tmp_path):
         names = set(zf.namelist())
         for robot in ("panda", "ur5", "iiwa14", "planar_2r"):
             assert f"robojac/urdf/{robot}.urdf" in names
+        assert "robojac/__init__.pyi" in names  # the public names' one declaration
         site = tmp_path / "site"
         zf.extractall(site)
     # Import from the unpacked wheel, from a folder that has no urdf/ next to it.
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = "import robojac, pathlib; r = robojac.load('panda'); print(r.dof, robojac.robot.urdf_dir())"
+    code = "import robojac; r = robojac.load('panda'); robojac.solve_ik; print(r.dof, robojac.robot.urdf_dir())"
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     dof, where = proc.stdout.split()
