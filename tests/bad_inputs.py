@@ -108,9 +108,95 @@ VIEWER: list[Api | Cli] = []
 
 
 # ---------------------------------------------------------------------------- command line
+def _npy(e: Env, name: str, arr: np.ndarray) -> str:
+    """Save ``arr`` to ``tmp/name`` and return its path."""
+    np.save(e.tmp / name, arr)
+    return str(e.tmp / name)
+
+
+def _folder(e: Env, name: str) -> str:
+    (e.tmp / name).mkdir()
+    return str(e.tmp / name)
+
+
+#: a target the panda reaches, as a CSV row x,y,z,qx,qy,qz,qw
+_ROW = "0.45,0,0.3,1,0,0,0\n"
+
 CLI: list[Api | Cli] = [
     Cli("unknown subcommand", lambda e: ["frobnicate", "panda"], "invalid choice"),
     Cli("unknown frame", lambda e: ["fk", "panda", "--frame", "panda_link77"], "panda_link7"),
+    # A first row with a typo was taken for a header and dropped: "solved 1 of 1 targets".
+    Cli(
+        "ik targets CSV, typo in the first row",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "0.45,0,0.3,1,0,0,O\n" + _ROW)],
+        "t.csv line 1, cell 7: 'O'",
+    ),
+    Cli(
+        "ik targets CSV, typo in a later row",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "x,y,z,qx,qy,qz,qw\n" + _ROW + "0.45,0,0.3,1,0,0,O\n")],
+        "t.csv line 3, cell 7: 'O' is not a number",
+    ),
+    Cli(
+        "ik targets CSV, a first row of names with a number-like typo",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "x,y,1e,qx,qy,qz,qw\n" + _ROW)],
+        "t.csv line 1, cell 3: '1e'",
+    ),
+    Cli(
+        "ik targets CSV, header of 3 names over rows of 7",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "x,y,z\n" + _ROW)],
+        "names 3 columns",
+    ),
+    Cli(
+        "scan path CSV, typo in the first row",
+        lambda e: ["scan", "panda", "--path", e.write("p.csv", "0,0,0,-1,0,1,O\n0,0,0,-1,0,1,0\n")],
+        "p.csv line 1, cell 7: 'O'",
+    ),
+    Cli(
+        "scan path CSV, typo in a later row",
+        lambda e: ["scan", "panda", "--path", e.write("p.csv", "0,0,0,-1,0,1,0\n0,0,0,-1,0,1,O\n")],
+        "p.csv line 2, cell 7: 'O' is not a number",
+    ),
+    # A complex .npy printed a ComplexWarning (three lines) and dropped the imaginary part.
+    Cli(
+        "ik targets .npy of complex numbers",
+        lambda e: ["ik", "panda", "--targets", _npy(e, "c.npy", np.zeros((2, 7), complex))],
+        "c.npy holds an array of dtype complex128, not real numbers; expected a real float array of shape (N, 7)",
+    ),
+    Cli(
+        "ik targets .npy of strings",
+        lambda e: ["ik", "panda", "--targets", _npy(e, "s.npy", np.array([["a"] * 7]))],
+        "s.npy holds an array of dtype <U1",
+    ),
+    Cli(
+        "ik targets .npy that is a folder",
+        lambda e: ["ik", "panda", "--targets", _folder(e, "d.npy")],
+        "d.npy is a folder, not a file",
+    ),
+    Cli(
+        "ik targets .npy that is not a .npy file",
+        lambda e: ["ik", "panda", "--targets", e.write("x.npy", "hello")],
+        "cannot read targets file",
+    ),
+    Cli(
+        "scan path .npy of complex numbers",
+        lambda e: ["scan", "panda", "--path", _npy(e, "c.npy", np.zeros((2, 7), complex))],
+        "c.npy holds an array of dtype complex128, not real numbers; expected a real float array of shape (N, 7)",
+    ),
+    Cli(
+        "scan path .npy of strings",
+        lambda e: ["scan", "panda", "--path", _npy(e, "s.npy", np.array([["a"] * 7]))],
+        "s.npy holds an array of dtype <U1",
+    ),
+    Cli(
+        "scan path that is a folder",
+        lambda e: ["scan", "panda", "--path", _folder(e, "d.npy")],
+        "d.npy is a folder, not a file",
+    ),
+    Cli(
+        "scan path .npy of the wrong width",
+        lambda e: ["scan", "panda", "--path", _npy(e, "w.npy", np.zeros((3, 6)))],
+        "w.npy holds an array of shape (3, 6); expected a real float array of shape (N, 7)",
+    ),
 ]
 
 

@@ -76,3 +76,34 @@ def test_console_script_in_a_real_process():
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     ok = subprocess.run([sys.executable, "-m", "robojac", "info", "iiwa14", "--json"], capture_output=True, text=True)
     assert ok.returncode == 0 and json.loads(ok.stdout)["dof"] == 7
+
+
+ROW = b"0.45,0,0.3,1,0,0,0\n"
+BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark spreadsheet programs put first
+
+
+@pytest.mark.parametrize(
+    "content, n",
+    [
+        (BOM + b"x,y,z,qx,qy,qz,qw\n" + ROW, 1),  # BOM before a header: the header is dropped, not a row
+        (BOM + ROW + ROW, 2),  # BOM before data: every row is a target
+        (b"# poses\n\n x , y ,z,qx,qy,qz,qw  # names\n" + ROW + b"\n" + ROW, 2),
+        (b'"x","y","z","qx","qy","qz","qw"\n' + ROW, 1),
+    ],
+    ids=["bom-header", "bom-data", "comments-header", "quoted-header"],
+)
+def test_ik_targets_csv_reads_every_data_row(tmp_path, capsys, content, n):
+    path = tmp_path / "targets.csv"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "ik", "panda", "--targets", str(path), "--seed", "0")
+    assert code == 0, err
+    assert f"solved {n} of {n} targets" in out
+
+
+@pytest.mark.parametrize("header", [b"", b"panda_joint1,panda_joint2,j3,j4,j5,j6,j7\n"], ids=["data", "header"])
+def test_scan_path_csv_with_a_bom_reads_every_row(tmp_path, capsys, header):
+    path = tmp_path / "path.csv"
+    path.write_bytes(BOM + header + b"0,0,0,-1,0,1,0\n0,0.1,0,-1,0,1,0\n0,0.2,0,-1,0,1,0\n")
+    code, out, err = run(capsys, "scan", "panda", "--path", str(path), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["sigma_min"]) == 3
