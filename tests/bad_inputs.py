@@ -197,6 +197,10 @@ CLI: list[Api | Cli] = [
         lambda e: ["scan", "panda", "--path", _npy(e, "w.npy", np.zeros((3, 6)))],
         "w.npy holds an array of shape (3, 6); expected a real float array of shape (N, 7)",
     ),
+    # 1e15 samples printed a MemoryError traceback. Until robojac/simulate.py caps the sample
+    # count, this row passes through main()'s out-of-memory catch (one line naming the command,
+    # hence "duration"); once the cap lands, through the simulator's InputError on the duration.
+    Cli("simulate --duration 1e12", lambda e: ["simulate", "panda", "--duration", "1e12"], "duration"),
 ]
 
 

@@ -107,3 +107,27 @@ def test_scan_path_csv_with_a_bom_reads_every_row(tmp_path, capsys, header):
     code, out, err = run(capsys, "scan", "panda", "--path", str(path), "--json")
     assert code == 0, err
     assert len(json.loads(out)["sigma_min"]) == 3
+
+
+@pytest.mark.parametrize(
+    "exc, words",
+    [
+        (MemoryError("Unable to allocate 7.11 PiB"), ("out of memory while running 'robojac fk panda'", "7.11 PiB")),
+        (MemoryError(), ("out of memory while running 'robojac fk panda'", "an allocation failed")),
+        (RecursionError("maximum recursion depth exceeded"), ("nested too deeply", "recursion limit")),
+    ],
+    ids=["memory", "memory-bare", "recursion"],
+)
+def test_memory_and_recursion_errors_are_one_line(monkeypatch, capsys, exc, words):
+    """The last-resort catch in main(): a model or run too big for memory is one line, exit 2."""
+
+    def load(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(robojac.robot, "load", load)
+    code, out, err = run(capsys, "fk", "panda")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("robojac: error: "), err
+    for word in words:
+        assert word in lines[0]

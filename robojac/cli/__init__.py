@@ -97,11 +97,31 @@ def build_parser() -> Parser:
     return parser
 
 
+def _doing(argv: Sequence[str] | None) -> str:
+    """The command line, shortened for a one-line message: what robojac was doing."""
+    words = ["robojac", *(sys.argv[1:] if argv is None else argv)]
+    text = " ".join(words)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 success, 2 any error)."""
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
+    except MemoryError as exc:
+        # The defence of last resort: an input too large for memory (a huge --duration, a
+        # huge model) is still one line, never a traceback.
+        detail = str(exc).splitlines()[0] if str(exc) else "an allocation failed"
+        print(f"robojac: error: out of memory while running '{_doing(argv)}': {detail}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(
+            f"robojac: error: input nested too deeply while running '{_doing(argv)}': Python's recursion limit "
+            f"({sys.getrecursionlimit()}) was reached; expected a shallower input (e.g. a shorter joint chain)",
+            file=sys.stderr,
+        )
+        return 2
     except RobojacError as exc:
         print(f"robojac: error: {exc}", file=sys.stderr)
         return 2
