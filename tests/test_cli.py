@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,3 +133,23 @@ def test_memory_and_recursion_errors_are_one_line(monkeypatch, capsys, exc, word
     assert len(lines) == 1 and lines[0].startswith("robojac: error: "), err
     for word in words:
         assert word in lines[0]
+
+
+def test_warnings_are_one_clean_line_each():
+    """A MeshWarning reads "robojac: warning: ...", without robojac's source file or code line."""
+    data = Path(__file__).resolve().parent / "data"
+    proc = subprocess.run(
+        [sys.executable, "-W", "always", "-m", "robojac", "info", str(data / "clash_arm.urdf"), "--tip", "tool"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith("robojac: warning: ") for line in lines), proc.stderr
+    assert "mesh file(s)" in proc.stderr and ".py:" not in proc.stderr
+
+
+def test_main_puts_the_warning_format_back(capsys):
+    before = warnings.formatwarning
+    assert main(["info", "planar_2r"]) == 0
+    assert warnings.formatwarning is before
