@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import robojac
-from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError
+from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError, ViewerError
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,73 @@ ANALYSIS: list[Api | Cli] = [
 
 
 # ---------------------------------------------------------------------------- viewer
-VIEWER: list[Api | Cli] = []
+def _view(e: Env) -> Any:
+    """An in-memory viewer of the planar arm (no server, no network)."""
+    from robojac.viz import Viewer
+
+    return Viewer(e.planar, server=False)
+
+
+def _nan_camera(e: Env) -> Any:
+    from robojac.viz import scene
+
+    return scene.camera_commands(np.array([np.nan, 0.0, 0.0]), 1.0)
+
+
+VIEWER: list[Api | Cli] = [
+    Api("add_text(None)", lambda e: _view(e).add_text(None), InputError, "text must be a string, got NoneType"),
+    Api(
+        "add_text at an inf position", lambda e: _view(e).add_text("hi", position=[0, 0, np.inf]), InputError, "finite"
+    ),
+    Api("add_text of NaN size", lambda e: _view(e).add_text("hi", size=np.nan), InputError, "size must be a positive"),
+    Api(
+        "add_arrow whose scale overflows",
+        lambda e: _view(e).add_arrow([0, 0, 0], [1e300, 0, 0], scale=1e10),
+        InputError,
+        "too large to draw",
+    ),
+    Api(
+        "add_wrench whose scale overflows",
+        lambda e: _view(e).add_wrench([1e300, 0, 0, 0, 0, 0], force_scale=1e10),
+        InputError,
+        "too large to draw",
+    ),
+    Api("add_path beyond 32-bit floats", lambda e: _view(e).add_path([[0, 0, 0], [1e39, 0, 0]]), InputError, "32-bit"),
+    Api(
+        "add_path colour with NaN",
+        lambda e: _view(e).add_path([[0, 0, 0], [1, 0, 0]], color=(np.nan, 0, 0)),
+        InputError,
+        "color",
+    ),
+    Api("remove an unhashable name", lambda e: _view(e).remove(["x"]), InputError, "no overlay called ['x']"),
+    Api("overlay_info of a dict", lambda e: _view(e).overlay_info({}), InputError, "no overlay called {}"),
+    Api(
+        "per_link as a string",
+        lambda e: _view(e).color_by_singularity(per_link="no"),
+        InputError,
+        "per_link must be True or False",
+    ),
+    Api(
+        "play with loop=NaN",
+        lambda e: _view(e).play(np.zeros((2, 2)), loop=np.nan),
+        InputError,
+        "loop must be True or False",
+    ),
+    Api(
+        "play whose frame numbers overflow",
+        lambda e: _view(e).play(np.zeros((2, 2)), [0.0, 1e308], fps=1e10),
+        InputError,
+        "finite frame numbers",
+    ),
+    Api("save_html(None)", lambda e: _view(e).save_html(None), InputError, "path must be a file name"),
+    Api(
+        "Viewer prefix None",
+        lambda e: robojac.Viewer(e.planar, server=False, prefix=None),
+        InputError,
+        "prefix must be",
+    ),
+    Api("camera at a NaN centre", _nan_camera, ViewerError, "cannot aim the camera"),
+]
 
 
 # ---------------------------------------------------------------------------- command line
