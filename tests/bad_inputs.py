@@ -267,6 +267,13 @@ CLI: list[Api | Cli] = [
     # count, this row passes through main()'s out-of-memory catch (one line naming the command,
     # hence "duration"); once the cap lands, through the simulator's InputError on the duration.
     Cli("simulate --duration 1e12", lambda e: ["simulate", "panda", "--duration", "1e12"], "duration"),
+    # --for nan ended the serving at once, as if it had served its time.
+    Cli("view --for nan", lambda e: ["view", "planar_2r", "--for", "nan"], "--for takes a number of seconds >= 0"),
+    Cli(
+        "view --target with NaN",
+        lambda e: ["view", "planar_2r", "--html", str(e.tmp / "v.html"), "--target", "nan", "0", "0"],
+        "finite",
+    ),
 ]
 
 
