@@ -236,7 +236,7 @@ CLI: list[Api | Cli] = [
     Cli(
         "ik targets .npy that is a folder",
         lambda e: ["ik", "panda", "--targets", _folder(e, "d.npy")],
-        "d.npy is a folder, not a file",
+        "d.npy is not a file but a folder",
     ),
     Cli(
         "ik targets .npy that is not a .npy file",
@@ -256,7 +256,7 @@ CLI: list[Api | Cli] = [
     Cli(
         "scan path that is a folder",
         lambda e: ["scan", "panda", "--path", _folder(e, "d.npy")],
-        "d.npy is a folder, not a file",
+        "d.npy is not a file but a folder",
     ),
     Cli(
         "scan path .npy of the wrong width",

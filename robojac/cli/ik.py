@@ -15,7 +15,7 @@ from .readers import read_numbers
 
 _TARGETS = (
     "a real float array of shape (N, 7) (x y z qx qy qz qw), (N, 16) or (N, 4, 4) (4×4 poses) in a .npy file, "
-    "or a .csv of N rows of 7 or 16 numbers"
+    "or a .csv of N rows of 7 numbers (x,y,z,qx,qy,qz,qw) or 16 (a 4×4 row by row)"
 )
 
 

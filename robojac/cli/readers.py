@@ -37,13 +37,14 @@ def read_numbers(path: str, *, what: str, expected: str) -> NumberTable:
 
     ``what`` names the file in messages (``"targets file"``); ``expected`` says what it
     should hold. Every failure is an :class:`InputError` naming the file. Shapes are the
-    caller's to check (it knows what it needs).
+    caller's to check (it knows what it needs), and so is an empty file: a CSV without a
+    data row reads as an array of shape (0, 0).
     """
     p = Path(path)
     if not p.exists():
         raise InputError(f"{what} {path} does not exist; expected {expected}")
     if p.is_dir():
-        raise InputError(f"{what} {path} is a folder, not a file; expected {expected}")
+        raise InputError(f"{what} {path} is not a file but a folder; expected {expected}")
     suffix = p.suffix.lower()
     if suffix == ".npy":
         arr = _read_npy(p, path, what, expected)
@@ -114,13 +115,13 @@ def _read_csv(p: Path, path: str, what: str, expected: str) -> NumberTable:
             ) from None
         if rows and len(values) != len(rows[0]):
             raise InputError(
-                f"{what} {path} line {n} has {len(values)} values where {where[0]} has {len(rows[0])}; "
+                f"{what} {path} is ragged: line {n} has {len(values)} values where {where[0]} has {len(rows[0])}; "
                 f"expected {expected}"
             )
         rows.append(values)
         where.append(f"line {n}")
     if not rows:
-        raise InputError(f"{what} {path} holds no rows of numbers; expected {expected}")
+        return NumberTable(np.zeros((0, 0)), [], path)  # the caller says what an empty file lacks
     if header is not None and len(header[1]) != len(rows[0]):
         raise InputError(
             f"{what} {path}: the header on line {header[0]} names {len(header[1])} columns, "

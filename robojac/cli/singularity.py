@@ -66,6 +66,8 @@ def read_path(path: str, dof: int | None = None) -> np.ndarray:
     cols = "dof" if dof is None else str(dof)
     expected = f"a real float array of shape (N, {cols}) in a .npy file, or a .csv of N rows of {cols} joint values"
     arr = read_numbers(path, what="path file", expected=expected).values
+    if arr.size == 0:
+        raise InputError(f"path file {path} holds no joint values; expected {expected}")
     if dof is not None and (arr.ndim != 2 or arr.shape[1] != dof or arr.shape[0] == 0):
         raise InputError(f"path file {path} holds an array of shape {arr.shape}; expected {expected}")
     return arr
