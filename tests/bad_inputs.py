@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import robojac
-from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError
+from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError, ViewerError
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,176 @@ ANALYSIS: list[Api | Cli] = [
 
 
 # ---------------------------------------------------------------------------- viewer
-VIEWER: list[Api | Cli] = []
+def _view(e: Env) -> Any:
+    """An in-memory viewer of the planar arm (no server, no network)."""
+    from robojac.viz import Viewer
+
+    return Viewer(e.planar, server=False)
+
+
+def _nan_camera(e: Env) -> Any:
+    from robojac.viz import scene
+
+    return scene.camera_commands(np.array([np.nan, 0.0, 0.0]), 1.0)
+
+
+VIEWER: list[Api | Cli] = [
+    Api("add_text(None)", lambda e: _view(e).add_text(None), InputError, "text must be a string, got NoneType"),
+    Api(
+        "add_text at an inf position", lambda e: _view(e).add_text("hi", position=[0, 0, np.inf]), InputError, "finite"
+    ),
+    Api("add_text of NaN size", lambda e: _view(e).add_text("hi", size=np.nan), InputError, "size must be a positive"),
+    Api(
+        "add_arrow whose scale overflows",
+        lambda e: _view(e).add_arrow([0, 0, 0], [1e300, 0, 0], scale=1e10),
+        InputError,
+        "too large to draw",
+    ),
+    Api(
+        "add_wrench whose scale overflows",
+        lambda e: _view(e).add_wrench([1e300, 0, 0, 0, 0, 0], force_scale=1e10),
+        InputError,
+        "too large to draw",
+    ),
+    Api("add_path beyond 32-bit floats", lambda e: _view(e).add_path([[0, 0, 0], [1e39, 0, 0]]), InputError, "32-bit"),
+    Api(
+        "add_path colour with NaN",
+        lambda e: _view(e).add_path([[0, 0, 0], [1, 0, 0]], color=(np.nan, 0, 0)),
+        InputError,
+        "color",
+    ),
+    Api("remove an unhashable name", lambda e: _view(e).remove(["x"]), InputError, "no overlay called ['x']"),
+    Api("overlay_info of a dict", lambda e: _view(e).overlay_info({}), InputError, "no overlay called {}"),
+    Api(
+        "per_link as a string",
+        lambda e: _view(e).color_by_singularity(per_link="no"),
+        InputError,
+        "per_link must be True or False",
+    ),
+    Api(
+        "play with loop=NaN",
+        lambda e: _view(e).play(np.zeros((2, 2)), loop=np.nan),
+        InputError,
+        "loop must be True or False",
+    ),
+    Api(
+        "play whose frame numbers overflow",
+        lambda e: _view(e).play(np.zeros((2, 2)), [0.0, 1e308], fps=1e10),
+        InputError,
+        "finite frame numbers",
+    ),
+    Api("save_html(None)", lambda e: _view(e).save_html(None), InputError, "path must be a file name"),
+    Api(
+        "Viewer prefix None",
+        lambda e: robojac.Viewer(e.planar, server=False, prefix=None),
+        InputError,
+        "prefix must be",
+    ),
+    Api("camera at a NaN centre", _nan_camera, ViewerError, "cannot aim the camera"),
+]
 
 
 # ---------------------------------------------------------------------------- command line
+def _npy(e: Env, name: str, arr: np.ndarray) -> str:
+    """Save ``arr`` to ``tmp/name`` and return its path."""
+    np.save(e.tmp / name, arr)
+    return str(e.tmp / name)
+
+
+def _folder(e: Env, name: str) -> str:
+    (e.tmp / name).mkdir()
+    return str(e.tmp / name)
+
+
+#: a target the panda reaches, as a CSV row x,y,z,qx,qy,qz,qw
+_ROW = "0.45,0,0.3,1,0,0,0\n"
+
 CLI: list[Api | Cli] = [
     Cli("unknown subcommand", lambda e: ["frobnicate", "panda"], "invalid choice"),
     Cli("unknown frame", lambda e: ["fk", "panda", "--frame", "panda_link77"], "panda_link7"),
+    # A first row with a typo was taken for a header and dropped: "solved 1 of 1 targets".
+    Cli(
+        "ik targets CSV, typo in the first row",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "0.45,0,0.3,1,0,0,O\n" + _ROW)],
+        "t.csv line 1, cell 7: 'O'",
+    ),
+    Cli(
+        "ik targets CSV, typo in a later row",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "x,y,z,qx,qy,qz,qw\n" + _ROW + "0.45,0,0.3,1,0,0,O\n")],
+        "t.csv line 3, cell 7: 'O' is not a number",
+    ),
+    Cli(
+        "ik targets CSV, a first row of names with a number-like typo",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "x,y,1e,qx,qy,qz,qw\n" + _ROW)],
+        "t.csv line 1, cell 3: '1e'",
+    ),
+    Cli(
+        "ik targets CSV, header of 3 names over rows of 7",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", "x,y,z\n" + _ROW)],
+        "names 3 columns",
+    ),
+    Cli(
+        "scan path CSV, typo in the first row",
+        lambda e: ["scan", "panda", "--path", e.write("p.csv", "0,0,0,-1,0,1,O\n0,0,0,-1,0,1,0\n")],
+        "p.csv line 1, cell 7: 'O'",
+    ),
+    Cli(
+        "scan path CSV, typo in a later row",
+        lambda e: ["scan", "panda", "--path", e.write("p.csv", "0,0,0,-1,0,1,0\n0,0,0,-1,0,1,O\n")],
+        "p.csv line 2, cell 7: 'O' is not a number",
+    ),
+    # A complex .npy printed a ComplexWarning (three lines) and dropped the imaginary part.
+    Cli(
+        "ik targets .npy of complex numbers",
+        lambda e: ["ik", "panda", "--targets", _npy(e, "c.npy", np.zeros((2, 7), complex))],
+        "c.npy holds an array of dtype complex128, not real numbers; expected a real float array of shape (N, 7)",
+    ),
+    Cli(
+        "ik targets .npy of strings",
+        lambda e: ["ik", "panda", "--targets", _npy(e, "s.npy", np.array([["a"] * 7]))],
+        "s.npy holds an array of dtype <U1",
+    ),
+    Cli(
+        "ik targets .npy that is a folder",
+        lambda e: ["ik", "panda", "--targets", _folder(e, "d.npy")],
+        "d.npy is not a file but a folder",
+    ),
+    Cli(
+        "ik targets .npy that is not a .npy file",
+        lambda e: ["ik", "panda", "--targets", e.write("x.npy", "hello")],
+        "cannot read targets file",
+    ),
+    Cli(
+        "scan path .npy of complex numbers",
+        lambda e: ["scan", "panda", "--path", _npy(e, "c.npy", np.zeros((2, 7), complex))],
+        "c.npy holds an array of dtype complex128, not real numbers; expected a real float array of shape (N, 7)",
+    ),
+    Cli(
+        "scan path .npy of strings",
+        lambda e: ["scan", "panda", "--path", _npy(e, "s.npy", np.array([["a"] * 7]))],
+        "s.npy holds an array of dtype <U1",
+    ),
+    Cli(
+        "scan path that is a folder",
+        lambda e: ["scan", "panda", "--path", _folder(e, "d.npy")],
+        "d.npy is not a file but a folder",
+    ),
+    Cli(
+        "scan path .npy of the wrong width",
+        lambda e: ["scan", "panda", "--path", _npy(e, "w.npy", np.zeros((3, 6)))],
+        "w.npy holds an array of shape (3, 6); expected a real float array of shape (N, 7)",
+    ),
+    # 1e15 samples printed a MemoryError traceback. Until robojac/simulate.py caps the sample
+    # count, this row passes through main()'s out-of-memory catch (one line naming the command,
+    # hence "duration"); once the cap lands, through the simulator's InputError on the duration.
+    Cli("simulate --duration 1e12", lambda e: ["simulate", "panda", "--duration", "1e12"], "duration"),
+    # --for nan ended the serving at once, as if it had served its time.
+    Cli("view --for nan", lambda e: ["view", "planar_2r", "--for", "nan"], "--for takes a number of seconds >= 0"),
+    Cli(
+        "view --target with NaN",
+        lambda e: ["view", "planar_2r", "--html", str(e.tmp / "v.html"), "--target", "nan", "0", "0"],
+        "finite",
+    ),
 ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,3 +78,78 @@ def test_console_script_in_a_real_process():
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     ok = subprocess.run([sys.executable, "-m", "robojac", "info", "iiwa14", "--json"], capture_output=True, text=True)
     assert ok.returncode == 0 and json.loads(ok.stdout)["dof"] == 7
+
+
+ROW = b"0.45,0,0.3,1,0,0,0\n"
+BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark spreadsheet programs put first
+
+
+@pytest.mark.parametrize(
+    "content, n",
+    [
+        (BOM + b"x,y,z,qx,qy,qz,qw\n" + ROW, 1),  # BOM before a header: the header is dropped, not a row
+        (BOM + ROW + ROW, 2),  # BOM before data: every row is a target
+        (b"# poses\n\n x , y ,z,qx,qy,qz,qw  # names\n" + ROW + b"\n" + ROW, 2),
+        (b'"x","y","z","qx","qy","qz","qw"\n' + ROW, 1),
+    ],
+    ids=["bom-header", "bom-data", "comments-header", "quoted-header"],
+)
+def test_ik_targets_csv_reads_every_data_row(tmp_path, capsys, content, n):
+    path = tmp_path / "targets.csv"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "ik", "panda", "--targets", str(path), "--seed", "0")
+    assert code == 0, err
+    assert f"solved {n} of {n} targets" in out
+
+
+@pytest.mark.parametrize("header", [b"", b"panda_joint1,panda_joint2,j3,j4,j5,j6,j7\n"], ids=["data", "header"])
+def test_scan_path_csv_with_a_bom_reads_every_row(tmp_path, capsys, header):
+    path = tmp_path / "path.csv"
+    path.write_bytes(BOM + header + b"0,0,0,-1,0,1,0\n0,0.1,0,-1,0,1,0\n0,0.2,0,-1,0,1,0\n")
+    code, out, err = run(capsys, "scan", "panda", "--path", str(path), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["sigma_min"]) == 3
+
+
+@pytest.mark.parametrize(
+    "exc, words",
+    [
+        (MemoryError("Unable to allocate 7.11 PiB"), ("out of memory while running 'robojac fk panda'", "7.11 PiB")),
+        (MemoryError(), ("out of memory while running 'robojac fk panda'", "an allocation failed")),
+        (RecursionError("maximum recursion depth exceeded"), ("nested too deeply", "recursion limit")),
+    ],
+    ids=["memory", "memory-bare", "recursion"],
+)
+def test_memory_and_recursion_errors_are_one_line(monkeypatch, capsys, exc, words):
+    """The last-resort catch in main(): a model or run too big for memory is one line, exit 2."""
+
+    def load(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(robojac.robot, "load", load)
+    code, out, err = run(capsys, "fk", "panda")
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("robojac: error: "), err
+    for word in words:
+        assert word in lines[0]
+
+
+def test_warnings_are_one_clean_line_each():
+    """A MeshWarning reads "robojac: warning: ...", without robojac's source file or code line."""
+    data = Path(__file__).resolve().parent / "data"
+    proc = subprocess.run(
+        [sys.executable, "-W", "always", "-m", "robojac", "info", str(data / "clash_arm.urdf"), "--tip", "tool"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith("robojac: warning: ") for line in lines), proc.stderr
+    assert "mesh file(s)" in proc.stderr and ".py:" not in proc.stderr
+
+
+def test_main_puts_the_warning_format_back(capsys):
+    before = warnings.formatwarning
+    assert main(["info", "planar_2r"]) == 0
+    assert warnings.formatwarning is before

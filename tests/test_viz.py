@@ -5,6 +5,7 @@ shutdown). The pixels in a real browser are checked in test_browser.py."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import os
@@ -812,3 +813,123 @@ def test_a_stock_meshcat_server_gets_one_command_per_request(panda):
         stop.set()
         thread.join()
         rep.close(linger=0)
+
+
+# ---------------------------------------------------------------------------- names and non-finite geometry
+SLASH_URDF = """<?xml version="1.0"?>
+<robot name="slash">
+  <link name="base"/>
+  <link name="a/b"><visual><geometry><box size="0.1 0.2 0.3"/></geometry></visual></link>
+  <link name="a_b"><visual><geometry><sphere radius="0.05"/></geometry></visual></link>
+  <joint name="j1" type="revolute"><parent link="base"/><child link="a/b"/><axis xyz="0 0 1"/>
+    <limit lower="-2" upper="2" effort="10" velocity="1"/></joint>
+  <joint name="j2" type="revolute"><parent link="a/b"/><child link="a_b"/><origin xyz="0 0 0.5"/><axis xyz="0 1 0"/>
+    <limit lower="-2" upper="2" effort="10" velocity="1"/></joint>
+</robot>
+"""
+
+
+def test_scene_names_are_one_to_one():
+    names = ["a/b", "a_b", "a%2Fb", "a%b", "%", "", "_", "a//b", "a%252Fb", "panda_link1"]
+    cleaned = [scene.clean_name(n) for n in names]
+    assert len(set(cleaned)) == len(names)
+    assert all(c and "/" not in c for c in cleaned)
+    assert scene.clean_name("panda_link1") == "panda_link1"  # ordinary names are unchanged
+
+
+def test_links_a_slash_b_and_a_b_both_drawn_on_a_real_server(tmp_path):
+    """'a/b' and 'a_b' once shared one scene path, so one link's visual replaced the other's."""
+    path = tmp_path / "slash.urdf"
+    path.write_text(SLASH_URDF)
+    arm = robojac.load(path)
+    q = np.array([0.4, -0.7])
+    with Viewer(arm, q=q) as view:  # a real meshcat server on 127.0.0.1
+        html = view._conn.server_html()
+        geometry = {}
+        for link in ("a/b", "a_b"):
+            node_path = f"{view.root}/robot/{scene.clean_name(link)}"
+            node = view._conn.tree.find([p for p in f"{node_path}/v0".split("/") if p])
+            assert node.object is not None, link
+            assert base64.b64encode(node.object).decode() in html, f"the server lacks {link}'s visual"
+            geometry[link] = umsgpack.unpackb(node.object)["object"]["geometries"][0]["type"]
+            pose = view._conn.tree.find([p for p in node_path.split("/") if p]).transform
+            assert pose is not None and base64.b64encode(pose).decode() in html
+            sent = np.asarray(umsgpack.unpackb(pose)["matrix"]).reshape(4, 4).T
+            assert sent == pytest.approx(arm.fk(q, link), abs=1e-12)
+    assert geometry == {"a/b": "BoxGeometry", "a_b": "SphereGeometry"}
+
+
+def all_numbers(obj) -> list[float]:
+    if isinstance(obj, dict):
+        return [x for v in obj.values() for x in all_numbers(v)]
+    if isinstance(obj, (list, tuple)):
+        return [x for v in obj for x in all_numbers(v)]
+    return [obj] if isinstance(obj, float) else []
+
+
+@pytest.mark.parametrize("size", [(np.nan, 0.2), (np.inf, 0.2), (-0.1, 0.2)], ids=["nan", "inf", "negative"])
+def test_a_geometry_of_non_finite_size_never_reaches_the_page(tmp_path, size):
+    """A <cylinder radius="nan"> once loaded, and the viewer sent a NaN camera position.
+
+    The robot is built with the bad size directly, as a URDF may no longer load with it.
+    """
+    path = tmp_path / "slash.urdf"
+    path.write_text(SLASH_URDF.replace('<sphere radius="0.05"/>', '<cylinder radius="0.05" length="0.2"/>'))
+    good = robojac.load(path)
+    vis = [v if v.link != "a_b" else dataclasses.replace(v, size=size) for v in good.visuals]
+    arm = dataclasses.replace(good, visuals=tuple(vis))
+    with pytest.warns(MeshWarning, match=re.escape("link 'a_b' has a cylinder of size")):
+        view = Viewer(arm, server=False)
+    view.frame()
+    view.frame(qs=np.zeros((3, 2)), points=[[0, 0, 1]])
+    view.add_text("label")
+    numbers = all_numbers([c for c in view.commands if c["type"] != "set_object" or "geometries" in c["object"]])
+    assert numbers and all(np.isfinite(numbers))
+    cams = [c["value"] for c in view.commands if c["type"] == "set_property" and c["path"] == scene.CAMERA]
+    assert len(cams) == 3 and np.isfinite(cams).all()
+    assert view.skeleton and f"{view.root}/robot/a_b/v0" not in objects(view)
+    assert f"{view.root}/robot/a%2Fb/v0" in objects(view)
+
+
+def test_framing_ignores_non_finite_points_and_sizes():
+    center, radius = scene.bounding_ball(np.array([[0, 0, 0], [1, 0, 0], [np.nan, 0, 0]]), np.array([0, np.nan, 5]))
+    assert center == pytest.approx([0.5, 0, 0]) and radius == pytest.approx(0.5)
+    with pytest.raises(ViewerError, match="none of the points"):
+        scene.bounding_ball(np.array([[np.nan, 0, 0]]))
+    for center, radius in (([0, 0, np.inf], 1.0), ([0, 0, 0], np.nan), ([0, 0, 0], np.inf)):
+        with pytest.raises(ViewerError, match="cannot aim the camera"):
+            scene.camera_commands(np.array(center, dtype=float), radius)
+
+
+def test_public_methods_refuse_bad_numbers_and_flags(view):
+    with pytest.raises(InputError, match="text must be a string"):
+        view.add_text(None)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="text must be a string"):
+        view.add_text(12)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="size must be a positive"):
+        view.add_text("x", size=-1.0)
+    with pytest.raises(InputError, match="position must have shape"):
+        view.add_text("x", position=[0, 0])
+    with pytest.raises(InputError, match="scale must be a positive"):
+        view.add_frame(scale=np.inf)
+    with pytest.raises(InputError, match="scale must be a positive"):
+        view.add_target(np.eye(4), scale=0.0)
+    with pytest.raises(InputError, match="color"):
+        view.add_arrow([0, 0, 0], [1, 0, 0], color=(0, 0, np.inf))
+    with pytest.raises(InputError, match="max_radius"):
+        view.add_ellipsoid("force", max_radius=np.nan)
+    with pytest.raises(InputError, match="weighted must be True or False"):
+        view.add_ellipsoid("force", weighted="yes")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="kind must be"):
+        view.add_ellipsoid(["velocity"])
+    with pytest.raises(InputError, match="threshold"):
+        view.color_by_singularity(threshold=np.nan)
+    with pytest.raises(InputError, match="overlays must be True or False"):
+        view.frame(overlays=None)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="fps"):
+        view.play(np.zeros((2, 7)), fps=np.inf)
+    with pytest.raises(InputError, match="host must be"):
+        Viewer(view.robot, host=None)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="server must be True or False"):
+        Viewer(view.robot, server="no")  # type: ignore[arg-type]
+    assert view.overlays == ()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,12 @@ import numpy as np
 from ..errors import InputError
 from ..table import table
 from . import add_robot_options, emit_json, load_robot
+from .readers import read_numbers
 
-_CSV_ROWS = "expected rows of 7 numbers x,y,z,qx,qy,qz,qw or 16 (a 4×4 row by row), after at most one header line"
+_TARGETS = (
+    "a real float array of shape (N, 7) (x y z qx qy qz qw), (N, 16) or (N, 4, 4) (4×4 poses) in a .npy file, "
+    "or a .csv of N rows of 7 numbers (x,y,z,qx,qy,qz,qw) or 16 (a 4×4 row by row)"
+)
 
 
 def register(sub: Any) -> None:
@@ -98,54 +101,17 @@ def read_targets(path: str) -> np.ndarray:
     """(N, 4, 4) poses from a .npy or .csv file (see ``robojac ik --help``)."""
     from ..pose import from_position_quaternion
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"targets file {path} does not exist")
-    if p.suffix.lower() == ".npy":
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except ValueError as exc:
-            raise InputError(f"cannot read {path} as a numeric .npy array: {exc}") from None
-    elif p.suffix.lower() == ".csv":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # an empty file is reported below, in one line
-            try:
-                arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#")
-            except ValueError as first:
-                if not _has_header(p):  # a bad data row, not a header: say so
-                    raise InputError(f"cannot read {path} as CSV numbers ({first}); {_CSV_ROWS}") from None
-                try:
-                    arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", skiprows=1)
-                except ValueError as exc:
-                    raise InputError(f"cannot read {path} as CSV numbers ({exc}); {_CSV_ROWS}") from None
-    else:
-        raise InputError(f"targets file must end in .npy or .csv, got {p.name}")
-    arr = np.asarray(arr, dtype=float)
+    tab = read_numbers(path, what="targets file", expected=_TARGETS)
+    arr = tab.values
     if arr.size == 0:
-        raise InputError(f"{path} holds no targets; expected at least one row of x y z qx qy qz qw or one 4×4 pose")
+        raise InputError(f"targets file {path} holds no targets; expected {_TARGETS}")
     if arr.ndim == 3 and arr.shape[1:] == (4, 4):
         return arr
     if arr.ndim == 2 and arr.shape[1] == 16:
         return arr.reshape(-1, 4, 4)
     if arr.ndim == 2 and arr.shape[1] == 7:
-        return np.stack([from_position_quaternion(r[:3], r[3:], f"target row {i}") for i, r in enumerate(arr)])
-    raise InputError(
-        f"{path} holds an array of shape {arr.shape}; expected (N, 4, 4), (N, 16) or (N, 7) rows of x y z qx qy qz qw"
-    )
-
-
-def _has_header(p: Path) -> bool:
-    """Whether the first non-comment line of a CSV file holds a non-number (a header)."""
-    with p.open() as f:
-        for line in f:
-            cells = line.split("#")[0].strip()
-            if cells:
-                try:
-                    [float(c) for c in cells.split(",")]
-                except ValueError:
-                    return True
-                return False
-    return False
+        return np.stack([from_position_quaternion(r[:3], r[3:], f"target {path} {w}") for r, w in zip(arr, tab.where)])
+    raise InputError(f"targets file {path} holds an array of shape {arr.shape}; expected {_TARGETS}")
 
 
 def _check_out(path: str) -> None:

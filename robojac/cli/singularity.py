@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,7 @@ import numpy as np
 from ..errors import InputError
 from ..singularity import DEFAULT_THRESHOLD, DEFAULT_TYPE_TOLERANCE, PARTS, scan_path, singularity_report
 from . import add_robot_options, emit_json, load_robot, q_of
+from .readers import read_numbers
 
 
 def register(sub: Any) -> None:
@@ -58,55 +58,24 @@ def singularity(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_path(path: str) -> np.ndarray:
-    """A joint path from a ``.npy`` array or a ``.csv`` (comma-separated; a header row of names is skipped)."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"path file {path!r} does not exist; expected a .npy or .csv file of joint values")
-    if not p.is_file():
-        raise InputError(f"path file {path!r} is not a file; expected a .npy or .csv file of joint values")
-    suffix = p.suffix.lower()
-    if suffix == ".npy":
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read {path} as a .npy array: {exc}") from None
-        return np.asarray(arr)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(p)
-    raise InputError(f"path file {path!r} must end in .npy or .csv, got {suffix or 'no extension'!r}")
+def read_path(path: str, dof: int | None = None) -> np.ndarray:
+    """A joint path from a ``.npy`` array or a ``.csv`` (comma-separated; one header line of names allowed).
 
-
-def _read_csv(p: Path) -> np.ndarray:
-    rows: list[list[float]] = []
-    try:
-        text = p.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {p}: {exc}") from None
-    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
-    lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
-    for pos, (n, line) in enumerate(lines):
-        cells = [c.strip() for c in line.split(",")]
-        try:
-            rows.append([float(c) for c in cells])
-        except ValueError:
-            if pos == 0:
-                continue  # a header row of joint names
-            raise InputError(f"{p}:{n}: expected comma-separated numbers, got {line!r}") from None
-    if not rows:
-        raise InputError(f"{p} holds no joint values; expected one row of numbers per sample")
-    widths = sorted({len(r) for r in rows})
-    if len(widths) > 1:
-        bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
-        raise InputError(
-            f"{p} is ragged: rows have {widths} values (row {bad + 1} has {len(rows[bad])}, row 1 has {len(rows[0])})"
-        )
-    return np.array(rows, dtype=float)
+    With ``dof``, the array must have shape (N, dof); the message then names the file.
+    """
+    cols = "dof" if dof is None else str(dof)
+    expected = f"a real float array of shape (N, {cols}) in a .npy file, or a .csv of N rows of {cols} joint values"
+    arr = read_numbers(path, what="path file", expected=expected).values
+    if arr.size == 0:
+        raise InputError(f"path file {path} holds no joint values; expected {expected}")
+    if dof is not None and (arr.ndim != 2 or arr.shape[1] != dof or arr.shape[0] == 0):
+        raise InputError(f"path file {path} holds an array of shape {arr.shape}; expected {expected}")
+    return arr
 
 
 def scan(args: argparse.Namespace) -> int:
     robot = load_robot(args)
-    qs = read_path(args.path)
+    qs = read_path(args.path, robot.dof)
     result = scan_path(robot, qs, args.frame, threshold=args.threshold, ref=args.ref, part=args.part)
     if args.json:
         emit_json(result.to_dict())

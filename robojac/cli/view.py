@@ -50,6 +50,8 @@ def view(args: argparse.Namespace) -> int:
     from ..viz import Viewer
     from ..viz.demo import serve
 
+    if args.seconds is not None and not args.seconds >= 0:  # NaN too: it would end the serving at once
+        raise InputError(f"--for takes a number of seconds >= 0, got {args.seconds}")
     robot = load_robot(args)
     q = q_of(robot, args)
     frame = args.frame

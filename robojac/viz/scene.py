@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import FloatArray
-from ..errors import InputError
+from ..errors import InputError, ViewerError
 
 Command = dict[str, Any]
 RGBA = tuple[float, float, float, float]
@@ -56,8 +56,14 @@ def matrix_of(cmd: Command) -> FloatArray:
 
 
 def clean_name(name: str) -> str:
-    """A scene path element for a link or frame name ("/" would split the path)."""
-    return str(name).replace("/", "_") or "_"
+    """A scene path element for a link or frame name, one-to-one.
+
+    "/" would split the path, so it becomes "%2F", and "%" itself "%25" (percent-encoding,
+    as in URLs): distinct names stay distinct ("a/b" → "a%2Fb", "a_b" → "a_b"), and names
+    without either character, as most are, are unchanged. The empty name becomes "%",
+    which no other name maps to (every other "%" is followed by two hex digits).
+    """
+    return str(name).replace("%", "%25").replace("/", "%2F") or "%"
 
 
 # ---------------------------------------------------------------------------- three.js objects
@@ -266,9 +272,19 @@ def decompose(T: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 # ---------------------------------------------------------------------------- camera
 def bounding_ball(points: FloatArray, radii: FloatArray | None = None) -> tuple[FloatArray, float]:
     """Centre (the middle of the bounding box) and radius [m] of a ball holding balls
-    at ``points`` (N, 3) with ``radii`` (N,)."""
+    at ``points`` (N, 3) with ``radii`` (N,).
+
+    Points that are not finite are left out, and radii that are not finite numbers ≥ 0
+    count as 0 (a NaN-sized URDF geometry must not put the camera at NaN); with no
+    finite point left, :class:`~robojac.errors.ViewerError`.
+    """
     P = np.asarray(points, dtype=float).reshape(-1, 3)
     rad = np.zeros(len(P)) if radii is None else np.asarray(radii, dtype=float).reshape(-1)
+    keep = np.isfinite(P).all(axis=1)
+    if not keep.any():
+        raise ViewerError("cannot aim the camera: none of the points to frame is finite")
+    P = P[keep]
+    rad = np.where(np.isfinite(rad[keep]) & (rad[keep] > 0), rad[keep], 0.0)
     center = 0.5 * ((P - rad[:, None]).min(axis=0) + (P + rad[:, None]).max(axis=0))
     return center, max(float((np.linalg.norm(P - center, axis=1) + rad).max()), 0.1)
 
@@ -279,8 +295,16 @@ def camera_commands(center: FloatArray, radius: float, direction: Any = (1.0, 0.
     camera along ``direction`` just far enough for the ball to fit its view cone."""
     distance = 0.95 * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
     d = np.asarray(direction, dtype=float)
-    x, y, z = distance * d / np.linalg.norm(d)
-    shift = translation(-np.asarray(center, dtype=float))
+    c = np.asarray(center, dtype=float)
+    norm = float(np.linalg.norm(d))
+    x, y, z = distance * d / norm if norm > 0 else (np.nan,) * 3
+    # The page takes a non-finite camera position without complaint and shows nothing.
+    if not (np.isfinite([x, y, z]).all() and np.isfinite(c).all() and c.shape == (3,)):
+        raise ViewerError(
+            f"cannot aim the camera at centre {c.tolist()} m, radius {radius} m, direction {d.tolist()}: "
+            "expected finite numbers (is the scene too large, or a geometry size not finite?)"
+        )
+    shift = translation(-c)
     return [set_transform(root, shift) for root in SCENE_ROOTS] + [
         # The camera node is rotated so that its y is the world's z: (x, y, z) → (x, z, −y).
         set_property(CAMERA, "position", [float(x), float(z), float(-y)])
@@ -290,12 +314,14 @@ def camera_commands(center: FloatArray, radius: float, direction: Any = (1.0, 0.
 def visual_extent(kind: str, size: Sequence[float]) -> float:
     """Radius [m] of a ball around a URDF visual's origin that holds it (meshes: a guess)."""
     if kind == "box":
-        return 0.5 * float(np.linalg.norm(size))
-    if kind == "cylinder":
-        return math.hypot(size[0], 0.5 * size[1])
-    if kind == "sphere":
-        return float(size[0])
-    return 0.1
+        r = 0.5 * float(np.linalg.norm(size))
+    elif kind == "cylinder":
+        r = math.hypot(size[0], 0.5 * size[1])
+    elif kind == "sphere":
+        r = float(size[0])
+    else:
+        return 0.1
+    return r if math.isfinite(r) else 0.0  # a size that is not finite frames as a point
 
 
 # ---------------------------------------------------------------------------- colours

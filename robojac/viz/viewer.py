@@ -99,6 +99,12 @@ class Viewer:
             raise InputError(f"port must be an integer in 1..65535 (or None for the first free one), got {port!r}")
         if zmq_url is not None and not isinstance(zmq_url, str):
             raise InputError(f"zmq_url must be a string such as 'tcp://127.0.0.1:6000', got {zmq_url!r}")
+        if not isinstance(host, str) or not host:
+            raise InputError(f"host must be an address string such as '127.0.0.1', got {host!r}")
+        if not isinstance(prefix, str) or not prefix:
+            raise InputError(f"prefix must be a non-empty string (a scene folder name), got {prefix!r}")
+        for flag, value in (("open", open), ("server", server), ("frame_camera", frame_camera)):
+            _flag(value, flag)
         self.robot = robot
         self._config = Configuration(robot, robot.neutral())  # the viewer's own Pinocchio Data
         self.root = "/meshcat/" + scene.clean_name(prefix)
@@ -201,7 +207,7 @@ class Viewer:
             self._joint_of_visual.append(_moving_joint(robot, vis.link))
         if unreadable:
             warnings.warn(
-                f"{len(unreadable)} mesh(es) of '{robot.name}' cannot be drawn, e.g. {unreadable[0]}; "
+                f"{len(unreadable)} visual(s) of '{robot.name}' cannot be drawn, e.g. {unreadable[0]}; "
                 "the viewer draws the robot's skeleton in their place",
                 MeshWarning,
                 stacklevel=4,
@@ -214,6 +220,17 @@ class Viewer:
 
     def _visual_object(self, vis: Any) -> tuple[dict[str, Any], FloatArray]:
         origin = np.asarray(vis.origin, dtype=float)
+        size = np.asarray(vis.size, dtype=float)
+        # The page would draw NaN geometry as nothing, or stall on it: such a visual is
+        # undrawable, like a missing mesh, and the skeleton stands in for it.
+        if not (np.isfinite(size).all() and (size >= 0).all()):
+            raise scene.MeshUnreadable(
+                f"link '{vis.link}' has a {vis.kind} of size {size.tolist()}; expected finite sizes >= 0"
+            )
+        if not np.isfinite(origin).all():
+            raise scene.MeshUnreadable(f"link '{vis.link}' has a {vis.kind} whose origin is not finite")
+        if not np.isfinite(np.asarray(vis.rgba, dtype=float)).all():
+            raise scene.MeshUnreadable(f"link '{vis.link}' has a colour {list(vis.rgba)} that is not finite")
         if vis.kind == "box":
             return scene.box(vis.size, vis.rgba), origin
         if vis.kind == "cylinder":
@@ -298,6 +315,7 @@ class Viewer:
         """Aim the camera: at the robot at the current q (default), or over configurations
         ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame], plus the overlays
         drawn now (with ``overlays``)."""
+        _flag(overlays, "overlays")
         if qs is None:
             Q = [self.q]
         else:
@@ -327,7 +345,13 @@ class Viewer:
             if extent is not None:
                 pts += list(np.asarray(extent).reshape(-1, 3))
                 radii += [0.0] * (np.asarray(extent).size // 3)
-        A = np.array(pts)
+        # Points that are not finite (from a URDF geometry of NaN size, say) are left out,
+        # and so are the sizes, so that the camera is never sent to a NaN position.
+        A, R = np.array(pts), np.array(radii)
+        keep = np.isfinite(A).all(axis=1)
+        if not keep.any():
+            raise ViewerError("cannot aim the camera: none of the points to frame is finite")
+        A, R = A[keep], np.where(np.isfinite(R[keep]), R[keep], 0.0)
         # Look from the side of the arm's reach, a little ahead of it: the bends show in profile.
         base = self.robot.fk(self.q, self.robot.base)[:2, 3]
         reach = A[:, :2].mean(axis=0) - base
@@ -336,7 +360,7 @@ class Viewer:
             direction = np.array([np.cos(a), np.sin(a), 0.55])
         else:
             direction = np.array([1.0, 0.75, 0.55])
-        center, radius = scene.bounding_ball(A, np.array(radii))
+        center, radius = scene.bounding_ball(A, R)
         self.view = (center, radius, direction / np.linalg.norm(direction))
         self._conn.send(scene.camera_commands(center, radius, direction))
 
@@ -347,8 +371,7 @@ class Viewer:
         return tuple(self._overlays)
 
     def _new_overlay(self, name: str, kind: str) -> str:
-        if not isinstance(name, str) or not name or "/" in name:
-            raise InputError(f"an overlay name must be a non-empty string without '/', got {name!r}")
+        _check_name(name)
         if name in self._overlays:
             self.remove(name)
         return f"{self._overlay_path}/{name}"
@@ -361,7 +384,7 @@ class Viewer:
 
     def remove(self, name: str) -> None:
         """Remove the overlay called ``name`` (see :attr:`overlays`)."""
-        if name not in self._overlays:
+        if not isinstance(name, str) or name not in self._overlays:
             raise InputError(f"no overlay called {name!r}; the overlays are: {', '.join(self._overlays) or 'none'}")
         ov = self._overlays.pop(name)
         if ov is self._singularity:
@@ -416,6 +439,8 @@ class Viewer:
         if P.ndim != 2 or P.shape[1] != 3 or P.shape[0] < 2:
             raise InputError(f"points must have shape (N, 3) with N ≥ 2, got shape {P.shape}")
         check_finite(P, "points")
+        if np.abs(P).max() >= _FLOAT32_MAX:
+            raise InputError(f"points must be below {_FLOAT32_MAX:.3g} m in size (the page draws 32-bit floats)")
         rgba = scene.check_rgba(color)
         path = self._new_overlay(name, "path")
         self._add(
@@ -456,6 +481,7 @@ class Viewer:
         from ..ellipsoid import Ellipsoid, force_ellipsoid, velocity_ellipsoid
 
         cap = positive(max_radius, "max_radius")
+        _flag(weighted, "weighted")
         if isinstance(kind, Ellipsoid):
             ell = _checked_ellipsoid(kind)
             rgba = (
@@ -469,7 +495,7 @@ class Viewer:
             cmds.append(scene.set_transform(f"{path}/shape", M))
             self._add(_Overlay(name, path, info={"ellipsoid": ell, "scale": s, "extent": _box_corners(M)}), cmds)
             return name
-        if kind not in ("velocity", "force"):
+        if not isinstance(kind, str) or kind not in ("velocity", "force"):
             raise InputError(f"kind must be 'velocity', 'force' or an Ellipsoid, got {kind!r}")
         if frame is not None:
             self.robot.frame_id(frame)
@@ -499,6 +525,8 @@ class Viewer:
         v = as_vector(vector, 3, "vector")
         s = positive(scale, "scale")
         rgba = scene.check_rgba(color)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, in words
+            _finite_geometry(np.vstack([o, o + s * v]), "the arrow (origin + scale·vector)")
         path = self._new_overlay(name, "arrow")
         cmds = _arrow_objects(path, rgba) + [scene.set_transform(p, T) for p, T in _arrow_poses(path, o, s * v)]
         info = {"origin": o, "vector": v, "scale": s, "extent": np.vstack([o, o + s * v])}
@@ -534,9 +562,11 @@ class Viewer:
         fs = positive(force_scale, "force_scale") if force_scale is not None else None
         ts = positive(torque_scale, "torque_scale") if torque_scale is not None else None
         w0 = change_wrench_ref(self.robot, self.q, w, fname, from_ref=ref, to_ref="local_world_aligned")
-        auto = 0.25 / max(float(np.linalg.norm(w0[:3])), float(np.linalg.norm(w0[3:])), 1e-12)
-        fs = auto if fs is None else fs
-        ts = auto if ts is None else ts
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, in words
+            auto = 0.25 / max(float(np.linalg.norm(w0[:3])), float(np.linalg.norm(w0[3:])), 1e-12)
+            fs = auto if fs is None else fs
+            ts = auto if ts is None else ts
+            _finite_geometry(np.concatenate([fs * w0[:3], ts * w0[3:]]), "the wrench arrows (scale·wrench)")
         path = self._new_overlay(name, "wrench")
         cmds = _arrow_objects(f"{path}/force", FORCE_ARROW_RGBA) + _arrow_objects(f"{path}/torque", TORQUE_ARROW_RGBA)
         info: dict[str, Any] = {"frame": fname, "ref": ref, "wrench": w, "force_scale": fs, "torque_scale": ts}
@@ -562,17 +592,21 @@ class Viewer:
         plane in the scene; update it by adding it again under the same name. The page
         draws the text on a 256-pixel canvas and shrinks the font to fit one line, so
         about 16 characters stay legible."""
+        if not isinstance(text, str):
+            raise InputError(f"text must be a string, got {type(text).__name__} {text!r}")
         center, radius, direction = self.view
         s = positive(size, "size") if size is not None else 0.6 * radius
         p = center + np.array([0.0, 0.0, 0.75 * radius]) if position is None else as_vector(position, 3, "position")
+        with np.errstate(over="ignore", invalid="ignore"):
+            _finite_geometry(p + 0.5 * s * np.vstack([np.eye(3), -np.eye(3)]), "the text plane (position ± size/2)")
         path = self._new_overlay(name, "text")
         d = np.array([direction[0], direction[1], 0.0])
         d = d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-9 else np.array([1.0, 0.0, 0.0])
         T = np.eye(4)
         T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = np.cross([0.0, 0.0, 1.0], d), [0.0, 0.0, 1.0], d, p
-        cmds = [scene.set_object(path, scene.text_plane(str(text), s)), scene.set_transform(path, T)]
+        cmds = [scene.set_object(path, scene.text_plane(text, s)), scene.set_transform(path, T)]
         corners = p + 0.5 * s * np.vstack([T[:3, 0], -T[:3, 0], T[:3, 1], -T[:3, 1]])
-        self._add(_Overlay(name, path, info={"text": str(text), "position": p, "extent": corners}), cmds)
+        self._add(_Overlay(name, path, info={"text": text, "position": p, "extent": corners}), cmds)
         return name
 
     def color_by_singularity(
@@ -599,7 +633,8 @@ class Viewer:
         stay green. :meth:`remove` restores the URDF colours.
         """
         thr = positive(threshold, "threshold")
-        if rows not in ("auto", "full", "translational"):
+        _flag(per_link, "per_link")
+        if not isinstance(rows, str) or rows not in ("auto", "full", "translational"):
             raise InputError(f"rows must be 'auto', 'full' or 'translational', got {rows!r}")
         if frame is not None:
             self.robot.frame_id(frame)
@@ -637,7 +672,7 @@ class Viewer:
 
     def overlay_info(self, name: str) -> dict[str, Any]:
         """What an overlay shows now (e.g. ``sigma_min``, the ellipsoid, the scale)."""
-        if name not in self._overlays:
+        if not isinstance(name, str) or name not in self._overlays:
             raise InputError(f"no overlay called {name!r}; the overlays are: {', '.join(self._overlays) or 'none'}")
         return dict(self._overlays[name].info)
 
@@ -658,6 +693,7 @@ class Viewer:
             Q = as_array(trajectory, "qs")
             t = None if times is None else as_array(times, "times")
         f = positive(fps, "fps")
+        _flag(loop, "loop")
         if Q.ndim != 2 or Q.shape[1] != self.robot.dof or Q.shape[0] < 1:
             raise InputError(f"qs must have shape (N, {self.robot.dof}) with N ≥ 1, got shape {Q.shape}")
         check_finite(Q, "qs")
@@ -666,12 +702,17 @@ class Viewer:
         if t.shape != (Q.shape[0],):
             raise InputError(f"times must have shape ({Q.shape[0]},), one per configuration, got shape {t.shape}")
         check_finite(t, "times")
-        if Q.shape[0] > 1 and not np.all(np.diff(t) > 0):
+        if Q.shape[0] > 1 and not np.all(np.diff(t) > 0):  # (an overflow to inf is an increase)
             raise InputError("times must increase strictly")
         idx = np.arange(Q.shape[0])
         if idx.size > MAX_ANIMATION_FRAMES:
             idx = np.unique(np.linspace(0, idx.size - 1, MAX_ANIMATION_FRAMES).round().astype(int))
-        frames = (t[idx] - t[idx[0]]) * f
+        with np.errstate(over="ignore", invalid="ignore"):
+            frames = (t[idx] - t[idx[0]]) * f
+        if not np.isfinite(frames).all():
+            raise InputError(
+                f"times × fps must be finite frame numbers; times span {float(t[-1]) - float(t[0]):.3g} s at fps {f:g}"
+            )
         tracks: dict[str, dict[str, list[Any]]] = {}
         sing = self._singularity
         for k in idx:
@@ -709,6 +750,8 @@ class Viewer:
 
     def save_html(self, path: str | Path) -> Path:
         """Write :meth:`static_html` to ``path``; returns the path."""
+        if not isinstance(path, (str, Path)) or not str(path):
+            raise InputError(f"path must be a file name (str or Path), got {path!r}")
         out = Path(path)
         try:
             out.write_text(self.static_html(), encoding="utf-8")
@@ -718,6 +761,32 @@ class Viewer:
 
 
 # ---------------------------------------------------------------------------- helpers
+#: The largest 32-bit float: the page holds line points in Float32Arrays.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A True/False option (not a number or a string that happens to be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name or "/" in name:
+        raise InputError(f"an overlay name must be a non-empty string without '/', got {name!r}")
+    return name
+
+
+def _finite_geometry(points: FloatArray, what: str) -> None:
+    """Refuse geometry that overflowed: finite inputs whose product is inf would put inf in the scene."""
+    if not np.isfinite(points).all():
+        raise InputError(
+            f"{what} is too large to draw: it overflows to {points[~np.isfinite(points)][0]}; "
+            "expected coordinates that are finite numbers of metres"
+        )
+
+
 def _triad(path: str, s: float) -> list[Command]:
     r = 0.04 * s
     cmds: list[Command] = []
