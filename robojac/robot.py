@@ -218,7 +218,7 @@ class Robot:
         return self._pin_q(q)
 
     def _pin_q(self, q: Any) -> FloatArray:
-        """Pinocchio's q for a user's q, validating it; the common case costs ~0.3 µs."""
+        """Pinocchio's q for a user's q, validating it (a valid float64 vector takes the fast path)."""
         # Fast path for a finite float64 vector of the right length: one type test and one
         # sum (NaN or inf makes it non-finite); anything else gets the full, explanatory check.
         if q.__class__ is _ndarray and q.dtype is _F64 and q.shape == self._q_shape and _isfinite(sum(q.tolist())):
