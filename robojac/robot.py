@@ -434,7 +434,7 @@ def load(
         name = src
     else:
         path = Path(src)
-        looks_like_path = path.suffix.lower() in (".urdf", ".xml", ".xacro") or os.sep in src or path.exists()
+        looks_like_path = path.suffix.lower() in (".urdf", ".xml", ".xacro") or os.sep in src or _exists(path)
         if not looks_like_path:
             raise UnknownRobotError(
                 f"unknown robot {_urdf.shorten(repr(src))}{_urdf.close_matches(src, list(BUNDLED))}; "
@@ -453,6 +453,13 @@ def load(
         package_dirs=_package_dirs(package_dirs),
         locked=dict(locked or {}),
     )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system, say: no such file
+        return False
 
 
 def _package_dirs(dirs: Any) -> tuple[str, ...]:

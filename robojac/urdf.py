@@ -676,6 +676,9 @@ def resolve_mesh(uri: str, base_dir: Path, search: list[str]) -> str | None:
         plain = uri[len("file://") :] if uri.startswith("file://") else uri
         candidates.append(Path(plain) if os.path.isabs(plain) else base_dir / plain)
     for c in candidates:
-        if c.is_file():
-            return str(c.resolve())
+        try:
+            if c.is_file():
+                return str(c.resolve())
+        except OSError:  # a name too long for the file system, say: not found
+            continue
     return None
