@@ -731,11 +731,16 @@ def _c_stderr_captured(out: list[str]) -> Iterator[None]:
     """
     try:
         sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no fd 2 (a daemon): nothing to silence
+        scratch = tempfile.TemporaryFile()
+    except (OSError, ValueError, AttributeError):  # no stderr or no scratch space: nothing to silence
         yield
         return
-    with tempfile.TemporaryFile() as scratch:
+    with scratch:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no fd 2 (a daemon)
+            yield
+            return
         os.dup2(scratch.fileno(), 2)
         try:
             yield

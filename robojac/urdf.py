@@ -35,9 +35,12 @@ MAX_JOINTS = 5000
 #: The most joints between the root and any link: Pinocchio's URDF parser recurses once
 #: per level and overflows the C stack (a crash, not an exception) a few thousand deep.
 MAX_DEPTH = 1000
-#: The largest coordinate of an origin [m] and the largest joint limit [m or rad]:
-#: anything bigger is a typo or a unit slip, and near 1e308 poses overflow to inf.
+#: The largest coordinate of an origin and size of a shape [m]: anything bigger is a
+#: typo or a unit slip, and near 1e308 poses overflow to inf.
 MAX_COORD = 1e6
+#: The largest joint limit [rad or m]. Files write ±1e9 or ±1e16 for "unbounded", which
+#: is fine; beyond 1e100, squares and spans of the range overflow to inf.
+MAX_LIMIT = 1e100
 
 
 @dataclass(frozen=True)
@@ -467,9 +470,10 @@ def _joint(el: ET.Element, links: dict[str, None], joints: dict[str, URDFJoint],
         unit = "m" if jtype == "prismatic" else "rad"
         lower = _float(limit.get("lower"), f"{what} lower limit", 0.0)
         upper = _float(limit.get("upper"), f"{what} upper limit", 0.0)
-        if max(abs(lower), abs(upper)) > MAX_COORD:
+        if max(abs(lower), abs(upper)) > MAX_LIMIT:
             raise URDFError(
-                f"{what} has limits [{lower:g}, {upper:g}] {unit}; expected limits within ±{MAX_COORD:g} {unit}"
+                f"{what} has limits [{lower:g}, {upper:g}] {unit}; expected limits within ±{MAX_LIMIT:g} {unit}"
+                + (" (a continuous joint is a revolute one without limits)" if jtype == "revolute" else "")
             )
         velocity = _float(limit.get("velocity"), f"{what} velocity limit", 0.0, minimum=0.0)
         effort = _float(limit.get("effort"), f"{what} effort limit", 0.0, minimum=0.0)

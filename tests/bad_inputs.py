@@ -258,7 +258,7 @@ LOADING: list[Api | Cli] = [
         "limit of 1e308",
         _load("l.urdf", arm(limit='<limit lower="-1e308" upper="1e308" effort="10" velocity="1"/>')),
         URDFError,
-        "limits within ±1e+06 rad",
+        "limits within ±1e+100 rad",
     ),
     Api(
         "dynamics damping NaN",
