@@ -21,7 +21,7 @@ import pinocchio as pin
 from scipy.spatial.transform import Rotation
 
 from ._validate import FloatArray, as_array, check_finite
-from .errors import PoseError
+from .errors import InputError, PoseError
 
 PoseLike = Union[FloatArray, "pin.SE3", tuple[Any, Any]]
 
@@ -60,11 +60,12 @@ def as_matrix(pose: Any, name: str = "pose") -> FloatArray:
         )
     else:
         try:
-            T = np.asarray(pose, dtype=np.float64)
-        except (TypeError, ValueError):
+            T = as_array(pose, name)  # refuses bools, complex numbers, strings and objects
+        except InputError as exc:
+            why = "" if isinstance(pose, (str, bytes)) else f" ({exc})"
             raise PoseError(
                 f"{name} must be a (4, 4) homogeneous transform, a pinocchio.SE3 or a (position, quaternion_xyzw) "
-                f"pair; got {'the string' if isinstance(pose, str) else type(pose).__name__} {_short(pose)}"
+                f"pair; got {'the string' if isinstance(pose, str) else type(pose).__name__} {_short(pose)}{why}"
             ) from None
     if T.shape != (4, 4):
         raise PoseError(

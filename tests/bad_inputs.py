@@ -88,6 +88,28 @@ LOADING: list[Api | Cli] = [
 CONFIGURATIONS: list[Api | Cli] = [
     Api("q with NaN", lambda e: e.panda.fk([np.nan] * 7), InputError, "finite"),
     Api("q of the wrong length", lambda e: e.panda.fk([0.0] * 6), InputError, "shape (7,)"),
+    Api("complex q", lambda e: e.panda.fk(np.full(7, 0.1, dtype=complex)), InputError, "complex numbers"),
+    Api("complex q in a list", lambda e: e.planar.fk([0.1, 0.2 + 1j]), InputError, "complex numbers"),
+    Api("q of numeric strings", lambda e: e.panda.fk(np.array(["0.1"] * 7)), InputError, "strings"),
+    Api("q of bools", lambda e: e.panda.fk([True, False] * 3 + [True]), InputError, "booleans"),
+    Api("q of bool array", lambda e: e.planar.jacobian(np.ones(2, dtype=bool)), InputError, "booleans"),
+    Api("q of object dtype", lambda e: e.panda.fk(np.zeros(7, dtype=object)), InputError, "Python objects"),
+    Api("q with a None", lambda e: e.planar.fk([0.1, None]), InputError, "real numbers"),
+    Api(
+        "complex joint covariance",
+        lambda e: robojac.pose_covariance(e.planar, [0.1, 0.2], np.eye(2, dtype=complex) * 1e-4),
+        InputError,
+        "complex numbers",
+    ),
+    Api("complex pose", lambda e: robojac.pose.as_matrix(np.eye(4, dtype=complex)), InputError, "complex numbers"),
+    Api("complex numpy scalar tol", lambda e: e.planar.within_limits([0, 0], tol=np.complex128(1j)), InputError, "tol"),
+    Api("string tol", lambda e: e.planar.within_limits([0.0, 0.0], tol="x"), InputError, "number >= 0"),
+    Api("NaN tol", lambda e: e.planar.within_limits([0.0, 0.0], tol=float("nan")), InputError, "finite number >= 0"),
+    Api("negative tol", lambda e: e.planar.within_limits([0.0, 0.0], tol=-0.1), InputError, ">= 0"),
+    Api("string rng", lambda e: e.panda.random_configuration("abc"), InputError, "numpy Generator"),
+    Api("float rng", lambda e: e.panda.random_configuration(1.5), InputError, "non-negative int seed"),
+    Api("negative seed", lambda e: e.panda.random_configuration(-1), InputError, "non-negative int seed"),
+    Api("bool rng", lambda e: e.panda.random_configuration(True), InputError, "bool"),
 ]
 
 
