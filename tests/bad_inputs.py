@@ -122,6 +122,24 @@ IK: list[Api | Cli] = [
 # ---------------------------------------------------------------------------- analysis, control and simulation
 ANALYSIS: list[Api | Cli] = [
     Api("unknown ref", lambda e: e.panda.jacobian(e.panda.neutral(), ref="body"), FrameError, "local"),
+    Api(
+        "Jacobian whose singular values overflow",
+        lambda e: robojac.analyze_jacobian(np.full((6, 2), 1e308)),
+        InputError,
+        "too large to analyse",
+    ),
+    Api(
+        "Jacobian whose manipulability overflows",
+        lambda e: robojac.analyze_jacobian(np.eye(6) * 1e100),
+        InputError,
+        "manipulability",
+    ),
+    Api(
+        "damped step of an overflowing Jacobian",
+        lambda e: robojac.singularity.damped_step(np.full((6, 2), 1e308), np.ones(6)),
+        InputError,
+        "too large to analyse",
+    ),
 ]
 
 
