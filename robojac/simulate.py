@@ -43,6 +43,8 @@ from .taskspace import TaskSpace, gains
 
 LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 INTEGRATORS = ("semi_implicit_euler", "rk4")
+#: Most samples one run may log: ~400 bytes each for a 7-joint arm, so ~4 GB at the cap.
+MAX_SAMPLES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,15 @@ class _Passive:
 
 
 def _steps(duration: Any, dt: float) -> int:
+    """Steps of ``dt`` [s] in ``duration`` [s], refusing a run whose log would pass :data:`MAX_SAMPLES`."""
     T = positive(duration, "duration")
-    n = round(T / dt)
+    ratio = T / dt  # may be inf for a tiny dt: the comparison below refuses it too
+    if not ratio < MAX_SAMPLES - 0.5:
+        raise InputError(
+            f"duration = {T:g} s at dt = {dt:g} s is {ratio:.3g} steps; a simulation logs at most "
+            f"{MAX_SAMPLES:,} samples (the log's arrays are allocated up front): shorten duration or raise dt"
+        )
+    n = round(ratio)
     if n < 1:
         raise InputError(f"duration {T} s is shorter than one step dt = {dt} s")
     return n

@@ -135,8 +135,32 @@ ANALYSIS: list[Api | Cli] = [
         "manipulability",
     ),
     Api(
+        "dynamic simulation of 1e12 s",
+        lambda e: robojac.simulate_dynamic(e.planar, None, [0.1, 0.2], duration=1e12),
+        InputError,
+        "at most 10,000,000 samples",
+    ),
+    Api(
+        "dynamic simulation with an overflowing step count",
+        lambda e: robojac.simulate_dynamic(e.planar, None, [0.1, 0.2], duration=1e308, dt=1e-300),
+        InputError,
+        "shorten duration or raise dt",
+    ),
+    Api(
+        "kinematic simulation of 1e12 s",
+        lambda e: robojac.simulate_kinematic(
+            e.planar,
+            robojac.ResolvedRateController(e.planar, e.planar.fk([0.3, 0.6]), task="position"),
+            [0.3, 0.6],
+            duration=1e12,
+        ),
+        InputError,
+        "at most 10,000,000 samples",
+    ),
+    Cli("simulate for 1e12 s", lambda e: ["simulate", "planar_2r", "--duration", "1e12"], "duration = 1e+12 s"),
+    Api(
         "damped step of an overflowing Jacobian",
-        lambda e: robojac.singularity.damped_step(np.full((6, 2), 1e308), np.ones(6)),
+        lambda e: robojac.damped_step(np.full((6, 2), 1e308), np.ones(6)),
         InputError,
         "too large to analyse",
     ),
