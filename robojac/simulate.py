@@ -56,11 +56,30 @@ class ExternalWrench:
     (``local_world_aligned``), returning a 6-vector. It is expressed in ``ref``
     (``"local_world_aligned"``: at the frame origin, base axes; ``"world"``: at the base
     origin, base axes; ``"local"``: at the frame origin, frame axes).
+
+    ``frame`` is a frame name (None: the robot's tip); whether it exists is checked when a
+    simulation meets the robot. A constant ``wrench`` must be 6 finite numbers and ``ref``
+    a known name, checked here, at construction (an InputError or FrameError).
     """
 
-    frame: str
+    frame: str | None
     wrench: Any
     ref: str = "local_world_aligned"
+
+    def __post_init__(self) -> None:
+        if self.frame is not None and not isinstance(self.frame, str):
+            raise InputError(
+                f"ExternalWrench frame must be a frame name (or None for the tip), got {type(self.frame).__name__} "
+                f"{self.frame!r}"
+            )
+        if not callable(self.wrench):
+            try:
+                as_vector(self.wrench, 6, "ExternalWrench wrench")
+            except InputError as exc:
+                raise InputError(
+                    f"{exc}; expected 6 finite numbers [f; τ] [N; N·m] or a function wrench(t, pose, twist)"
+                ) from None
+        check_ref(self.ref)
 
 
 class VirtualWall:

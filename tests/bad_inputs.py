@@ -158,6 +158,16 @@ ANALYSIS: list[Api | Cli] = [
         "at most 10,000,000 samples",
     ),
     Cli("simulate for 1e12 s", lambda e: ["simulate", "planar_2r", "--duration", "1e12"], "duration = 1e+12 s"),
+    Api("external wrench of 2 numbers", lambda e: robojac.ExternalWrench(None, [1, 2]), InputError, "shape (6,)"),
+    Api(
+        "external wrench with NaN",
+        lambda e: robojac.ExternalWrench("tool", [0, 0, np.nan, 0, 0, 0]),
+        InputError,
+        "finite",
+    ),
+    Api("external wrench of a string", lambda e: robojac.ExternalWrench("tool", "abc"), InputError, "6 finite numbers"),
+    Api("external wrench frame not a name", lambda e: robojac.ExternalWrench(7, [0] * 6), InputError, "frame name"),
+    Api("external wrench unknown ref", lambda e: robojac.ExternalWrench("tool", [0] * 6, "base"), FrameError, "local"),
     Api(
         "damped step of an overflowing Jacobian",
         lambda e: robojac.damped_step(np.full((6, 2), 1e308), np.ones(6)),
