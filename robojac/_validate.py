@@ -52,10 +52,13 @@ def as_array(value: Any, name: str) -> FloatArray:
         return raw
     kind = raw.dtype.kind
     if kind not in _REAL_KINDS:
+        if kind == "O" and raw.ndim and any(x is None for x in raw.ravel().tolist()):
+            bad = [i for i, x in enumerate(raw.ravel().tolist()) if x is None]
+            raise InputError(f"{name} must be finite numbers; entries {bad[:6]} are None")
         what = _KIND_NAMES.get(kind, f"dtype {raw.dtype}")
         raise InputError(
-            f"{name} must hold real numbers (ints or floats), got {what} ({type(value).__name__} of dtype "
-            f"{raw.dtype}); convert explicitly, e.g. np.asarray(x, dtype=float)"
+            f"{name} must be an array of numbers (real: ints or floats), got {what} ({type(value).__name__} of "
+            f"dtype {raw.dtype}); convert explicitly, e.g. np.asarray(x, dtype=float)"
             + (", after checking the imaginary part is zero" if kind == "c" else "")
         )
     return raw.astype(np.float64, copy=False)
