@@ -39,6 +39,7 @@ from ._validate import FloatArray, as_array, as_vector, positive
 from .errors import InputError, RobojacWarning
 from .log import Log
 from .robot import Robot, check_ref
+from .statics import as_gravity, check_mass_matrix
 from .taskspace import TaskSpace, gains
 
 LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
@@ -277,7 +278,7 @@ class _Plant:
         self.robot = robot
         self.model = pin.Model(robot.model)
         if gravity is not None:
-            self.model.gravity.linear = as_vector(gravity, 3, "gravity")
+            self.model.gravity.linear = as_gravity(gravity)
         self.data = self.model.createData()
         self.viscous, self.coulomb, self.width = viscous, coulomb, width
         self.friction = bool(viscous.any() or coulomb.any())
@@ -374,7 +375,8 @@ def simulate_dynamic(
         q0, dq0: initial state [rad, rad/s] (``dq0`` default zero).
         duration, dt: run length and fixed step [s]; samples at ``t = 0, dt, …, duration``.
         integrator: ``"semi_implicit_euler"`` or ``"rk4"`` (see the module doc).
-        gravity: (3,) [m/s²] in the base frame; default the model's ``(0, 0, −9.81)``.
+        gravity: (3,) [m/s²] in the base frame, of norm at most
+            :data:`robojac.statics.MAX_GRAVITY`; default the model's ``(0, 0, −9.81)``.
             Controllers compensate with the robot model's own gravity, so a different
             value here is a model mismatch on purpose.
         viscous_friction, coulomb_friction: ``b`` [N·m·s/rad], ``c`` [N·m], one or ``dof``
@@ -384,6 +386,10 @@ def simulate_dynamic(
 
     The log's ``external_wrench`` is the resultant of the external wrenches moved to the
     controlled frame's origin (base axes) at each sample.
+
+    Raises:
+        InputError: a bad argument, or more than :data:`MAX_SAMPLES` samples.
+        ModelError: the arm's inertia ``M(q0)`` is singular (links without mass).
     """
     if controller is None:
         ctrl: Any = _Passive(robot)
@@ -397,6 +403,7 @@ def simulate_dynamic(
     vmax = _rate_limit(max_joint_velocity)
     q = _start(robot, q0)
     v = np.zeros(robot.dof) if dq0 is None else robot.check_q(dq0, "dq0").copy()
+    check_mass_matrix(robot, q, "simulate_dynamic")  # forward dynamics solves M(q) q̈ = …
     plant = _Plant(
         robot,
         gravity,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import robojac
-from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError
+from robojac.errors import FrameError, InputError, ModelError, RobojacError, UnknownRobotError, URDFError
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ CONFIGURATIONS: list[Api | Cli] = [
     Api("q of bools", lambda e: e.panda.fk([True, False] * 3 + [True]), InputError, "booleans"),
     Api("q of bool array", lambda e: e.planar.jacobian(np.ones(2, dtype=bool)), InputError, "booleans"),
     Api("q of object dtype", lambda e: e.panda.fk(np.zeros(7, dtype=object)), InputError, "Python objects"),
-    Api("q with a None", lambda e: e.planar.fk([0.1, None]), InputError, "real numbers"),
+    Api("q with a None", lambda e: e.planar.fk([0.1, None]), InputError, "are None"),
     Api(
         "complex joint covariance",
         lambda e: robojac.pose_covariance(e.planar, [0.1, 0.2], np.eye(2, dtype=complex) * 1e-4),
@@ -120,6 +120,12 @@ IK: list[Api | Cli] = [
 
 
 # ---------------------------------------------------------------------------- analysis, control and simulation
+#: A tool link 0.5 m beyond the arm's last joint, so a controlled tip has somewhere to go.
+TOOL = (
+    '<link name="tool"/><joint name="tj" type="fixed"><parent link="l2"/><child link="tool"/>'
+    '<origin xyz="0 0 0.5"/></joint>'
+)
+
 ANALYSIS: list[Api | Cli] = [
     Api("unknown ref", lambda e: e.panda.jacobian(e.panda.neutral(), ref="body"), FrameError, "local"),
     Api(
@@ -168,6 +174,131 @@ ANALYSIS: list[Api | Cli] = [
     Api("external wrench of a string", lambda e: robojac.ExternalWrench("tool", "abc"), InputError, "6 finite numbers"),
     Api("external wrench frame not a name", lambda e: robojac.ExternalWrench(7, [0] * 6), InputError, "frame name"),
     Api("external wrench unknown ref", lambda e: robojac.ExternalWrench("tool", [0] * 6, "base"), FrameError, "local"),
+    Api(
+        "gravity of 1e308",
+        lambda e: robojac.gravity_torques(e.planar, [0.1, 0.2], [0, 0, -1e308]),
+        InputError,
+        "at most",
+    ),
+    Api(
+        "simulation gravity of 1e308",
+        lambda e: robojac.simulate_dynamic(e.planar, None, [0.1, 0.2], duration=0.01, gravity=[1e308, 0, 0]),
+        InputError,
+        "gravity must be an acceleration of at most",
+    ),
+    Api(
+        "payload check under gravity of 1e5",
+        lambda e: robojac.check_payload(e.panda, e.panda.neutral(), 1.0, gravity=[0, 0, -1e5]),
+        InputError,
+        "gravity",
+    ),
+    Api("payload of 1e308 kg", lambda e: robojac.Payload(1e308), InputError, "payload mass must be at most"),
+    Api("payload mass True", lambda e: robojac.Payload(True), InputError, "kilograms"),
+    Api(
+        "static torques that overflow",
+        lambda e: robojac.static_torques(
+            e.planar, [0.1, 0.2], wrench=[robojac.Contact([1.5e308, 0, 0, 0, 0, 1.5e308])] * 2
+        ),
+        InputError,
+        "overflow float64",
+    ),
+    Api("payload com 1e300 m away", lambda e: robojac.Payload(1.0, (1e300, 0, 0)), InputError, "payload com"),
+    Api(
+        "wrench whose torques overflow",
+        lambda e: robojac.joint_torques(e.planar, [0.1, 0.2], [robojac.Contact([1.5e308, 0, 0, 0, 0, 1.5e308])] * 2),
+        InputError,
+        "overflow",
+    ),
+    Api("exp6 of 1e308", lambda e: robojac.pose.exp6([0, 0, 0, 1e308, 0, 0]), InputError, "too large for exp6"),
+    Api("exp6 of a huge velocity", lambda e: robojac.pose.exp6([1e300, 0, 0, 0, 0, 1e10]), InputError, "exp6"),
+    Api(
+        "log6 of a pose at float64's edge",
+        lambda e: robojac.pose.log6(
+            np.array([[-1, 0, 0, 1.7e308], [0, -1, 0, 1.7e308], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=float)
+        ),
+        InputError,
+        "overflows",
+    ),
+    Api(
+        "circle period 1e-320", lambda e: robojac.Circle([0, 0, 0], 0.1, np.eye(3), period=1e-320), InputError, "period"
+    ),
+    Api("circle ramp 1e-320", lambda e: robojac.Circle([0, 0, 0], 0.1, np.eye(3), ramp=1e-320), InputError, "ramp"),
+    Api("circle radius 1e308", lambda e: robojac.Circle([0, 0, 0], 1e308, np.eye(3)), InputError, "too large"),
+    Api("line duration 1e-320", lambda e: robojac.Line(np.eye(4), np.eye(4), 1e-320), InputError, "at least 1e-06 s"),
+    Api(
+        "line whose length overflows",
+        lambda e: robojac.Line(
+            np.array([[1, 0, 0, -1e308], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=float),
+            np.array([[1, 0, 0, 1e308], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=float),
+            1.0,
+        ),
+        InputError,
+        "overflow",
+    ),
+    Api("time law 1e-320 s", lambda e: robojac.TimeLaw(1e-320), InputError, "duration"),
+    Api("trapezoid accel time 1e-300 s", lambda e: robojac.TimeLaw(1.0, "trapezoidal", 1e-300), InputError, "accel"),
+    Api("accel_fraction string", lambda e: robojac.TimeLaw(1.0, "trapezoidal", "x"), InputError, "accel_fraction"),
+    Api("waypoints 1e-320 s apart", lambda e: robojac.Waypoints([np.eye(4)] * 2, [0, 1e-320]), InputError, "apart"),
+    Api(
+        "joint trajectory 1e-320 s apart",
+        lambda e: robojac.JointTrajectory(e.planar, [[0.1, 0.2], [0.2, 0.3]], [0, 1e-320]),
+        InputError,
+        "apart",
+    ),
+    Api(
+        "impedance on a massless arm",
+        lambda e: robojac.CartesianImpedanceController(
+            (r := robojac.load(e.write("massless.urdf", arm(inertial="", extra=TOOL)))), r.fk([0.3, 0.6])
+        ),
+        ModelError,
+        "move no mass or inertia",
+    ),
+    Api(
+        "OSC on a massless arm",
+        lambda e: robojac.OperationalSpaceController(
+            (r := robojac.load(e.write("massless.urdf", arm(inertial="", extra=TOOL)))), r.fk([0.3, 0.6])
+        ),
+        ModelError,
+        "invertible joint-space inertia",
+    ),
+    Api(
+        "joint PD default gains on a massless arm",
+        lambda e: robojac.JointPDController(robojac.load(e.write("massless.urdf", arm(inertial=""))), [0.3, 0.6]),
+        ModelError,
+        "move no mass",
+    ),
+    Api(
+        "dynamic simulation of a massless arm",
+        lambda e: robojac.simulate_dynamic(
+            robojac.load(e.write("massless.urdf", arm(inertial=""))), None, [0.3, 0.6], duration=0.01
+        ),
+        ModelError,
+        "'j1', 'j2' move no mass",
+    ),
+    Cli(
+        "simulate impedance on a massless arm",
+        lambda e: [
+            "simulate",
+            e.write("massless.urdf", arm(inertial="", extra=TOOL)),
+            "--controller",
+            "impedance",
+            "--trajectory",
+            "hold",
+        ],
+        "move no mass or inertia",
+    ),
+    Cli(
+        "simulate OSC on a massless arm",
+        lambda e: [
+            "simulate",
+            e.write("massless.urdf", arm(inertial="", extra=TOOL)),
+            "--controller",
+            "osc",
+            "--trajectory",
+            "hold",
+        ],
+        "move no mass or inertia",
+    ),
     Api(
         "damped step of an overflowing Jacobian",
         lambda e: robojac.damped_step(np.full((6, 2), 1e308), np.ones(6)),
