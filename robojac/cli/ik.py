@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from . import add_robot_options, emit_json, load_robot
+from .common import add_robot_options, emit_json, load_robot
 from .format import ik_batch_text, ik_text
 from .readers import read_numbers
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..pose import to_position_quaternion
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
 from .format import TWIST_ROWS, fk_text, info_text, jacobian_text
 
 

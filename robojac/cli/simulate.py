@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..log import Log
 from ..simulate import INTEGRATORS, simulate_dynamic, simulate_kinematic
 from ..trajectory import Circle, Line, Trajectory
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
 from .format import simulation_text
 
 CONTROLLERS = ("rrmc", "impedance", "osc")

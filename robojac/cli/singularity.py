@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..singularity import DEFAULT_THRESHOLD, DEFAULT_TYPE_TOLERANCE, PARTS, scan_path, singularity_report
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
 from .format import scan_text, singularity_text
 from .readers import read_numbers
 

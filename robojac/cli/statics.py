@@ -11,7 +11,7 @@ from ..capacity import capacity_report, check_payload
 from ..ellipsoid import Ellipsoid
 from ..robot import Robot, check_ref
 from ..statics import Payload, gravity_torques, joint_torques, payload_torques
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
 from .format import capacity_text, torque_text
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
 
 
 def register(sub: Any) -> None:
