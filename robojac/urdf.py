@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
+import stat
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -24,6 +26,30 @@ from .errors import ChainError, MeshWarning, URDFError
 
 MOVABLE = ("revolute", "continuous", "prismatic")
 JOINT_TYPES = (*MOVABLE, "fixed", "floating", "planar")
+
+#: The largest URDF file read [bytes]; real robots take a few MiB at most.
+MAX_BYTES = 64 * 2**20
+#: The most joints in a URDF: Pinocchio's parser takes time superlinear in them (about
+#: a second for 5000, a minute for 20000).
+MAX_JOINTS = 5000
+#: The most joints between the root and any link: Pinocchio's URDF parser recurses once
+#: per level and overflows the C stack (a crash, not an exception) a few thousand deep.
+MAX_DEPTH = 1000
+#: The largest coordinate of an origin and size of a shape [m]: anything bigger is a
+#: typo or a unit slip, and near 1e308 poses overflow to inf.
+MAX_COORD = 1e6
+#: The largest joint limit [rad or m]. Files write ±1e9 or ±1e16 for "unbounded", which
+#: is fine; beyond 1e100, squares and spans of the range overflow to inf.
+MAX_LIMIT = 1e100
+
+
+@dataclass(frozen=True)
+class Mimic:
+    """A ``<mimic>``: this joint's value is ``multiplier * value(joint) + offset``."""
+
+    joint: str  # the URDF name of the joint followed
+    multiplier: float
+    offset: float  # rad or m
 
 
 @dataclass(frozen=True)
@@ -40,6 +66,7 @@ class URDFJoint:
     upper: float
     velocity: float
     effort: float
+    mimic: Mimic | None = None  # only on movable joints; the followed joint is movable too
 
 
 @dataclass(frozen=True)
@@ -93,12 +120,26 @@ class URDFTree:
         children: dict[str, list[str]] = {}
         for j in self.joints.values():
             children.setdefault(j.parent, []).append(j.child)
-        out, stack = [], list(children.get(link, []))
-        while stack:
-            c = stack.pop(0)
-            out.append(c)
-            stack.extend(children.get(c, []))
+        out = list(children.get(link, []))
+        for c in out:  # breadth first: the list grows behind the loop
+            out.extend(children.get(c, []))
         return out
+
+    def mimic_leader(self, joint: str) -> tuple[str, float, float]:
+        """``(leader, multiplier, offset)`` with ``value(joint) = multiplier * value(leader) + offset``.
+
+        The leader is the independent joint at the end of ``joint``'s chain of mimics
+        (``joint`` itself when it mimics nothing); parse() has ruled out loops.
+        """
+        multiplier, offset = 1.0, 0.0
+        mimic = self.joints[joint].mimic
+        while mimic is not None:
+            # value = m·(m2·x + o2) + o  =  (m·m2)·x + (m·o2 + o)
+            offset += multiplier * mimic.offset
+            multiplier *= mimic.multiplier
+            joint = mimic.joint
+            mimic = self.joints[joint].mimic
+        return joint, multiplier, offset
 
     def default_tip(self, base: str) -> str:
         """The leaf below ``base`` behind the most movable joints.
@@ -135,53 +176,106 @@ def close_matches(name: str, options: list[str] | tuple[str, ...], n: int = 3) -
     return f" (did you mean {', '.join(repr(h) for h in hits)}?)" if hits else ""
 
 
+def shorten(text: str, n: int = 80) -> str:
+    """``text`` cut to about ``n`` characters, keeping its start and end (the informative
+    parts of a path), so a message never echoes a whole file someone passed as a name."""
+    return text if len(text) <= n else f"{text[: n // 2 - 2]}...{text[-(n // 2 - 2) :]}"
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_a_file(mode: int, shown: str) -> URDFError | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return URDFError(f"expected a URDF file, got the directory {shown}")
+    kind = next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+    return URDFError(f"{shown} is {kind}; expected a regular URDF file (write the URDF to a file first)")
+
+
 def read_text(path: Path) -> str:
-    """The file's text, or a URDFError saying why it cannot be a URDF."""
-    if not path.exists():
-        raise URDFError(f"URDF file not found: {path}")
-    if path.is_dir():
-        raise URDFError(f"expected a URDF file, got the directory {path}")
+    """The file's text, or a URDFError saying why it cannot be a URDF.
+
+    Only a regular file of at most :data:`MAX_BYTES` is read: a named pipe would block
+    forever and a device such as ``/dev/zero`` would never end.
+    """
+    shown = shorten(str(path))
     try:
-        raw = path.read_bytes()
+        st = path.stat()  # stat opens nothing, so a FIFO cannot block here
+    except FileNotFoundError:
+        raise URDFError(f"URDF file not found: {shown}") from None
     except OSError as exc:
-        raise URDFError(f"cannot read URDF file {path}: {exc.strerror}") from None
+        raise URDFError(f"cannot read URDF file {shown}: {exc.strerror}") from None
+    if (err := _not_a_file(st.st_mode, shown)) is not None:
+        raise err
+    if st.st_size > MAX_BYTES:
+        raise URDFError(f"{shown} is {st.st_size / 2**20:.0f} MiB; robojac reads URDF files of at most 64 MiB")
+    try:
+        # O_NONBLOCK, and fstat on what was opened, in case the path was swapped for a
+        # FIFO or a device since the stat above.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if (err := _not_a_file(os.fstat(f.fileno()).st_mode, shown)) is not None:
+                raise err
+            raw = f.read(MAX_BYTES + 1)  # files in /proc report size 0 but have content
+    except OSError as exc:
+        raise URDFError(f"cannot read URDF file {shown}: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise URDFError(f"{shown} is larger than 64 MiB; robojac reads URDF files of at most 64 MiB")
     if not raw.strip():
-        raise URDFError(f"URDF file {path} is empty; expected XML with a <robot> element")
+        raise URDFError(f"URDF file {shown} is empty; expected XML with a <robot> element")
     if b"\x00" in raw[:4096]:
-        raise URDFError(f"{path} is a binary file; expected URDF XML text")
+        raise URDFError(f"{shown} is a binary file; expected URDF XML text")
     try:
         return raw.decode("utf-8-sig")  # -sig: editors on Windows prepend a byte-order mark
     except UnicodeDecodeError as exc:
-        raise URDFError(f"{path} is not UTF-8 text (byte {exc.start}); expected URDF XML") from None
+        raise URDFError(f"{shown} is not UTF-8 text (byte {exc.start}); expected URDF XML") from None
 
 
-def _floats(text: str | None, n: int, what: str, default: tuple[float, ...]) -> tuple[float, ...]:
+def _floats(
+    text: str | None, n: int, what: str, default: tuple[float, ...], limit: float = math.inf
+) -> tuple[float, ...]:
+    """``n`` finite numbers from a space-separated attribute, each within ±``limit`` [m]."""
     if text is None:
         return default
     parts = text.split()
     try:
         vals = tuple(float(p) for p in parts)
     except ValueError:
-        raise URDFError(f"{what} must be {n} numbers, got {text!r}") from None
+        raise URDFError(f"{what} must be {n} numbers, got {shorten(repr(text))}") from None
     if len(vals) != n:
-        raise URDFError(f"{what} must be {n} numbers, got {len(vals)} in {text!r}")
+        raise URDFError(f"{what} must be {n} numbers, got {len(vals)} in {shorten(repr(text))}")
     if not all(math.isfinite(v) for v in vals):
-        raise URDFError(f"{what} must be finite, got {text!r}")
+        raise URDFError(f"{what} must be finite, got {shorten(repr(text))}")
+    if any(abs(v) > limit for v in vals):
+        raise URDFError(f"{what} is {shorten(repr(text))}; expected coordinates within ±{limit:g} m")
     return vals
 
 
-def _float(text: str | None, what: str, default: float) -> float:
+def _float(text: str | None, what: str, default: float, *, minimum: float = -math.inf) -> float:
+    """A finite number from an attribute (``default`` when absent), at least ``minimum``."""
     if text is None:
         return default
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise URDFError(f"{what} must be a number, got {text!r}") from None
+        raise URDFError(f"{what} must be a number, got {shorten(repr(text))}") from None
+    if not math.isfinite(value):
+        raise URDFError(f"{what} must be a finite number, got {shorten(repr(text))}")
+    if value < minimum:
+        raise URDFError(f"{what} is {value:g}; expected a value >= {minimum:g}")
+    return value
 
 
 def origin_matrix(el: ET.Element | None, what: str) -> FloatArray:
     """The 4×4 transform of an ``<origin xyz rpy>`` element (identity when absent)."""
-    xyz = _floats(el.get("xyz") if el is not None else None, 3, f"{what} origin xyz", (0.0, 0.0, 0.0))
+    xyz = _floats(el.get("xyz") if el is not None else None, 3, f"{what} origin xyz", (0.0, 0.0, 0.0), MAX_COORD)
     r, p, y = _floats(el.get("rpy") if el is not None else None, 3, f"{what} origin rpy", (0.0, 0.0, 0.0))
     cr, sr, cp, sp, cy, sy = math.cos(r), math.sin(r), math.cos(p), math.sin(p), math.cos(y), math.sin(y)
     T = np.eye(4)
@@ -194,8 +288,21 @@ def origin_matrix(el: ET.Element | None, what: str) -> FloatArray:
     return T
 
 
+_XACRO = re.compile(r"<xacro:[\w.-]+|xmlns:xacro")
+
+
+def _xacro_error(source: str, found: str) -> URDFError:
+    return URDFError(
+        f"{source} is xacro, not URDF (it contains {shorten(found, 40)!r}): expand it with xacro first, "
+        f"e.g. `xacro {Path(source).name} > robot.urdf`, and load the result"
+    )
+
+
 def parse(text: str, source: str, package_dirs: tuple[str, ...] = ()) -> URDFTree:
     """Parse and check URDF ``text``; ``source`` names it in messages."""
+    # Before the XML parser, which would stumble on the undeclared xacro: prefix first.
+    if (found := _XACRO.search(text)) is not None:
+        raise _xacro_error(source, found.group())
     try:
         root_el = ET.fromstring(text)
     except ET.ParseError as exc:
@@ -206,100 +313,25 @@ def parse(text: str, source: str, package_dirs: tuple[str, ...] = ()) -> URDFTre
         ) from None
     if root_el.tag != "robot":
         raise URDFError(f"{source} is not a URDF: its root element is <{root_el.tag}>, expected <robot>")
+    for el in root_el.iter():
+        for value in el.attrib.values():
+            if "${" in value or "$(" in value:
+                raise _xacro_error(source, value)
     name = root_el.get("name") or Path(source).stem
 
-    links: list[str] = []
-    for el in root_el.findall("link"):
-        lname = el.get("name")
-        if not lname:
-            raise URDFError(f"{source}: a <link> has no name attribute")
-        if lname in links:
-            raise URDFError(f"{source}: link '{lname}' is defined twice")
-        links.append(lname)
-        for inertial in el.findall("inertial"):
-            mass_el = inertial.find("mass")
-            mass = _float(mass_el.get("value") if mass_el is not None else None, f"link '{lname}' mass", 0.0)
-            if not (mass >= 0 and math.isfinite(mass)):
-                raise URDFError(f"{source}: link '{lname}' has mass {mass}; expected a finite mass >= 0 kg")
-            origin_matrix(inertial.find("origin"), f"link '{lname}' inertial")
-            inertia = inertial.find("inertia")
-            if inertia is not None:
-                for k in ("ixx", "ixy", "ixz", "iyy", "iyz", "izz"):
-                    _float(inertia.get(k), f"link '{lname}' inertia {k}", 0.0)
-    if not links:
-        raise URDFError(f"{source}: the <robot> has no <link>; expected at least one link and one joint")
-
+    links = _links(root_el, source)
     joints: dict[str, URDFJoint] = {}
     parent_joint: dict[str, str] = {}
     for el in root_el.findall("joint"):
-        jname = el.get("name")
-        if not jname:
-            raise URDFError(f"{source}: a <joint> has no name attribute")
-        if jname in joints:
-            raise URDFError(f"{source}: joint '{jname}' is defined twice")
-        jtype = el.get("type", "")
-        if jtype not in JOINT_TYPES:
-            raise URDFError(f"{source}: joint '{jname}' has type {jtype!r}; expected one of {', '.join(JOINT_TYPES)}")
-        parent_el, child_el = el.find("parent"), el.find("child")
-        parent = parent_el.get("link") if parent_el is not None else None
-        child = child_el.get("link") if child_el is not None else None
-        for role, link in (("parent", parent), ("child", child)):
-            if not link:
-                raise URDFError(f"{source}: joint '{jname}' has no <{role} link=...>")
-            if link not in links:
-                raise URDFError(
-                    f"{source}: joint '{jname}' names {role} link '{link}', which is not defined"
-                    f"{close_matches(link, links)}; defined links: {', '.join(links[:12])}"
-                )
-        assert parent is not None and child is not None
-        if child in parent_joint:
-            raise URDFError(f"{source}: link '{child}' is the child of both '{parent_joint[child]}' and '{jname}'")
-        what = f"{source}: joint '{jname}'"
-        origin = origin_matrix(el.find("origin"), what)
-        axis_el = el.find("axis")
-        axis = np.array(
-            _floats(axis_el.get("xyz") if axis_el is not None else None, 3, f"{what} axis", (1.0, 0.0, 0.0))
-        )
-        if jtype in MOVABLE:
-            norm = float(np.linalg.norm(axis))
-            if norm < 1e-9:
-                raise URDFError(f"{what} has a zero axis; expected a non-zero direction")
-            axis = axis / norm
-        limit = el.find("limit")
-        if jtype in ("revolute", "prismatic") and limit is None:
-            raise URDFError(f"{what} is {jtype} but has no <limit lower upper effort velocity>, which URDF requires")
-        get = limit.get if limit is not None else (lambda _k: None)
-        lower = _float(get("lower"), f"{what} lower limit", 0.0)
-        upper = _float(get("upper"), f"{what} upper limit", 0.0)
-        velocity = _float(get("velocity"), f"{what} velocity limit", math.inf)
-        effort = _float(get("effort"), f"{what} effort limit", math.inf)
-        if jtype == "continuous":
-            lower, upper = -math.inf, math.inf
-        elif jtype in MOVABLE and not lower <= upper:
-            raise URDFError(f"{what} has lower limit {lower} > upper limit {upper}")
-        if velocity < 0 or effort < 0:
-            raise URDFError(f"{what} has a negative velocity or effort limit; expected values >= 0")
-        joints[jname] = URDFJoint(jname, jtype, parent, child, origin, axis, lower, upper, velocity, effort)
-        parent_joint[child] = jname
-
-    roots = [link for link in links if link not in parent_joint]
-    if len(roots) != 1:
-        raise URDFError(
-            f"{source}: expected one root link, found {len(roots)}: {', '.join(roots[:8]) or 'none (a cycle)'}"
-        )
-    # A cycle would leave some link unreachable from the root.
-    reachable = {roots[0]}
-    frontier = [roots[0]]
-    children: dict[str, list[str]] = {}
-    for j in joints.values():
-        children.setdefault(j.parent, []).append(j.child)
-    while frontier:
-        for c in children.get(frontier.pop(), []):
-            if c not in reachable:
-                reachable.add(c)
-                frontier.append(c)
-    if len(reachable) != len(links):
-        raise URDFError(f"{source}: the joints form a cycle through {sorted(set(links) - reachable)[:6]}")
+        joint = _joint(el, links, joints, source)
+        if joint.child in parent_joint:
+            raise URDFError(
+                f"{source}: link '{joint.child}' is the child of both '{parent_joint[joint.child]}' and '{joint.name}'"
+            )
+        joints[joint.name] = joint
+        parent_joint[joint.child] = joint.name
+    _check_mimics(joints, source)
+    root = _check_tree(links, joints, parent_joint, source)
 
     # Pinocchio names frames after links and joints alike and then refuses to look up a
     # name that is both; the link wins, so the joint gets a name of its own.
@@ -327,11 +359,217 @@ def parse(text: str, source: str, package_dirs: tuple[str, ...] = ()) -> URDFTre
         links=tuple(links),
         joints=joints,
         parent_joint=parent_joint,
-        root=roots[0],
+        root=root,
         visuals=visuals,
         pinocchio_xml=ET.tostring(root_el, encoding="unicode"),
         pinocchio_joint_name=pin_name,
     )
+
+
+def _links(root_el: ET.Element, source: str) -> dict[str, None]:
+    """The link names in file order (a dict, for constant-time membership), inertials checked."""
+    links: dict[str, None] = {}
+    for el in root_el.findall("link"):
+        lname = el.get("name")
+        if not lname:
+            raise URDFError(f"{source}: a <link> has no name attribute")
+        if lname in links:
+            raise URDFError(f"{source}: link '{lname}' is defined twice")
+        links[lname] = None
+        for inertial in el.findall("inertial"):
+            _check_inertial(inertial, f"{source}: link '{lname}'")
+    if not links:
+        raise URDFError(f"{source}: the <robot> has no <link>; expected at least one link and one joint")
+    return links
+
+
+#: Relative slack [1] on the inertia checks, for tensors printed with a few digits.
+_INERTIA_RTOL = 1e-3
+
+
+def _check_inertial(el: ET.Element, what: str) -> None:
+    """An ``<inertial>`` that Pinocchio will keep, describing a possible rigid body.
+
+    Pinocchio's parser drops (with a line on stderr) an inertial it cannot read, so the
+    link would silently weigh nothing; and it accepts a negative mass or an inertia no
+    body has. The rotational inertia about the centre of mass [kg·m²] must be symmetric
+    positive semi-definite, and its principal moments I1 <= I2 <= I3 must satisfy the
+    triangle inequality I1 + I2 >= I3, up to a relative slack of 1e-3 of the trace (the
+    rounding of tensors printed with three or four digits, as CAD exports often are).
+    """
+    origin_matrix(el.find("origin"), f"{what} inertial")
+    mass_el = el.find("mass")
+    if mass_el is None or mass_el.get("value") is None:
+        raise URDFError(f"{what} has an <inertial> without <mass value=...>; URDF requires one")
+    mass = _float(mass_el.get("value"), f"{what} mass", 0.0)
+    if mass < 0:
+        raise URDFError(f"{what} has mass {mass:g}; expected a finite mass >= 0 kg")
+    inertia = el.find("inertia")
+    if inertia is None:
+        raise URDFError(f"{what} has an <inertial> without <inertia ixx ixy ixz iyy iyz izz>; URDF requires one")
+    v: dict[str, float] = {}
+    for k in ("ixx", "ixy", "ixz", "iyy", "iyz", "izz"):
+        if inertia.get(k) is None:
+            raise URDFError(f"{what} <inertia> has no {k}; URDF requires ixx, ixy, ixz, iyy, iyz and izz")
+        v[k] = _float(inertia.get(k), f"{what} inertia {k}", 0.0)
+    tensor = np.array([[v["ixx"], v["ixy"], v["ixz"]], [v["ixy"], v["iyy"], v["iyz"]], [v["ixz"], v["iyz"], v["izz"]]])
+    i1, i2, i3 = np.linalg.eigvalsh(tensor)  # ascending
+    slack = _INERTIA_RTOL * (abs(i1) + abs(i2) + abs(i3))
+    moments = f"principal moments {i1:.6g}, {i2:.6g}, {i3:.6g} kg·m²"
+    if i1 < -slack:
+        raise URDFError(
+            f"{what} has an inertia tensor that is not positive semi-definite ({moments}); expected moments >= 0 "
+            "(URDF's ixy, ixz, iyz are the tensor's own entries, -∫xy dm, not the products of inertia ∫xy dm)"
+        )
+    if i1 + i2 < i3 - slack:
+        raise URDFError(
+            f"{what} has an inertia no rigid body has: its {moments} break the triangle inequality "
+            "(the largest must not exceed the sum of the other two)"
+        )
+
+
+def _joint(el: ET.Element, links: dict[str, None], joints: dict[str, URDFJoint], source: str) -> URDFJoint:
+    """One ``<joint>``, every number in it checked; its mimic target is checked later."""
+    jname = el.get("name")
+    if not jname:
+        raise URDFError(f"{source}: a <joint> has no name attribute")
+    if jname in joints:
+        raise URDFError(f"{source}: joint '{jname}' is defined twice")
+    jtype = el.get("type", "")
+    if jtype not in JOINT_TYPES:
+        raise URDFError(f"{source}: joint '{jname}' has type {jtype!r}; expected one of {', '.join(JOINT_TYPES)}")
+    parent_el, child_el = el.find("parent"), el.find("child")
+    parent = parent_el.get("link") if parent_el is not None else None
+    child = child_el.get("link") if child_el is not None else None
+    for role, link in (("parent", parent), ("child", child)):
+        if not link:
+            raise URDFError(f"{source}: joint '{jname}' has no <{role} link=...>")
+        if link not in links:
+            raise URDFError(
+                f"{source}: joint '{jname}' names {role} link '{link}', which is not defined"
+                f"{close_matches(link, list(links))}; defined links: {', '.join(list(links)[:12])}"
+            )
+    assert parent is not None and child is not None
+    what = f"{source}: joint '{jname}'"
+    origin = origin_matrix(el.find("origin"), what)
+    axis_el = el.find("axis")
+    axis = np.array(_floats(axis_el.get("xyz") if axis_el is not None else None, 3, f"{what} axis", (1.0, 0.0, 0.0)))
+    if jtype in MOVABLE:
+        norm = float(np.linalg.norm(axis))
+        if norm < 1e-9:
+            raise URDFError(f"{what} has a zero axis; expected a non-zero direction")
+        axis = axis / norm
+    limit = el.find("limit")
+    if jtype in ("revolute", "prismatic") and limit is None:
+        raise URDFError(f"{what} is {jtype} but has no <limit lower upper effort velocity>, which URDF requires")
+    lower = upper = 0.0
+    velocity = effort = math.inf
+    if limit is not None:
+        for key in ("effort", "velocity"):
+            if limit.get(key) is None:
+                raise URDFError(f"{what} <limit> has no {key}; URDF requires effort [N·m or N] and velocity")
+        unit = "m" if jtype == "prismatic" else "rad"
+        lower = _float(limit.get("lower"), f"{what} lower limit", 0.0)
+        upper = _float(limit.get("upper"), f"{what} upper limit", 0.0)
+        if max(abs(lower), abs(upper)) > MAX_LIMIT:
+            raise URDFError(
+                f"{what} has limits [{lower:g}, {upper:g}] {unit}; expected limits within ±{MAX_LIMIT:g} {unit}"
+                + (" (a continuous joint is a revolute one without limits)" if jtype == "revolute" else "")
+            )
+        velocity = _float(limit.get("velocity"), f"{what} velocity limit", 0.0, minimum=0.0)
+        effort = _float(limit.get("effort"), f"{what} effort limit", 0.0, minimum=0.0)
+    if jtype == "continuous":
+        lower, upper = -math.inf, math.inf
+    elif jtype in MOVABLE and not lower <= upper:
+        raise URDFError(f"{what} has lower limit {lower} > upper limit {upper}")
+    # Pinocchio's parser reads these too and rejects the whole file over a bad number.
+    for tag, keys in _OTHER_NUMBERS.items():
+        for sub in el.findall(tag):
+            for key in keys:
+                _float(sub.get(key), f"{what} <{tag}> {key}", 0.0)
+    if any(sub.get("k_velocity") is None for sub in el.findall("safety_controller")):
+        raise URDFError(f"{what} <safety_controller> has no k_velocity, which URDF requires")
+    mimic = None
+    mimic_el = el.find("mimic")
+    if mimic_el is not None:
+        target = mimic_el.get("joint")
+        if not target:
+            raise URDFError(f"{what} has a <mimic> without joint=...; expected the name of the joint it follows")
+        multiplier = _float(mimic_el.get("multiplier"), f"{what} mimic multiplier", 1.0)
+        offset = _float(mimic_el.get("offset"), f"{what} mimic offset", 0.0)
+        if jtype in MOVABLE:  # URDF ignores <mimic> on other joints, and so does Pinocchio
+            mimic = Mimic(target, multiplier, offset)
+    return URDFJoint(jname, jtype, parent, child, origin, axis, lower, upper, velocity, effort, mimic)
+
+
+_OTHER_NUMBERS = {
+    "dynamics": ("damping", "friction"),
+    "safety_controller": ("soft_lower_limit", "soft_upper_limit", "k_position", "k_velocity"),
+    "calibration": ("rising", "falling"),
+}
+
+
+def _check_mimics(joints: dict[str, URDFJoint], source: str) -> None:
+    """Every mimic follows a movable joint that exists, with no loop of mimics."""
+    for jname, joint in joints.items():
+        if joint.mimic is None:
+            continue
+        target = joint.mimic.joint
+        what = f"{source}: joint '{jname}' mimics"
+        if target not in joints:
+            raise URDFError(
+                f"{what} joint '{target}', which is not defined"
+                f"{close_matches(target, list(joints))}; expected the name of a joint of this URDF"
+            )
+        if joints[target].type not in MOVABLE:
+            raise URDFError(
+                f"{what} '{target}', which is {joints[target].type}; expected a revolute, continuous or prismatic joint"
+            )
+        seen = [jname]
+        followed = joints[target]
+        while followed.mimic is not None and followed.name not in seen:
+            seen.append(followed.name)
+            followed = joints[followed.mimic.joint]
+        if followed.name in seen:
+            raise URDFError(
+                f"{source}: the mimic joints {' → '.join([*seen, followed.name])} follow each other in a loop; "
+                "expected each chain of mimics to end at an independent joint"
+            )
+
+
+def _check_tree(links: dict[str, None], joints: dict[str, URDFJoint], parent_joint: dict[str, str], source: str) -> str:
+    """The root link of a tree of at most :data:`MAX_DEPTH` levels, or a URDFError."""
+    if len(joints) > MAX_JOINTS:
+        raise URDFError(
+            f"{source} has {len(joints)} joints; robojac reads URDFs of at most {MAX_JOINTS} joints "
+            "(Pinocchio's parser slows down sharply beyond that)"
+        )
+    roots = [link for link in links if link not in parent_joint]
+    if len(roots) != 1:
+        raise URDFError(
+            f"{source}: expected one root link, found {len(roots)}: {', '.join(roots[:8]) or 'none (a cycle)'}"
+        )
+    # A cycle would leave some link unreachable from the root.
+    children: dict[str, list[str]] = {}
+    for j in joints.values():
+        children.setdefault(j.parent, []).append(j.child)
+    depth = {roots[0]: 0}
+    frontier = [roots[0]]
+    while frontier:
+        link = frontier.pop()
+        for c in children.get(link, []):
+            if c not in depth:
+                depth[c] = depth[link] + 1
+                frontier.append(c)
+    if len(depth) != len(links):
+        raise URDFError(f"{source}: the joints form a cycle through {sorted(set(links) - set(depth))[:6]}")
+    deepest = max(depth, key=depth.__getitem__)
+    if depth[deepest] > MAX_DEPTH:
+        raise URDFError(
+            f"{source}: link '{deepest}' is {depth[deepest]} joints below the root; robojac reads trees at most "
+            f"{MAX_DEPTH} joints deep (Pinocchio's URDF parser would overflow its stack)"
+        )
+    return roots[0]
 
 
 def _materials(root_el: ET.Element) -> dict[str, tuple[float, float, float, float]]:
@@ -371,29 +609,26 @@ def _visuals(root_el: ET.Element, base_dir: Path, package_dirs: tuple[str, ...],
                     rgba = _rgba(color.get("rgba")) if color is not None else named.get(mat.get("name", ""), rgba)
                 except URDFError:
                     pass
-            origin = origin_matrix(vis.find("origin"), f"link '{lname}' visual")
+            origin = origin_matrix(vis.find("origin"), f"{source}: link '{lname}' visual")
             what = f"{source}: link '{lname}' visual {shape.tag}"
-            if shape.tag == "box":
-                out.append(
-                    Visual(lname, origin, "box", _floats(shape.get("size"), 3, f"{what} size", (0.1, 0.1, 0.1)), rgba)
-                )
-            elif shape.tag == "cylinder":
-                size = (
-                    _float(shape.get("radius"), f"{what} radius", 0.05),
-                    _float(shape.get("length"), f"{what} length", 0.1),
-                )
-                out.append(Visual(lname, origin, "cylinder", size, rgba))
-            elif shape.tag == "sphere":
-                out.append(
-                    Visual(lname, origin, "sphere", (_float(shape.get("radius"), f"{what} radius", 0.05),), rgba)
-                )
-            elif shape.tag == "mesh":
-                uri = shape.get("filename", "")
-                scale = _floats(shape.get("scale"), 3, f"{what} scale", (1.0, 1.0, 1.0))
-                path = resolve_mesh(uri, base_dir, search)
-                if path is None:
-                    missing.append(uri)
-                out.append(Visual(lname, origin, "mesh", scale, rgba, path, uri))
+            checked = _shape(shape, what)
+            if checked is None:
+                continue
+            kind, size = checked
+            if kind != "mesh":
+                out.append(Visual(lname, origin, kind, size, rgba))
+                continue
+            uri = shape.get("filename", "")
+            path = resolve_mesh(uri, base_dir, search)
+            if path is None:
+                missing.append(uri)
+            out.append(Visual(lname, origin, "mesh", size, rgba, path, uri))
+        # Collision shapes are not used, but Pinocchio's parser reads them: check them alike.
+        for col in link_el.findall("collision"):
+            geom = col.find("geometry")
+            origin_matrix(col.find("origin"), f"{source}: link '{lname}' collision")
+            for shape in geom if geom is not None else ():
+                _shape(shape, f"{source}: link '{lname}' collision {shape.tag}")
     if missing:
         warnings.warn(
             f"{len(missing)} mesh file(s) of {source} not found (e.g. {missing[0]!r}); kinematics are unaffected. "
@@ -402,6 +637,30 @@ def _visuals(root_el: ET.Element, base_dir: Path, package_dirs: tuple[str, ...],
             stacklevel=5,  # _visuals < parse < _build < load < the caller
         )
     return tuple(out)
+
+
+def _shape(shape: ET.Element, what: str) -> tuple[str, tuple[float, ...]] | None:
+    """The kind and sizes [m] of a ``<geometry>`` child (see :class:`Visual`), every number
+    finite and every size in [0, MAX_COORD]; ``None`` for a shape robojac does not draw."""
+
+    def size(key: str, default: float) -> float:
+        value = _float(shape.get(key), f"{what} {key}", default, minimum=0.0)
+        if value > MAX_COORD:
+            raise URDFError(f"{what} {key} is {value:g}; expected at most {MAX_COORD:g} m")
+        return value
+
+    if shape.tag == "box":
+        box = _floats(shape.get("size"), 3, f"{what} size", (0.1, 0.1, 0.1), MAX_COORD)
+        if min(box) < 0:
+            raise URDFError(f"{what} size is {shape.get('size')!r}; expected three lengths >= 0 m")
+        return "box", box
+    if shape.tag == "cylinder":
+        return "cylinder", (size("radius", 0.05), size("length", 0.1))
+    if shape.tag == "sphere":
+        return "sphere", (size("radius", 0.05),)
+    if shape.tag == "mesh":
+        return "mesh", _floats(shape.get("scale"), 3, f"{what} scale", (1.0, 1.0, 1.0), MAX_COORD)
+    return None
 
 
 def resolve_mesh(uri: str, base_dir: Path, search: list[str]) -> str | None:
@@ -422,6 +681,9 @@ def resolve_mesh(uri: str, base_dir: Path, search: list[str]) -> str | None:
         plain = uri[len("file://") :] if uri.startswith("file://") else uri
         candidates.append(Path(plain) if os.path.isabs(plain) else base_dir / plain)
     for c in candidates:
-        if c.is_file():
-            return str(c.resolve())
+        try:
+            if c.is_file():
+                return str(c.resolve())
+        except OSError:  # a name too long for the file system, say: not found
+            continue
     return None

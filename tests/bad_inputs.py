@@ -11,6 +11,7 @@ Calls take an :class:`Env`: a scratch folder, two loaded robots and small URDF w
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import robojac
-from robojac.errors import FrameError, InputError, RobojacError, UnknownRobotError, URDFError, ViewerError
+from robojac.errors import ChainError, FrameError, InputError, RobojacError, UnknownRobotError, URDFError, ViewerError
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,237 @@ class Cli:
 
 
 # ---------------------------------------------------------------------------- loading and URDFs
+_FINGER = (
+    '<link name="finger"/><joint name="jf" type="prismatic"><parent link="l1"/><child link="finger"/>'
+    '<axis xyz="1 0 0"/><limit lower="0" upper="0.1" effort="1" velocity="1"/><mimic joint="j1"/></joint>'
+)
+
+
+def _limit(attrs: str, more: str = "") -> str:
+    return arm(limit=f'<limit lower="-2" upper="2" effort="10" velocity="1" {attrs}/>{more}')
+
+
+def _mimic(attrs: str) -> str:
+    return _limit("", f"<mimic {attrs}/>")
+
+
+def _inertia(
+    mass: str = "1", tensor: str = 'ixx="0.1" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"', origin: str = ""
+) -> str:
+    return arm(inertial=f'<inertial>{origin}<mass value="{mass}"/><inertia {tensor}/></inertial>')
+
+
+def _geometry(shape: str, tag: str = "visual") -> str:
+    return arm(inertial=f"<{tag}><geometry>{shape}</geometry></{tag}>")
+
+
+def _chain(n: int) -> str:
+    """A URDF of ``n`` revolute joints in a row."""
+    links = "".join(f'<link name="l{i}"/>' for i in range(n + 1))
+    joints = "".join(
+        f'<joint name="j{i}" type="revolute"><parent link="l{i}"/><child link="l{i + 1}"/><origin xyz="0 0 0.01"/>'
+        f'<axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        for i in range(n)
+    )
+    return f'<robot name="chain{n}">{links}{joints}</robot>'
+
+
+def _star(n: int) -> str:
+    """A URDF of ``n`` revolute joints all on the root link."""
+    links = "".join(f'<link name="l{i}"/>' for i in range(n + 1))
+    joints = "".join(
+        f'<joint name="j{i}" type="revolute"><parent link="l0"/><child link="l{i + 1}"/>'
+        f'<limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        for i in range(n)
+    )
+    return f'<robot name="star{n}">{links}{joints}</robot>'
+
+
+def _fifo(e: Env) -> str:
+    path = e.tmp / "pipe.urdf"
+    os.mkfifo(path)
+    return str(path)
+
+
+def _sparse(e: Env, size: int) -> str:
+    path = e.tmp / "huge.urdf"
+    with open(path, "wb") as f:
+        f.truncate(size)  # sparse: no disk space used
+    return str(path)
+
+
+def _load(name: str, text: str, **kwargs: Any) -> Callable[[Env], Any]:
+    return lambda e: robojac.load(e.write(name, text), **kwargs)
+
+
 LOADING: list[Api | Cli] = [
     Api("unknown robot name", lambda e: robojac.load("pandaa"), UnknownRobotError, "panda"),
     Api("missing URDF file", lambda e: robojac.load(str(e.tmp / "nope.urdf")), URDFError, "nope.urdf"),
+    # mimic joints (issue 16): a mimic was a free joint, so q described another robot
+    Api("mimic joint on the chain", _load("m.urdf", _mimic('joint="j1" multiplier="2"')), ChainError, "mimics 'j1'"),
+    Api(
+        "mimic joint off the chain following a chain joint",
+        _load("m.urdf", arm(extra=_FINGER), tip="l2"),
+        ChainError,
+        "'jf' off the chain",
+    ),
+    Api(
+        "mimic joint locked", _load("m.urdf", arm(extra=_FINGER), locked={"jf": 0.05}), InputError, "lock 'j1' instead"
+    ),
+    Api("mimic of an unknown joint", _load("m.urdf", _mimic('joint="jj1"')), URDFError, "did you mean 'j1'"),
+    Api("mimic with no joint", _load("m.urdf", _mimic('multiplier="2"')), URDFError, "without joint="),
+    Api("mimic of itself", _load("m.urdf", _mimic('joint="j2"')), URDFError, "loop"),
+    Api(
+        "mimic multiplier NaN",
+        _load("m.urdf", _mimic('joint="j1" multiplier="nan"')),
+        URDFError,
+        "'j2' mimic multiplier",
+    ),
+    Api("mimic offset inf", _load("m.urdf", _mimic('joint="j1" offset="inf"')), URDFError, "'j2' mimic offset"),
+    # files that are not regular files, or too big (issue 16): a FIFO hung, /dev/zero exhausted memory
+    Cli("FIFO as the URDF", lambda e: ["info", _fifo(e)], "named pipe", isolated=True),
+    Cli("/dev/zero as the URDF", lambda e: ["info", "/dev/zero"], "character device", isolated=True),
+    Api("URDF over 64 MiB", lambda e: robojac.load(_sparse(e, 65 * 2**20)), URDFError, "at most 64 MiB"),
+    # xacro (issue 16)
+    Api(
+        "xacro macro",
+        _load("x.urdf", arm(head='xmlns:xacro="http://www.ros.org/wiki/xacro"', extra='<xacro:macro name="m"/>')),
+        URDFError,
+        "expand it with xacro first",
+    ),
+    Api(
+        "xacro property",
+        _load("x.urdf", arm(origin='<origin xyz="0 0 ${l}"/>')),
+        URDFError,
+        "expand it with xacro first",
+    ),
+    # inertials (issue 16): NaN was dropped by Pinocchio's parser (the link weighed nothing), negative accepted
+    Api(
+        "inertia NaN",
+        _load("i.urdf", _inertia(tensor='ixx="nan" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"')),
+        URDFError,
+        "link 'l1' inertia ixx",
+    ),
+    Api(
+        "inertia negative",
+        _load("i.urdf", _inertia(tensor='ixx="-0.1" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"')),
+        URDFError,
+        "not positive semi-definite",
+    ),
+    Api(
+        "inertia breaking the triangle inequality",
+        _load("i.urdf", _inertia(tensor='ixx="0.1" iyy="0.1" izz="0.3" ixy="0" ixz="0" iyz="0"')),
+        URDFError,
+        "triangle inequality",
+    ),
+    Api(
+        "inertia missing ixy",
+        _load("i.urdf", _inertia(tensor='ixx="0.1" iyy="0.1" izz="0.1" ixz="0" iyz="0"')),
+        URDFError,
+        "has no ixy",
+    ),
+    Api("mass inf", _load("i.urdf", _inertia(mass="inf")), URDFError, "link 'l1' mass"),
+    Api("mass negative", _load("i.urdf", _inertia(mass="-2")), URDFError, "mass -2"),
+    Api(
+        "inertial without mass",
+        _load(
+            "i.urdf", arm(inertial='<inertial><inertia ixx="1" iyy="1" izz="1" ixy="0" ixz="0" iyz="0"/></inertial>')
+        ),
+        URDFError,
+        "without <mass",
+    ),
+    Api(
+        "inertial origin NaN",
+        _load("i.urdf", _inertia(origin='<origin xyz="0 nan 0"/>')),
+        URDFError,
+        "inertial origin xyz",
+    ),
+    Cli(
+        "inertia NaN on the command line: no C++ lines on stderr",
+        lambda e: ["info", e.write("i.urdf", _inertia(tensor='ixx="nan" iyy="0.1" izz="0.1" ixy="0" ixz="0" iyz="0"'))],
+        "inertia ixx",
+    ),
+    # limits and other joint numbers (issue 16): "does not contain a valid URDF model" named nothing
+    Api(
+        "revolute limit infinite",
+        _load("l.urdf", arm(limit='<limit lower="-inf" upper="inf" effort="10" velocity="1"/>')),
+        URDFError,
+        "'j2' lower limit",
+    ),
+    Api(
+        "velocity limit NaN",
+        _load("l.urdf", arm(limit='<limit lower="-1" upper="1" effort="10" velocity="nan"/>')),
+        URDFError,
+        "'j2' velocity limit",
+    ),
+    Api(
+        "effort limit NaN",
+        _load("l.urdf", arm(limit='<limit lower="-1" upper="1" effort="nan" velocity="1"/>')),
+        URDFError,
+        "'j2' effort limit",
+    ),
+    Api(
+        "limit without effort",
+        _load("l.urdf", arm(limit='<limit lower="-1" upper="1" velocity="1"/>')),
+        URDFError,
+        "has no effort",
+    ),
+    Api(
+        "limit of 1e308",
+        _load("l.urdf", arm(limit='<limit lower="-1e308" upper="1e308" effort="10" velocity="1"/>')),
+        URDFError,
+        "limits within ±1e+100 rad",
+    ),
+    Api(
+        "dynamics damping NaN",
+        _load("l.urdf", _limit("", '<dynamics damping="nan"/>')),
+        URDFError,
+        "<dynamics> damping",
+    ),
+    Api(
+        "safety controller without k_velocity",
+        _load("l.urdf", _limit("", '<safety_controller k_position="1"/>')),
+        URDFError,
+        "k_velocity",
+    ),
+    Cli(
+        "infinite limit on the command line: no C++ lines on stderr",
+        lambda e: ["info", e.write("l.urdf", arm(limit='<limit lower="-inf" upper="inf" effort="10" velocity="1"/>'))],
+        "lower limit",
+    ),
+    # geometry (issue 16)
+    Api(
+        "cylinder radius NaN",
+        _load("g.urdf", _geometry('<cylinder radius="nan" length="1"/>')),
+        URDFError,
+        "visual cylinder radius",
+    ),
+    Api(
+        "sphere radius negative", _load("g.urdf", _geometry('<sphere radius="-1"/>')), URDFError, "visual sphere radius"
+    ),
+    Api("box size negative", _load("g.urdf", _geometry('<box size="1 -1 1"/>')), URDFError, "visual box size"),
+    Api(
+        "mesh scale NaN",
+        _load("g.urdf", _geometry('<mesh filename="a.stl" scale="nan 1 1"/>')),
+        URDFError,
+        "visual mesh scale",
+    ),
+    Api(
+        "collision radius NaN",
+        _load("g.urdf", _geometry('<sphere radius="nan"/>', "collision")),
+        URDFError,
+        "collision sphere radius",
+    ),
+    # absurd magnitudes (issue 16): an origin of 1e308 m gave inf in fk
+    Api("joint origin 1e308", _load("o.urdf", arm(origin='<origin xyz="0 0 1e308"/>')), URDFError, "'j2' origin xyz"),
+    # size (issue 16): a 2000-joint chain raised a bare MemoryError
+    Cli(
+        "2000-joint chain", lambda e: ["fk", e.write("c.urdf", _chain(2000))], "at most 1000 joints deep", isolated=True
+    ),
+    Cli("200-joint chain", lambda e: ["fk", e.write("c.urdf", _chain(200))], "at most 100", isolated=True),
+    Api("6000 joints", _load("s.urdf", _star(6000)), URDFError, "at most 5000 joints"),
+    # URDF text for a path (issue 16): the whole file was echoed in "not found"
+    Api("URDF text instead of a path", lambda e: robojac.load(arm()), URDFError, "not URDF text"),
 ]
 
 

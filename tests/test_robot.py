@@ -264,3 +264,141 @@ def test_a_robot_cannot_be_changed_after_loading(robots):
         panda.locked["panda_finger_joint1"] = 0.04  # type: ignore[index]
     with pytest.raises(AttributeError):
         panda.tip = "panda_link3"  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------------- mimic joints and other loading rules
+MIMIC_ARM = """<robot name="mimic_arm">
+  <link name="base"/><link name="l1"/><link name="l2"/><link name="l3"/>
+  <joint name="j1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/>
+    <limit lower="-2" upper="2" effort="1" velocity="1"/></joint>
+  <joint name="j2" type="revolute"><parent link="l1"/><child link="l2"/><origin xyz="0 0 0.5"/><axis xyz="0 1 0"/>
+    <limit lower="-2" upper="2" effort="1" velocity="1"/>{mimic}</joint>
+  <joint name="j3" type="revolute"><parent link="l2"/><child link="l3"/><origin xyz="0.3 0 0.5"/><axis xyz="1 0 0"/>
+    <limit lower="-2" upper="2" effort="1" velocity="1"/></joint>
+</robot>"""
+
+
+@pytest.fixture
+def mimic_arm(tmp_path):
+    """Paths of the arm with j2 = 2·j1 + 0.1 and of the same arm with j2 independent."""
+    coupled, plain = tmp_path / "coupled.urdf", tmp_path / "plain.urdf"
+    coupled.write_text(MIMIC_ARM.format(mimic='<mimic joint="j1" multiplier="2" offset="0.1"/>'))
+    plain.write_text(MIMIC_ARM.format(mimic=""))
+    return coupled, plain
+
+
+def test_a_mimic_joint_driven_by_q_is_refused(mimic_arm):
+    coupled, plain = mimic_arm
+    assert robojac.load(plain).dof == 3  # the mimic used to be this: a third, free joint
+    with pytest.raises(robojac.ChainError) as info:
+        robojac.load(coupled)
+    msg = str(info.value)
+    assert "'j2'" in msg and "mimics 'j1'" in msg and "j2 = 2·j1 + 0.1" in msg
+    assert "locked={'j1': value}" in msg and "tip='l1'" in msg
+
+
+def test_a_mimic_joint_follows_its_locked_leader(mimic_arm):
+    coupled, plain = mimic_arm
+    robot = robojac.load(coupled, locked={"j1": 0.3})
+    assert robot.joint_names == ("j3",)
+    assert dict(robot.locked) == pytest.approx({"j1": 0.3, "j2": 2 * 0.3 + 0.1})
+    reference = robojac.load(plain, locked={"j1": 0.3, "j2": 0.7})
+    for q in ([0.0], [0.8], [-1.5]):
+        np.testing.assert_allclose(robot.fk(q), reference.fk(q), atol=1e-15)
+        for ref in REFS:
+            np.testing.assert_allclose(
+                robot.jacobian(q, ref=ref), fd_jacobian(robot, np.array(q), None, ref), atol=2e-8
+            )
+
+
+def test_a_mimic_joint_below_the_base_follows_the_leader_above_it(mimic_arm):
+    """With base='l1', j1 is above the base and locked at 0, so j2 is locked at 0.1."""
+    coupled, plain = mimic_arm
+    robot = robojac.load(coupled, base="l1")
+    assert robot.joint_names == ("j3",) and robot.locked["j2"] == pytest.approx(0.1)
+    reference = robojac.load(plain, base="l1", locked={"j2": 0.1})
+    np.testing.assert_allclose(robot.fk([0.4]), reference.fk([0.4]), atol=1e-15)
+    with pytest.raises(robojac.InputError, match="lock 'j1' instead"):
+        robojac.load(coupled, locked={"j2": 0.5})
+
+
+def test_a_gripper_finger_mimic_off_the_chain(tmp_path):
+    """clash_arm's right finger mimics the left one; both are off the chain to the tool."""
+    text = (DATA / "clash_arm.urdf").read_text()
+    path = tmp_path / "clash_arm.urdf"
+    path.write_text(text.replace('multiplier="1" offset="0"', 'multiplier="0.5" offset="0.01"'))
+    with pytest.warns(robojac.MeshWarning):
+        closed = robojac.load(path, tip="tool")
+        opened = robojac.load(path, tip="tool", locked={"finger_left_joint": 0.03})
+    assert closed.locked["finger_right_joint"] == pytest.approx(0.01)
+    assert opened.locked["finger_right_joint"] == pytest.approx(0.5 * 0.03 + 0.01)
+    q = opened.neutral()
+
+    def gap(robot):
+        return np.linalg.norm(robot.fk(q, "finger_left")[:3, 3] - robot.fk(q, "finger_right")[:3, 3])
+
+    # The fingers sit 0.04 m apart at zero and open along ±y of the gripper.
+    assert gap(closed) == pytest.approx(0.04 + 0.01, abs=1e-12)
+    assert gap(opened) == pytest.approx(0.04 + 0.03 + 0.025, abs=1e-12)
+    # With the left finger on the chain, the right one would have to move with q.
+    with (
+        pytest.warns(robojac.MeshWarning),
+        pytest.raises(robojac.ChainError, match="'finger_right_joint' off the chain"),
+    ):
+        robojac.load(path, tip="finger_left")
+
+
+def test_locked_reports_the_values_used(tmp_path):
+    """A joint whose range excludes zero is locked at the nearest limit, and says so."""
+    path = tmp_path / "a.urdf"
+    path.write_text(
+        MIMIC_ARM.format(mimic="").replace(
+            '<limit lower="-2" upper="2" effort="1" velocity="1"/></joint>\n</robot>',
+            '<limit lower="0.5" upper="1" effort="1" velocity="1"/></joint>\n</robot>',
+        )
+    )
+    robot = robojac.load(path, tip="l2")
+    assert robot.locked["j3"] == 0.5
+
+
+def test_package_dirs_may_be_none_or_one_folder():
+    with pytest.warns(robojac.MeshWarning, match="2 mesh file"):
+        robojac.load(DATA / "clash_arm.urdf", package_dirs=None)
+    with pytest.warns(robojac.MeshWarning, match="1 mesh file"):
+        robot = robojac.load(DATA / "clash_arm.urdf", package_dirs=str(DATA))
+    assert {v.link: v.mesh_path for v in robot.visuals if v.kind == "mesh"}["base_link"] is not None
+    with pytest.raises(robojac.InputError, match="package_dirs"):
+        robojac.load("panda", package_dirs=[3])
+
+
+def chain_urdf(n: int) -> str:
+    links = "".join(f'<link name="l{i}"/>' for i in range(n + 1))
+    joints = "".join(
+        f'<joint name="j{i}" type="revolute"><parent link="l{i}"/><child link="l{i + 1}"/><origin xyz="0 0 0.01"/>'
+        f'<axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        for i in range(n)
+    )
+    return f'<robot name="chain">{links}{joints}</robot>'
+
+
+def test_the_longest_chain_and_the_deepest_tree(tmp_path):
+    path = tmp_path / "deep.urdf"
+    path.write_text(chain_urdf(robojac.urdf.MAX_DEPTH))
+    robot = robojac.load(path, base=f"l{robojac.urdf.MAX_DEPTH - robojac.robot.MAX_CHAIN_JOINTS}")
+    assert robot.dof == robojac.robot.MAX_CHAIN_JOINTS
+    np.testing.assert_allclose(robot.fk(robot.neutral())[:3, 3], [0, 0, 0.01 * robot.dof], atol=1e-12)
+    with pytest.raises(robojac.ChainError, match="101 movable joints"):
+        robojac.load(path, base=f"l{robojac.urdf.MAX_DEPTH - robojac.robot.MAX_CHAIN_JOINTS - 1}")
+    path.write_text(chain_urdf(robojac.urdf.MAX_DEPTH + 1))
+    with pytest.raises(robojac.URDFError, match="1001 joints below the root"):
+        robojac.load(path, base="l990")
+
+
+def test_urdf_text_is_not_echoed(tmp_path):
+    text = MIMIC_ARM.format(mimic="")
+    with pytest.raises(robojac.URDFError) as info:
+        robojac.load(text)
+    assert "write the text to a file" in str(info.value) and len(str(info.value)) < 200
+    with pytest.raises(robojac.UnknownRobotError) as unknown:
+        robojac.load("x" * 5000)
+    assert len(str(unknown.value)) < 300

@@ -201,3 +201,107 @@ def test_a_byte_order_mark_and_an_encoding_declaration_are_fine(write):
     text = '<?xml version="1.0" encoding="UTF-8"?>\n' + arm()
     path = write(b"\xef\xbb\xbf" + text.encode())
     assert robojac.load(path).joint_names == ("j1",)
+
+
+# ---------------------------------------------------------------------------- issue 16: what Pinocchio's parser hid
+def with_inertia(tensor: str, mass: str = "1") -> str:
+    return arm().replace(
+        '<link name="l1"/>', f'<link name="l1"><inertial><mass value="{mass}"/><inertia {tensor}/></inertial></link>'
+    )
+
+
+@pytest.mark.parametrize(
+    "tensor",
+    [
+        'ixx="0" ixy="0" ixz="0" iyy="0" iyz="0" izz="0"',  # a point mass
+        'ixx="0.0833333" ixy="0" ixz="0" iyy="0.0833333" iyz="0" izz="0"',  # a thin rod along z
+        'ixx="0.02" ixy="0" ixz="0" iyy="0.03" iyz="0" izz="0.05"',  # a flat plate: izz = ixx + iyy
+        'ixx="0.0175" ixy="-0.0025" ixz="0.004" iyy="0.02" iyz="0.001" izz="0.0225"',  # a rotated box
+    ],
+)
+def test_physical_inertias_are_accepted_and_kept(write, tensor):
+    robot = robojac.load(write(with_inertia(tensor, mass="2")))
+    assert robot.model.inertias[1].mass == 2.0  # Pinocchio kept the link's inertial
+
+
+def test_pinocchio_parser_lines_never_reach_stderr(write, capfd):
+    """urdfdom prints 'Error:' lines on the C stderr for what it drops; robojac silences them."""
+    text = arm().replace(
+        '<link name="l2"/>',
+        '<link name="l2"><visual><geometry><box size="1 1 1"/></geometry>'
+        '<material name="m"><color rgba="nan 0 0 1"/></material></visual></link>',
+    )
+    robojac.load(write(text))
+    assert capfd.readouterr().err == ""
+
+
+def test_pinocchio_parser_errors_become_the_message(capfd):
+    no_effort = arm().replace('effort="1" ', "")
+    with pytest.raises(robojac.URDFError, match="limit has no effort"):
+        robojac.robot._pinocchio_model(no_effort, "x.urdf")
+    no_mass = arm().replace('<link name="l1"/>', '<link name="l1"><inertial><inertia ixx="1"/></inertial></link>')
+    with pytest.raises(robojac.URDFError, match=r"could not read part of x\.urdf: Inertial element must have a mass"):
+        robojac.robot._pinocchio_model(no_mass, "x.urdf")
+    assert capfd.readouterr().err == ""
+
+
+def test_mimic_targets_are_checked(write):
+    def mimic(target: str, extra: str = "") -> str:
+        return (
+            arm()
+            .replace("</robot>", f"{extra}</robot>")
+            .replace(
+                'velocity="1"/></joint>\n  <joint name="j2"',
+                f'velocity="1"/><mimic joint="{target}"/></joint>\n  <joint name="j2"',
+            )
+        )
+
+    fixed = mimic("j2")  # j1 mimics j2, a fixed joint
+    with pytest.raises(robojac.URDFError, match="mimics 'j2', which is fixed"):
+        robojac.load(write(fixed))
+    loop = (
+        arm()
+        .replace('type="fixed"', 'type="revolute"')
+        .replace(
+            '<parent link="l1"/><child link="l2"/></joint>',
+            '<parent link="l1"/><child link="l2"/><limit lower="-1" upper="1" effort="1" velocity="1"/>'
+            '<mimic joint="j1"/></joint>',
+        )
+    )
+    loop = loop.replace(
+        'velocity="1"/></joint>\n  <joint name="j2"', 'velocity="1"/><mimic joint="j2"/></joint>\n  <joint name="j2"'
+    )
+    with pytest.raises(robojac.URDFError, match="j1 → j2 → j1"):
+        robojac.load(write(loop))
+
+
+def test_a_mimic_of_a_mimic_composes_and_a_mimic_on_a_fixed_joint_is_ignored():
+    text = arm().replace(
+        "</robot>",
+        '<link name="a"/><link name="b"/>'
+        '<joint name="ja" type="prismatic"><parent link="l1"/><child link="a"/><limit lower="-1" upper="1" effort="1" '
+        'velocity="1"/><mimic joint="j1" multiplier="2" offset="0.1"/></joint>'
+        '<joint name="jb" type="prismatic"><parent link="a"/><child link="b"/><limit lower="-1" upper="1" effort="1" '
+        'velocity="1"/><mimic joint="ja" multiplier="-3" offset="0.5"/></joint>'
+        '<joint name="jc" type="fixed"><parent link="l2"/><child link="c"/><mimic joint="j1"/></joint><link name="c"/>'
+        "</robot>",
+    )
+    tree = robojac.urdf.parse(text, "t.urdf")
+    leader, multiplier, offset = tree.mimic_leader("jb")
+    assert leader == "j1" and multiplier == -6.0 and offset == pytest.approx(-3 * 0.1 + 0.5)
+    assert tree.mimic_leader("j1") == ("j1", 1.0, 0.0) and tree.joints["jc"].mimic is None
+
+
+def test_xacro_files_and_odd_paths(write, tmp_path):
+    with pytest.raises(robojac.URDFError, match=r"xacro robot\.urdf\.xacro > robot\.urdf"):
+        robojac.load(write('<robot xmlns:xacro="http://www.ros.org/wiki/xacro" name="r"/>', "robot.urdf.xacro"))
+    target = write(arm())
+    link = tmp_path / "link.urdf"
+    link.symlink_to(target)
+    assert robojac.load(link).joint_names == ("j1",)  # a symbolic link to a regular file is fine
+    long_mesh = arm().replace(
+        '<link name="l2"/>',
+        f'<link name="l2"><visual><geometry><mesh filename="{"m" * 5000}.stl"/></geometry></visual></link>',
+    )
+    with pytest.warns(robojac.MeshWarning):
+        robojac.load(write(long_mesh))
