@@ -39,8 +39,8 @@ import numpy as np
 
 import robojac
 from robojac import pose
+from robojac.cli.format import table
 from robojac.ik import solve_ik, solve_ik_batch
-from robojac.table import table
 
 TOL = 1e-6
 TIMEOUT = 0.005

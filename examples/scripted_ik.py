@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import robojac
-from robojac.table import table
+from robojac.cli.format import table
 
 robot = robojac.load("panda")
 down = [1.0, 0.0, 0.0, 0.0]  # tool z axis pointing down: 180° about the base x axis

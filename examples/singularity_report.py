@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 
 import robojac
+from robojac.cli.format import scan_text, singularity_text
 
 robot = robojac.load("ur5")
 
 # 1. A wrist singularity: q5 = 0 lines up the axes of joints 4 and 6.
 q = np.array([0.3, -1.0, 1.2, -0.5, 0.0, 0.2])
 report = robojac.singularity_report(robot, q)
-print(report.summary())
+print(singularity_text(report))
 assert report.is_singular and report.singularity_types == ("wrist",)
 assert report.condition_number == np.inf  # exactly singular: no division by zero, just inf
 
@@ -38,7 +39,7 @@ start, end = q.copy(), q.copy()
 start[4], end[4] = -0.5, 0.4
 path = np.linspace(start, end, 50)
 scan = robojac.scan_path(robot, path)
-print(scan.summary())
+print(scan_text(scan))
 interval = scan.intervals[0]
 print(f"σ_min is smallest at sample {interval.t_min:.4f}, q5 = {interval.q_min[4]:.2e} rad")
 assert abs(interval.q_min[4]) < 1e-6

@@ -170,76 +170,6 @@ class SingularityReport(JacobianMeasures):
         }
         return out
 
-    def summary(self) -> str:
-        """A few lines of text: the verdict, the measures, lost directions and null space."""
-        from .table import fmt
-
-        def arr(a: FloatArray, digits: int = 4) -> str:
-            return "[" + ", ".join(fmt(float(x), digits) for x in a) + "]"
-
-        where = []
-        if self.robot is not None:
-            where.append(f"robot '{self.robot}'")
-        if self.frame is not None:
-            where.append(f"frame '{self.frame}'")
-        if self.ref is not None:
-            where.append(f"ref {self.ref}")
-        lines = [f"singularity report ({', '.join(where) or 'plain Jacobian'}), threshold σ < {self.threshold:g}"]
-        if self.q is not None:
-            lines.append(f"q = {arr(self.q)} [rad or m]")
-        lines.append("verdict: " + _verdict(self))
-        for name, b in (("translational", self.translational), ("rotational", self.rotational)):
-            if b is not None and b.is_singular:
-                k = min(b.shape)
-                lines.append(f"  the {name} block alone is singular: rank {b.rank} of {k}, σ_min = {b.sigma_min:.3g}")
-        if self.singularity_types:
-            lines.append("classical singularity: " + ", ".join(self.singularity_types))
-        if self.type_margins is not None:
-            m = self.type_margins
-            lines.append(
-                f"UR-type conditions (hold when ≤ {self.type_tolerance:g}): wrist |sin q5| = {m['wrist']:.4g}, "
-                f"elbow |sin q3| = {m['elbow']:.4g}, shoulder distance = {m['shoulder']:.4g} m"
-            )
-        blocks: list[tuple[str, JacobianMeasures]] = [("full", self)]
-        if self.translational is not None and self.rotational is not None:
-            blocks += [("translational", self.translational), ("rotational", self.rotational)]
-        for name, b in blocks:
-            m_, n_ = b.shape
-            lines.append(
-                f"{name} {m_}×{n_}: σ = {arr(b.singular_values)}; rank {b.rank}/{min(m_, n_)}; "
-                f"w = {b.manipulability:.4g}; cond = {b.condition_number:.4g}; "
-                f"1/cond = {b.inverse_condition:.4g}" + ("  ← SINGULAR" if b.is_singular else "")
-            )
-        frame_words = {"local": "frame axes", "world": "base axes, at the base origin"}.get(str(self.ref), "base axes")
-        if self.lost_directions.size:
-            lines.append(f"lost directions of the full Jacobian ([v; ω], {frame_words}):")
-            lines += [f"  {arr(u, 3)}" for u in self.lost_directions]
-        for name, b in blocks[1:]:
-            if b.lost_directions.size:
-                lines.append(
-                    f"lost {name} directions ({frame_words}): " + ", ".join(arr(u, 3) for u in b.lost_directions)
-                )
-        if self.null_space.size:
-            lines.append("null space (joint motions that barely move the frame), one per row:")
-            lines += [f"  {arr(v, 3)}" for v in self.null_space]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-def _verdict(r: JacobianMeasures) -> str:
-    k = min(r.shape)
-    if r.is_exactly_singular:
-        return (
-            f"exactly singular: σ_min = 0, condition number inf, {k - r.rank} of {k} directions lost"
-            if r.sigma_max > 0
-            else "the Jacobian is zero: no joint moves this frame (condition number inf)"
-        )
-    if r.is_singular:
-        return f"near-singular: σ_min = {r.sigma_min:.3g} < {r.threshold:g}, {k - r.rank} of {k} directions lost"
-    return f"regular: σ_min = {r.sigma_min:.3g} ≥ {r.threshold:g}, all {k} directions available"
-
 
 # ---------------------------------------------------------------------------- core on arrays
 def _check_threshold(threshold: Any) -> float:
@@ -695,37 +625,6 @@ class PathScan:
             "manipulability": self.manipulability.tolist(),
             "intervals": [iv.to_dict() for iv in self.intervals],
         }
-
-    def summary(self) -> str:
-        from .table import fmt, table
-
-        head = (
-            f"scan of {self.sigma_min.size} samples ('{self.robot}', frame '{self.frame}', {self.part} Jacobian, "
-            f"ref {self.ref}): σ_min from {self.sigma_min.min():.4g} to {self.sigma_min.max():.4g}; threshold {self.threshold:g}"
-        )
-        if not self.intervals:
-            return head + "\nno near-singular interval"
-        rows = [
-            [
-                f"{iv.start}–{iv.stop}",
-                f"{iv.t_min:.3f}",
-                iv.sigma_min,
-                ", ".join(iv.joints),
-                ", ".join(iv.types) or "-",
-                "[" + " ".join(fmt(float(x), 2) for x in iv.lost_direction) + "]",
-            ]
-            for iv in self.intervals
-        ]
-        return "\n".join(
-            [
-                head,
-                f"{len(self.intervals)} near-singular interval(s):",
-                table(["samples", "min at", "σ_min", "joints involved", "type", "lost direction"], rows, 5),
-            ]
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def as_path(robot: Robot, qs: Any, name: str = "path") -> FloatArray:

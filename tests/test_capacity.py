@@ -221,7 +221,7 @@ def test_missing_effort_limits_are_reported(tmp_path: Path) -> None:
 
 
 def test_demo_section_shows_payload_torques(arms: dict[str, robojac.Robot]) -> None:
-    from robojac.cli.statics import DEMO_PAYLOAD, payload_section
+    from robojac.demo.statics import DEMO_PAYLOAD, payload_section
 
     text = payload_section(arms["ur5"])
     q = arms["ur5"].neutral()

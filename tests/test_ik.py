@@ -780,7 +780,7 @@ def test_cli_batch_files(
 
 
 def test_demo_section(robots: dict[str, robojac.Robot]) -> None:
-    from robojac.cli.ik import demo_section
+    from robojac.demo.ik import ik_section
 
-    text = demo_section(robots["iiwa14"])
+    text = ik_section(robots["iiwa14"])
     assert "out of reach" in text and text.count("yes") >= 1 and "time [ms]" in text

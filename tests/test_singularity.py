@@ -18,6 +18,7 @@ from scipy.optimize import brentq
 import robojac
 from robojac import singularity as S
 from robojac.cli import main
+from robojac.cli.format import scan_text, singularity_text
 from robojac.errors import FrameError, InputError, RobojacError
 
 L1, L2 = 0.5, 0.4  # planar_2r link lengths [m]
@@ -194,9 +195,9 @@ def test_exactly_singular_reports_inf_without_warnings() -> None:
     assert rep.rank == 5 and rep.null_space.shape == (1, 6)
     v = rep.null_space[0]
     assert np.allclose(abs(v[4:]), np.sqrt(0.5)) and v[4] == pytest.approx(-v[5])
-    assert "exactly singular" in rep.summary() and "inf" in rep.summary()
+    assert "exactly singular" in singularity_text(rep) and "inf" in singularity_text(rep)
     assert zero.rank == 0 and zero.condition_number == np.inf and zero.null_space.shape == (3, 3)
-    assert "zero" in zero.summary()
+    assert "zero" in singularity_text(zero)
     zd = zero.to_dict()
     for block in (zd, zd["translational"], zd["rotational"]):  # every field defined, none NaN
         assert block["manipulability"] == 0.0 and block["inverse_condition"] == 0.0 and block["rank"] == 0
@@ -473,7 +474,7 @@ def test_scan_straight_path_through_wrist_singularity(ur5: robojac.Robot) -> Non
     assert np.all(scan.sigma_min[iv.start : iv.stop + 1] < S.DEFAULT_THRESHOLD)
     assert scan.sigma_min[iv.start - 1] >= S.DEFAULT_THRESHOLD and scan.sigma_min[iv.stop + 1] >= S.DEFAULT_THRESHOLD
     assert scan.manipulability.shape == (40,)
-    assert "wrist" in scan.summary()
+    assert "wrist" in scan_text(scan)
     # without refinement the minimum is the lowest sample
     coarse = S.scan_path(ur5, qs, refine=False).intervals[0]
     assert coarse.t_min == coarse.min_index == iv.min_index
@@ -487,14 +488,14 @@ def test_scan_two_crossings_and_clear_path(ur5: robojac.Robot) -> None:
     assert len(scan.intervals) == 2
     assert all(iv.types == ("wrist",) for iv in scan.intervals)
     clear = S.scan_path(ur5, np.tile(UR_Q, (5, 1)))
-    assert clear.is_clear and "no near-singular interval" in clear.summary()
+    assert clear.is_clear and "no near-singular interval" in scan_text(clear)
     single = S.scan_path(ur5, [ur5.neutral()])  # one sample, singular: an interval of one
     assert len(single.intervals) == 1 and single.intervals[0].start == single.intervals[0].stop == 0
     assert single.intervals[0].t_min == 0.0 and np.isfinite(single.intervals[0].sigma_min)
     one = S.scan_path(ur5, [UR_Q])  # one regular sample: a clear scan of one, all fields defined
     assert one.is_clear and one.sigma_min.shape == one.manipulability.shape == (1,)
     assert np.all(np.isfinite(one.sigma_min)) and np.all(np.isfinite(one.manipulability))
-    assert "scan of 1 samples" in one.summary() and json.dumps(one.to_dict(), allow_nan=False)
+    assert "scan of 1 samples" in scan_text(one) and json.dumps(one.to_dict(), allow_nan=False)
 
 
 # ---------------------------------------------------------------------------- robust motion
@@ -673,8 +674,8 @@ def test_cli_scan_npy_and_csv(tmp_path: Path, ur5: robojac.Robot, capsys: pytest
 
 
 def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot]) -> None:
-    from robojac.cli.singularity import demo_pair
     from robojac.demo import SECTIONS
+    from robojac.demo.singularity import demo_pair
 
     section = dict(SECTIONS)["Singularities"]
     for name in ("ur5", "panda", "planar_2r"):
@@ -690,7 +691,7 @@ def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot])
         assert len(heads) == 2
         assert heads[0].startswith("--- a singular configuration") and f"{part} Jacobian: " in heads[0]
         assert "singular: σ_min" in heads[0] and f"{part} Jacobian: regular" in heads[1]
-        assert sing.summary() in text and reg.summary() in text
+        assert singularity_text(sing) in text and singularity_text(reg) in text
     assert demo_pair(arms["planar_2r"])[0] == "translational"
     ur_text = section(arms["ur5"])
     assert "wrist" in ur_text and "UR-type conditions" in ur_text

@@ -711,7 +711,7 @@ def test_cli_view_errors_are_one_line(tmp_path, args, message):
 
 
 def test_demo_without_a_terminal_ends_in_a_page(tmp_path, monkeypatch, panda):
-    from robojac.viz.demo import end_in_viewer
+    from robojac.demo.viewer import end_in_viewer
 
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
@@ -745,7 +745,7 @@ def test_demo_on_a_terminal_serves_until_ctrl_c(tmp_path):
     code = (
         "import sys, robojac\n"
         "from robojac.demo import demo_configurations\n"
-        "from robojac.viz.demo import end_in_viewer\n"
+        "from robojac.demo.viewer import end_in_viewer\n"
         "arm = robojac.load('planar_2r')\n"
         "sys.exit(end_in_viewer(arm, demo_configurations(arm), sys.stdout, interactive=True))\n"
     )

@@ -1,23 +1,34 @@
 """The ``robojac`` command: ``robojac SUBCOMMAND ROBOT [options]``.
 
-Every subcommand lives in a module of this package that defines ``register(sub)``;
-:data:`COMMANDS` lists them. Any error, usage errors included, is one line on stderr and
-exit status 2.
+Every subcommand lives in a module of this package that defines ``register(sub)`` and
+its handlers; :data:`COMMANDS` lists them. They share :mod:`.common` (robot options,
+loading, JSON output) and :mod:`.format` (all text). Any error, usage errors included,
+is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
-
-import numpy as np
+from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import RobojacError, RobojacWarning
+from .common import add_robot_options, emit_json, load_robot, q_of, to_jsonable
+
+__all__ = [
+    "COMMANDS",
+    "add_robot_options",
+    "build_parser",
+    "emit_json",
+    "entry",
+    "load_robot",
+    "main",
+    "q_of",
+    "to_jsonable",
+]
 
 #: Modules of this package that add subcommands, in help order.
 COMMANDS = [
@@ -40,53 +51,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
-
-
-def add_robot_options(p: argparse.ArgumentParser, *, q: bool = True, frame: bool = True) -> None:
-    """The options every robot subcommand shares."""
-    p.add_argument("robot", help="bundled robot name (panda, ur5, iiwa14, planar_2r) or URDF path")
-    p.add_argument("--base", help="base link (default: the URDF root)")
-    p.add_argument("--tip", help="tip link (default: the robot's tool frame)")
-    p.add_argument("--package-dir", action="append", default=[], help="folder for package:// meshes (repeatable)")
-    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    if q:
-        p.add_argument(
-            "--q", type=float, nargs="+", help="joint values [rad or m], one per chain joint (default: neutral)"
-        )
-    if frame:
-        p.add_argument("--frame", help="frame name (default: the tip)")
-
-
-def load_robot(args: argparse.Namespace) -> Any:
-    from ..robot import load
-
-    return load(args.robot, base=args.base, tip=args.tip, package_dirs=args.package_dir)
-
-
-def q_of(robot: Any, args: argparse.Namespace) -> np.ndarray:
-    return robot.neutral() if args.q is None else robot.check_q(args.q)
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Arrays as nested lists, inf and NaN as strings, so the JSON is strict."""
-    if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        return v if np.isfinite(v) else str(v)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def emit_json(obj: Any) -> None:
-    print(json.dumps(to_jsonable(obj), indent=2, allow_nan=False))
 
 
 def build_parser() -> Parser:

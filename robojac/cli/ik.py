@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..table import table
-from . import add_robot_options, emit_json, load_robot
+from .common import add_robot_options, emit_json, load_robot
+from .format import ik_batch_text, ik_text
 from .readers import read_numbers
 
 _TARGETS = (
@@ -89,11 +89,7 @@ def ik(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(("solved" if res.success else "NOT solved") + f": {res.message}")
-        print(table(["joint", "q [rad or m]"], list(zip(robot.joint_names, res.q)), 6))
-        print(
-            f"position error {res.position_error:.3g} m, rotation error {res.rotation_error:.3g} rad, {res.time * 1e3:.2f} ms"
-        )
+        print(ik_text(robot, res))
     return 0 if res.success else 1
 
 
@@ -153,11 +149,7 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(
-            f"{robot.name}: solved {summary['solved']} of {n} targets ({100 * res.success_rate:.1f} %), "
-            f"median {1e3 * summary['median_time']:.3f} ms per target"
-            + (f"; results in {args.out}" if args.out else "")
-        )
+        print(ik_batch_text(robot, summary))
     return 0 if n == summary["solved"] else 1
 
 
@@ -186,39 +178,3 @@ def write_results(path: str, robot: Any, res: Any) -> None:
         np.savetxt(p, cols, delimiter=",", header=",".join(header), comments="", fmt="%.17g")
     else:
         raise InputError(f"--out must end in .csv, .npz or .npy, got {p.name}")
-
-
-def demo_section(robot: Any) -> str:
-    """Solve a few reachable targets and one out of reach; a table of the outcomes."""
-    from ..ik import solve_ik
-
-    rng = np.random.default_rng(3)
-    targets = [("reachable", robot.fk(robot.random_configuration(rng))) for _ in range(4)]
-    far = np.eye(4)
-    far[:3, 3] = robot.fk(robot.neutral())[:3, 3] * 10.0  # ten times as far as the neutral tool
-    targets.append(("out of reach", far))
-    solve_ik(robot, robot.fk(robot.neutral()), robot.neutral())  # first call builds the solver: not timed below
-    rows = []
-    for label, T in targets:
-        res = solve_ik(robot, T, robot.neutral(), seed=0)
-        x, y, z = T[:3, 3]
-        rows.append(
-            [
-                label,
-                f"({x:+.3f}, {y:+.3f}, {z:+.3f})",
-                res.success,
-                f"{res.position_error:.1e}",
-                f"{res.rotation_error:.1e}",
-                res.iterations,
-                res.restarts,
-                f"{res.time * 1e3:.3f}",
-            ]
-        )
-    head = ["target", "position [m]", "solved", "pos err [m]", "rot err [rad]", "iterations", "restarts", "time [ms]"]
-    return "\n".join(
-        [
-            "solve_ik from the neutral configuration; tolerances 1e-6 m and 1e-6 rad, budget 5 ms:",
-            table(head, rows),
-            "an unsolved target reports its best attempt, found within the budget",
-        ]
-    )

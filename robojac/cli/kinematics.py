@@ -5,14 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from ..pose import to_position_quaternion
-from ..robot import Robot
-from ..table import matrix, table
-from . import add_robot_options, emit_json, load_robot, q_of
-
-TWIST_ROWS = ["vx", "vy", "vz", "wx", "wy", "wz"]
+from .common import add_robot_options, emit_json, load_robot, q_of
+from .format import TWIST_ROWS, fk_text, info_text, jacobian_text
 
 
 def register(sub: Any) -> None:
@@ -28,23 +23,6 @@ def register(sub: Any) -> None:
     add_robot_options(p)
     p.add_argument("--ref", default="local_world_aligned", help="local | world | local_world_aligned (default)")
     p.set_defaults(handler=jacobian)
-
-
-def info_text(robot: Robot) -> str:
-    rows = [
-        [name, kind, lo, hi, vel, eff]
-        for name, kind, lo, hi, vel, eff in zip(
-            robot.joint_names, robot.joint_types, robot.lower, robot.upper, robot.velocity_limits, robot.effort_limits
-        )
-    ]
-    out = [
-        f"{robot.name}: {robot.dof} joints, {robot.base} → {robot.tip}",
-        table(["joint", "type", "lower", "upper", "max vel", "max effort"], rows, 3),
-    ]
-    if robot.locked:
-        out.append("locked: " + ", ".join(f"{k} = {v:g}" for k, v in robot.locked.items()))
-    out.append(f"frames ({len(robot.frame_names)}): " + ", ".join(robot.frame_names))
-    return "\n".join(out)
 
 
 def info(args: argparse.Namespace) -> int:
@@ -71,17 +49,6 @@ def info(args: argparse.Namespace) -> int:
     return 0
 
 
-def pose_text(T: np.ndarray) -> str:
-    p, quat = to_position_quaternion(T)
-    return "\n".join(
-        [
-            matrix(T, ["", "", "", ""], ["", "", "", ""]).split("\n", 2)[2],
-            f"position [m]: {np.array2string(p, precision=5, suppress_small=True)}",
-            f"quaternion (x, y, z, w): {np.array2string(quat, precision=5, suppress_small=True)}",
-        ]
-    )
-
-
 def fk(args: argparse.Namespace) -> int:
     robot = load_robot(args)
     q = q_of(robot, args)
@@ -101,8 +68,7 @@ def fk(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(f"pose of '{frame}' in '{robot.base}' at q = {np.array2string(q, precision=4)}")
-        print(pose_text(T))
+        print(fk_text(frame, robot.base, q, T))
     return 0
 
 
@@ -124,8 +90,5 @@ def jacobian(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(
-            f"Jacobian of '{frame}' (ref={args.ref}) at q = {np.array2string(q, precision=4)}; rows [v; ω], units m/rad and rad/rad"
-        )
-        print(matrix(J, TWIST_ROWS, [f"q{i + 1}" for i in range(robot.dof)]))
+        print(jacobian_text(frame, args.ref, q, J))
     return 0

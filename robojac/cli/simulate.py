@@ -21,10 +21,20 @@ from ..errors import InputError
 from ..log import Log
 from ..simulate import INTEGRATORS, simulate_dynamic, simulate_kinematic
 from ..trajectory import Circle, Line, Trajectory
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
+from .format import simulation_text
 
 CONTROLLERS = ("rrmc", "impedance", "osc")
 TRAJECTORIES = ("circle", "line", "hold")
+
+#: Well-conditioned start configurations [rad] per bundled robot, for ``robojac simulate``
+#: without ``--q`` and for the demo (a bundled arm's neutral pose is stretched out and singular).
+DEMO_START = {
+    "panda": [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785],
+    "ur5": [0.0, -1.2, 1.5, -1.9, -1.571, 0.0],
+    "iiwa14": [0.0, 0.5, 0.0, -1.2, 0.0, 0.8, 0.0],
+    "planar_2r": [0.3, 1.2],
+}
 
 
 def register(sub: Any) -> None:
@@ -105,21 +115,6 @@ def run(args: argparse.Namespace) -> Log:
     return simulate_dynamic(robot, ctrl, q0, duration=args.duration, dt=args.dt, integrator=args.integrator)
 
 
-def summary_text(log: Log, wall: float) -> str:
-    s = log.summary()
-    steps = max(s["samples"] - 1, 1)
-    lines = [
-        f"{s['robot']}: {s['controller']} on the {s['simulator']} simulator, {s['samples']} samples "
-        f"over {s['duration_s']:.3f} s ({1e6 * wall / steps:.1f} µs of wall time per step)",
-        f"status: {s['status']}" + (f" — {s['message']}" if s["message"] else ""),
-        f"position error: final {1e3 * s['final_position_error_m']:.4f} mm, max {1e3 * s['max_position_error_m']:.4f} mm",
-        f"rotation error: final {np.degrees(s['final_rotation_error_rad']):.4f} deg, "
-        f"max {np.degrees(s['max_rotation_error_rad']):.4f} deg",
-        f"smallest σ_min: {s['min_sigma_min']:.4g}; fastest joint rate: {s['max_joint_rate']:.4g} rad/s",
-    ]
-    return "\n".join(lines)
-
-
 def simulate(args: argparse.Namespace) -> int:
     if args.out and Path(args.out).suffix.lower() not in (".npz", ".csv"):
         raise InputError(f"--out must name a .npz or .csv file, got {args.out!r}")  # before a long run, not after
@@ -133,49 +128,8 @@ def simulate(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({**log.summary(), "wall_time_s": wall, "out": args.out, "plot": args.plot})
     else:
-        print(summary_text(log, wall))
+        print(simulation_text(log, wall))
         for label, path in (("log", args.out), ("plot", args.plot)):
             if path:
                 print(f"{label}: {path}")
     return 0 if log.status == "ok" else 1
-
-
-#: Well-conditioned start configurations for the demo, per bundled robot.
-DEMO_START = {
-    "panda": [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785],
-    "ur5": [0.0, -1.2, 1.5, -1.9, -1.571, 0.0],
-    "iiwa14": [0.0, 0.5, 0.0, -1.2, 0.0, 0.8, 0.0],
-    "planar_2r": [0.3, 1.2],
-}
-
-
-def demo_section(robot: Any) -> str:
-    """Resolved-rate tracking of a 5 cm circle, then an impedance hold pushed by 10 N."""
-    from ..simulate import ExternalWrench
-
-    q0 = np.asarray(DEMO_START.get(robot.name, robot.neutral()), dtype=float)
-    T0 = robot.fk(q0)
-    planar = robot.dof < 6
-    circle = Circle.starting_at(T0, 0.05, normal=(0, 0, 1) if planar else (1, 0, 0), period=2.0)
-    rrmc = ResolvedRateController(robot, circle, gain=10.0, task="position" if planar else "pose")
-    t0 = time.perf_counter()
-    log = simulate_kinematic(robot, rrmc, q0, duration=2.0)
-    wall = time.perf_counter() - t0
-    steady = log.t >= 1.0
-    out = [
-        f"resolved-rate control, 5 cm circle in 2 s from q = {np.round(q0, 3).tolist()}:",
-        f"  steady tracking error {1e3 * log.position_error[steady].max():.4f} mm "
-        f"(bound ‖p̈*‖dt/K = {1e3 * 0.05 * np.pi**2 * 1e-3 / 10.0:.4f} mm), "
-        f"smallest σ_min {log.sigma_min.min():.3f}, {1e6 * wall / (len(log) - 1):.0f} µs per simulated step",
-    ]
-    if not planar:
-        K = np.array([500.0, 500.0, 500.0, 30.0, 30.0, 30.0])
-        imp = CartesianImpedanceController(robot, T0, stiffness=K)
-        push = ExternalWrench(robot.tip, [0.0, 0.0, 10.0, 0.0, 0.0, 0.0])
-        dyn = simulate_dynamic(robot, imp, q0, duration=2.5, external=[push])
-        out.append(
-            f"Cartesian impedance (K = 500 N/m), 10 N pushing up, after {dyn.t[-1]:.1f} s of dynamics: "
-            f"tool {1e3 * -dyn.pose_error[-1, 2]:.2f} mm up → force read from the spring "
-            f"{-K[2] * dyn.pose_error[-1, 2]:.3f} N"
-        )
-    return "\n".join(out)

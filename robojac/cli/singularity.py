@@ -9,7 +9,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..singularity import DEFAULT_THRESHOLD, DEFAULT_TYPE_TOLERANCE, PARTS, scan_path, singularity_report
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
+from .format import scan_text, singularity_text
 from .readers import read_numbers
 
 
@@ -54,7 +55,7 @@ def singularity(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(rep.to_dict())
     else:
-        print(rep.summary())
+        print(singularity_text(rep))
     return 0
 
 
@@ -80,70 +81,5 @@ def scan(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result.to_dict())
     else:
-        print(result.summary())
+        print(scan_text(result))
     return 0
-
-
-def walk_manipulability(
-    robot: Any, q: np.ndarray, *, down: bool, part: str, steps: int, stop: float = 0.0
-) -> tuple[np.ndarray, int]:
-    """Follow ±∇w in steps of 0.05 rad (clipped into the limits); stop once σ_min < ``stop``."""
-    from ..singularity import analyze_jacobian, manipulability_gradient
-
-    sign = -1.0 if down else 1.0
-    rows = PARTS[part]
-    for i in range(steps):
-        if analyze_jacobian(robot.jacobian(q)[rows]).sigma_min < stop:
-            return q, i
-        g = manipulability_gradient(robot, q, part=part)
-        norm = float(np.linalg.norm(g))
-        if norm == 0.0:
-            return q, i
-        q = robot.clip(q + sign * 0.05 * g / norm)
-    return q, steps
-
-
-def demo_pair(robot: Any) -> tuple[str, np.ndarray, int, np.ndarray, int]:
-    """``(part, q_singular, steps_down, q_regular, steps_up)`` for the demo.
-
-    ``part`` is the Jacobian the walk follows: ``"full"`` for arms with 6 or more joints,
-    ``"translational"`` for the others (a planar arm's full 6×n Jacobian keeps its rank where
-    its position block loses one). Walks down ∇w from near the neutral configuration until
-    σ_min < 1e-3 (at most 300 steps), and up it for 20 steps.
-    """
-    part = "full" if robot.dof >= 6 else "translational"
-    # Off the neutral configuration, which is itself singular for some arms (w and ∇w vanish there).
-    q0 = robot.clip(robot.neutral() + 0.3 * np.where(np.arange(robot.dof) % 2 == 0, -1.0, 1.0))
-    q_sing, n_down = walk_manipulability(robot, q0, down=True, part=part, steps=300, stop=1e-3)
-    q_reg, n_up = walk_manipulability(robot, q0, down=False, part=part, steps=20)
-    return part, q_sing, n_down, q_reg, n_up
-
-
-def demo_section(robot: Any) -> str:
-    """The demo's singularity section: a report at a singular and at a regular configuration.
-
-    Both are found with the manipulability gradient (see :func:`demo_pair`). Each heading
-    gives the verdict of the Jacobian the walk followed, so a planar arm's singular pose
-    (regular as a 6×2 matrix, singular in position) reads as what it is.
-    """
-    from ..singularity import _verdict
-
-    part, q_sing, n_down, q_reg, n_up = demo_pair(robot)
-    rep_sing, rep_reg = singularity_report(robot, q_sing), singularity_report(robot, q_reg)
-
-    def verdict(rep: Any) -> str:
-        return f"{part} Jacobian: " + _verdict(rep if part == "full" else getattr(rep, part))
-
-    block = rep_sing if part == "full" else getattr(rep_sing, part)
-    found = "a singular configuration" if block.is_singular else "the lowest point the walk reached"
-    out = [
-        f"Both found by following the gradient ∇w of the {part} manipulability w (a {robot.dof}-vector: w is "
-        f"a scalar of q) from near the neutral configuration, in steps of 0.05 rad.",
-        "",
-        f"--- {found} ({n_down} steps down ∇w); {verdict(rep_sing)}",
-        rep_sing.summary(),
-        "",
-        f"--- a regular configuration ({n_up} steps up ∇w); {verdict(rep_reg)}",
-        rep_reg.summary(),
-    ]
-    return "\n".join(out)

@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from ..capacity import PayloadCheck, capacity_report, check_payload
+from ..capacity import capacity_report, check_payload
 from ..ellipsoid import Ellipsoid
 from ..robot import Robot, check_ref
 from ..statics import Payload, gravity_torques, joint_torques, payload_torques
-from ..table import fmt, table
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
+from .format import capacity_text, torque_text
 
 
 def register(sub: Any) -> None:
@@ -71,17 +71,6 @@ def torque_parts(
     return parts
 
 
-def torque_table(
-    robot: Robot, parts: dict[str, np.ndarray], sources: tuple[str, ...] = ("gravity", "payload", "wrench")
-) -> str:
-    """One row per joint: the torque of each source, the total, the limit and |total| / limit."""
-    lim = robot.effort_limits
-    load = np.abs(parts["total"]) / lim * 100
-    cols = (*sources, "total")
-    rows = [[name, *(parts[k][i] for k in cols), lim[i], f"{load[i]:.0f}%"] for i, name in enumerate(robot.joint_names)]
-    return table(["joint", *cols, "limit", "load"], rows, 3)
-
-
 def torque(args: argparse.Namespace) -> int:
     check_ref(args.ref)  # even without --wrench: the JSON echoes it
     robot = load_robot(args)
@@ -107,19 +96,8 @@ def torque(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"joint torques [N·m] holding '{frame}' at q = {np.array2string(q, precision=4)}")
-    if args.wrench is not None:
-        print(f"wrench exerted on the environment (ref={args.ref}): {np.array2string(np.array(args.wrench))}")
-    if payload is not None:
-        print(f"payload: {payload.mass:g} kg at {list(payload.com)} m in '{frame}'")
-    print(torque_table(robot, parts))
-    print("over the effort limit: " + (", ".join(over) if over else "none"))
+    print(torque_text(robot, q, frame, parts, args.wrench, args.ref, payload, over))
     return 0
-
-
-def _ellipsoid_text(E: Ellipsoid, title: str) -> str:
-    rows = [[f"axis {k + 1}", *E.axes[:, k], E.radii[k]] for k in range(3)]
-    return f"{title} [{E.units}], base axes:\n" + table(["", "x", "y", "z", "radius"], rows, 3)
 
 
 def capacity(args: argparse.Namespace) -> int:
@@ -169,54 +147,9 @@ def capacity(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"capacity of '{frame}' at q = {np.array2string(q, precision=4)} (URDF effort and velocity limits)")
-    print(_ellipsoid_text(rep.force_ellipsoid, "force ellipsoid, ‖τ/τmax‖₂ ≤ 1, no gravity"))
-    print(_ellipsoid_text(rep.velocity_ellipsoid, "velocity ellipsoid, ‖q̇/q̇max‖₂ ≤ 1"))
-    note = ("with the arm's weight" if gravity else "without the arm's weight") + (
-        f" and a {payload.mass:g} kg payload" if payload else ""
-    )
-    rows = [[np.array2string(m.direction, precision=3), m.force, m.limiting_joint or "-"] for m in rep.max_forces]
-    print(f"largest pure force the tool can exert ({note}):")
-    print(table(["direction", "force [N]", "limiting joint"], rows, 1))
-    if payload is not None:
-        verdict = "yes" if held.ok else "NO"
-        print(
-            f"can it hold {payload.mass:g} kg here? {verdict}: {held.limiting_joint} has "
-            f"{fmt(held.margin, 2)} N·m ({held.margin_fraction * 100:.0f}%) margin"
-        )
-    print(f"heaviest payload it can hold here: {_max_mass_text(held)}")
+    print(capacity_text(frame, q, rep, held, payload, gravity))
     return 0
-
-
-def _max_mass_text(held: PayloadCheck) -> str:
-    if held.max_mass_joint is None:
-        return "unbounded (its weight loads no joint here)"
-    return f"{held.max_mass:.2f} kg (limited by {held.max_mass_joint})"
 
 
 def _ellipsoid_json(E: Ellipsoid) -> dict[str, Any]:
     return {"center": E.center, "axes": E.axes, "radii": E.radii, "units": E.units}
-
-
-#: The payload the demo hangs on the tool [kg], 5 cm beyond the tool frame's origin.
-DEMO_PAYLOAD = Payload(2.0, (0.0, 0.0, 0.05))
-
-
-def payload_section(robot: Robot) -> str:
-    """Demo section: the torques that hold a 2 kg payload, and the heaviest one, per configuration."""
-    from ..demo import demo_configurations  # the demo imports this module
-
-    out = [
-        f"A {DEMO_PAYLOAD.mass:g} kg payload, centre of mass {list(DEMO_PAYLOAD.com)} m in '{robot.tip}'; "
-        "torques [N·m] = g(q) + J(lwa)ᵀ[−m g; c × (−m g)]"
-    ]
-    for label, q in demo_configurations(robot).items():
-        parts = torque_parts(robot, q, None, None, "local_world_aligned", DEMO_PAYLOAD, True)
-        held = check_payload(robot, q, DEMO_PAYLOAD)
-        out.append(f"--- {label}: q = {np.array2string(q, precision=3, suppress_small=True)} [rad]")
-        out.append(torque_table(robot, parts, ("gravity", "payload")))
-        out.append(
-            f"holds it: {'yes' if held.ok else 'NO'} (tightest: {held.limiting_joint}, "
-            f"{held.margin_fraction * 100:.0f}% margin); heaviest payload here: {_max_mass_text(held)}"
-        )
-    return "\n".join(out)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from . import add_robot_options, emit_json, load_robot, q_of
+from .common import add_robot_options, emit_json, load_robot, q_of
 
 
 def register(sub: Any) -> None:
@@ -48,7 +48,7 @@ def target_pose(robot: Any, q: np.ndarray, values: list[float], frame: str | Non
 
 def view(args: argparse.Namespace) -> int:
     from ..viz import Viewer
-    from ..viz.demo import serve
+    from ..viz.serving import serve
 
     if args.seconds is not None and not args.seconds >= 0:  # NaN too: it would end the serving at once
         raise InputError(f"--for takes a number of seconds >= 0, got {args.seconds}")

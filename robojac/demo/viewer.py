@@ -7,17 +7,15 @@ and returns at once.
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 
 from ..robot import Robot
-from .viewer import Viewer
+from ..viz.serving import serve
+from ..viz.viewer import Viewer
 
 DEMO_HTML = "robojac-demo.html"
 
@@ -57,23 +55,3 @@ def end_in_viewer(
         print(f"open {viewer.url} in a browser (the scene loops; Ctrl-C to stop)", file=out, flush=True)
         serve(viewer)
     return 0
-
-
-def serve(viewer: Viewer, seconds: float | None = None) -> None:
-    """Keep ``viewer``'s server up until Ctrl-C, SIGTERM, ``seconds`` or the server's end."""
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, stop) if os.name == "posix" else None
-    deadline = None if seconds is None else time.monotonic() + seconds
-    try:
-        while deadline is None or time.monotonic() < deadline:
-            if viewer._server is not None and not viewer._server.alive():
-                break  # the server process ended
-            time.sleep(0.2 if deadline is None else min(0.2, max(deadline - time.monotonic(), 0.0)))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
