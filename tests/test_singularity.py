@@ -32,18 +32,13 @@ BUNDLED = robojac.bundled_robots()
 
 
 @pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in BUNDLED}
+def ur5(robots: dict[str, robojac.Robot]) -> robojac.Robot:
+    return robots["ur5"]
 
 
 @pytest.fixture(scope="module")
-def ur5(arms: dict[str, robojac.Robot]) -> robojac.Robot:
-    return arms["ur5"]
-
-
-@pytest.fixture(scope="module")
-def r2(arms: dict[str, robojac.Robot]) -> robojac.Robot:
-    return arms["planar_2r"]
+def r2(robots: dict[str, robojac.Robot]) -> robojac.Robot:
+    return robots["planar_2r"]
 
 
 def jacobian_2r(t1: float, t2: float) -> np.ndarray:
@@ -135,10 +130,10 @@ def test_2r_scan_translational_through_stretch(r2: robojac.Robot) -> None:
 
 
 # ---------------------------------------------------------------------------- measures on arrays
-def test_manipulability_against_sqrt_det(arms: dict[str, robojac.Robot]) -> None:
+def test_manipulability_against_sqrt_det(robots: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(2)
     for name in ("ur5", "panda", "iiwa14"):
-        robot = arms[name]
+        robot = robots[name]
         for _ in range(10):
             q = robot.random_configuration(rng)
             J = robot.jacobian(q)
@@ -158,8 +153,8 @@ def test_manipulability_against_sqrt_det(arms: dict[str, robojac.Robot]) -> None
             )
     # square: w = |det J|, for the UR5's DH closed form too
     for _ in range(10):
-        q = arms["ur5"].random_configuration(rng)
-        assert manip.manipulability(arms["ur5"], q) == pytest.approx(abs(ur_det(q)), rel=1e-9)
+        q = robots["ur5"].random_configuration(rng)
+        assert manip.manipulability(robots["ur5"], q) == pytest.approx(abs(ur_det(q)), rel=1e-9)
 
 
 def test_directions_and_null_space_are_what_they_claim() -> None:
@@ -227,9 +222,9 @@ def test_report_to_dict_is_strict_json(ur5: robojac.Robot) -> None:
 
 
 # ---------------------------------------------------------------------------- invariants under ref
-def test_invariants_under_ref(arms: dict[str, robojac.Robot]) -> None:
+def test_invariants_under_ref(robots: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(5)
-    for robot in arms.values():
+    for robot in robots.values():
         for _ in range(5):
             q = robot.random_configuration(rng)
             reps = {ref: S.singularity_report(robot, q, ref=ref) for ref in ("local", "world", "local_world_aligned")}
@@ -255,8 +250,8 @@ def test_invariants_under_ref(arms: dict[str, robojac.Robot]) -> None:
 
 # ---------------------------------------------------------------------------- gradient
 @pytest.mark.parametrize("name", BUNDLED)
-def test_gradient_against_central_differences(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_gradient_against_central_differences(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(6)
     qs = [robot.random_configuration(rng) for _ in range(4)]
     for q in qs:
@@ -276,9 +271,9 @@ def test_gradient_against_central_differences(arms: dict[str, robojac.Robot], na
         assert np.allclose(manip.manipulability_gradient(robot, q), yosh, atol=1e-10)
 
 
-def test_frame_hessian_against_finite_differences(arms: dict[str, robojac.Robot]) -> None:
+def test_frame_hessian_against_finite_differences(robots: dict[str, robojac.Robot]) -> None:
     for name in ("ur5", "panda"):
-        robot = arms[name]
+        robot = robots[name]
         q = robot.random_configuration(7)
         J, dJ = manip.frame_hessian(robot, q)
         assert np.allclose(J, robot.jacobian(q, ref="local"), atol=1e-12)
@@ -289,7 +284,7 @@ def test_frame_hessian_against_finite_differences(arms: dict[str, robojac.Robot]
             assert np.allclose(dJ[:, :, k], fd, atol=1e-8)
 
 
-def test_gradient_near_and_at_singularities(arms: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
+def test_gradient_near_and_at_singularities(robots: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
     q = UR_Q.copy()
     q[4] = 1e-3  # near the wrist singularity: w ~ |q5|, slope along q5 ≈ w/q5
     g = manip.manipulability_gradient(ur5, q)
@@ -298,7 +293,7 @@ def test_gradient_near_and_at_singularities(arms: dict[str, robojac.Robot], ur5:
     # a double zero (elbow and wrist at once): w is of second order, the gradient is 0 and finite
     with np.errstate(all="raise"):
         assert np.allclose(manip.manipulability_gradient(ur5, ur5.neutral()), 0.0, atol=1e-12)
-        g_iiwa = manip.manipulability_gradient(arms["iiwa14"], arms["iiwa14"].neutral())
+        g_iiwa = manip.manipulability_gradient(robots["iiwa14"], robots["iiwa14"].neutral())
     assert np.all(np.isfinite(g_iiwa))
 
 
@@ -385,9 +380,9 @@ def test_ur5_regular_and_multiple(ur5: robojac.Robot) -> None:
     assert S.classify_ur_singularity(ur5, q, tolerance=1e-3) == ()
 
 
-def test_ur_classification_only_for_ur_geometry(arms: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
+def test_ur_classification_only_for_ur_geometry(robots: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
     for name in ("panda", "iiwa14", "planar_2r"):
-        robot = arms[name]
+        robot = robots[name]
         rep = S.singularity_report(robot, robot.neutral())
         assert rep.type_margins is None and rep.singularity_types == ()
     # a frame before the wrist: joints 5 and 6 do not move it, so the 6R conditions do not apply
@@ -554,10 +549,10 @@ def test_damped_step_gain_bound_on_hand_written_jacobians() -> None:
     assert np.all(dls.damped_step(np.diag([1.0, 0.0]), x, max_damping=0.0).dq == 0.0)
 
 
-def test_damped_step_is_exact_away_from_singularities(arms: dict[str, robojac.Robot]) -> None:
+def test_damped_step_is_exact_away_from_singularities(robots: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(11)
     for name in ("ur5", "panda"):
-        robot = arms[name]
+        robot = robots[name]
         q = UR_Q if name == "ur5" else robot.neutral()
         x = rng.standard_normal(6)
         step = dls.robust_step(robot, q, x)
@@ -565,13 +560,13 @@ def test_damped_step_is_exact_away_from_singularities(arms: dict[str, robojac.Ro
         assert np.allclose(robot.jacobian(q) @ step.dq, x, atol=1e-10)
         assert np.allclose(step.dq, np.linalg.pinv(robot.jacobian(q)) @ x, atol=1e-9)
     # position-only task on the planar arm
-    r2 = arms["planar_2r"]
+    r2 = robots["planar_2r"]
     step = dls.robust_step(r2, [0.2, 1.0], [0.1, -0.2, 0.0], part="translational")
     assert np.allclose(r2.jacobian([0.2, 1.0])[:3] @ step.dq, [0.1, -0.2, 0.0], atol=1e-12)
 
 
-def test_null_space_climb_keeps_the_task_and_raises_manipulability(arms: dict[str, robojac.Robot]) -> None:
-    panda = arms["panda"]
+def test_null_space_climb_keeps_the_task_and_raises_manipulability(robots: dict[str, robojac.Robot]) -> None:
+    panda = robots["panda"]
     q = panda.clip(panda.neutral() + 0.3 * np.where(np.arange(7) % 2 == 0, -1.0, 1.0))  # not a critical point of w
     x = np.array([0.05, 0.0, -0.02, 0.0, 0.1, 0.0])
     plain = dls.robust_step(panda, q, x)
@@ -589,7 +584,7 @@ def test_null_space_climb_keeps_the_task_and_raises_manipulability(arms: dict[st
     assert np.all(np.diff(ws) > 0)
     assert np.linalg.norm(panda.fk(q)[:3, 3] - T0[:3, 3]) < 1e-5
     # not redundant: no null space, no change
-    ur5 = arms["ur5"]
+    ur5 = robots["ur5"]
     a = dls.robust_step(ur5, UR_Q, x).dq
     b = dls.robust_step(ur5, UR_Q, x, manipulability_gain=5.0).dq
     assert np.array_equal(a, b)
@@ -679,13 +674,13 @@ def test_cli_scan_npy_and_csv(tmp_path: Path, ur5: robojac.Robot, capsys: pytest
     assert "6 joint values" in capsys.readouterr().err
 
 
-def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot]) -> None:
+def test_demo_section_shows_singular_and_regular(robots: dict[str, robojac.Robot]) -> None:
     from robojac.demo import SECTIONS
     from robojac.demo.singularity import demo_pair
 
     section = dict(SECTIONS)["Singularities"]
     for name in ("ur5", "panda", "planar_2r"):
-        robot = arms[name]
+        robot = robots[name]
         part, q_sing, _, q_reg, _ = demo_pair(robot)
         # the two configurations really are singular and regular for the Jacobian the walk followed
         sing, reg = S.singularity_report(robot, q_sing), S.singularity_report(robot, q_reg)
@@ -698,6 +693,6 @@ def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot])
         assert heads[0].startswith("--- a singular configuration") and f"{part} Jacobian: " in heads[0]
         assert "singular: σ_min" in heads[0] and f"{part} Jacobian: regular" in heads[1]
         assert singularity_text(sing) in text and singularity_text(reg) in text
-    assert demo_pair(arms["planar_2r"])[0] == "translational"
-    ur_text = section(arms["ur5"])
+    assert demo_pair(robots["planar_2r"])[0] == "translational"
+    ur_text = section(robots["ur5"])
     assert "wrist" in ur_text and "UR-type conditions" in ur_text
