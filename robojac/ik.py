@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -44,7 +45,7 @@ from ._validate import FloatArray, as_array, check_finite, positive
 from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD
 from .errors import InputError, PoseError
 from .robot import Robot
-from .singularity import manipulability_gradient
+from .singularity import manipulability_gradient_from
 
 #: Default damping μ = k·½‖e‖² + μ̄ [m² or rad²]: the gain k ...
 ERROR_DAMPING_GAIN = 0.03
@@ -276,13 +277,17 @@ _SUCCESS, _STALLED, _TIMEOUT = 0, 1, 2
 class _Solver:
     """The iteration loop for one robot and one set of options, with its scratch arrays.
 
-    It trusts its inputs: the public functions validate them once. It owns its own
-    ``pinocchio.Data``, so it never disturbs ``robot.data``.
+    It trusts its inputs: the public functions validate them once. It owns its model copy
+    and every ``pinocchio.Data`` it writes, and never touches the robot's scratch data, but
+    it is not reentrant: :meth:`solve` moves its model's root joint to the target, so one
+    solver serves one thread (see :func:`_cached_solver`) and refuses calls from others.
     """
 
     def __init__(self, robot: Robot, opts: _Options) -> None:
         self.robot = robot
         self.opts = opts
+        self.thread = threading.get_ident()
+        to_pinocchio, base_in_world = _robot_kinematics(robot)
         angle_model = _angle_model(robot, opts.frame_id)
         # The solver's own copy of the model: solve() moves its root joint so that FK gives the
         # frame's pose seen from the target, T*⁻¹ T, which saves a product per iteration.
@@ -296,14 +301,17 @@ class _Solver:
         self.upper = np.array(robot.upper)
         self.sample_lo, self.sample_hi = _sampling_box(robot)
         self.mid = 0.5 * (self.sample_lo + self.sample_hi)
-        self.continuous = np.array(robot._continuous, dtype=int)
+        self.continuous = _continuous(robot)
         # Joints that turn freely within finite limits (revolute over a full turn) can jump
         # by 2π at a limit: same pose.
         wraps = _turns(robot) & np.isfinite(self.upper - self.lower)
         # q goes to Pinocchio as it is, unless continuous joints are still (cos, sin) pairs there.
-        converts = angle_model is None and robot._continuous.size > 0
-        self.to_pin: Callable[[FloatArray], FloatArray] = robot._to_pin if converts else _same
-        self.pre = None if robot._base_in_world is None else np.array(robot._base_in_world)
+        converts = angle_model is None and self.continuous.size > 0
+        self.to_pin: Callable[[FloatArray], FloatArray] = to_pinocchio if converts else _same
+        self.pre = base_in_world
+        # The manipulability gradient's own Data, on the robot's model (read-only there).
+        self.hessian_data = robot.model.createData() if opts.nullspace == "manipulability" else None
+        self.robot_to_pin = to_pinocchio
         self.full = opts.rows is None
         m = 6 if opts.rows is None else len(opts.rows)
         self.keep = np.ones(6, dtype=bool)  # the constrained axes
@@ -366,7 +374,10 @@ class _Solver:
         The first calls into Pinocchio's log maps and the compiled step cost about a
         millisecond, a fifth of the default budget.
         """
-        target = self.robot.fk(self.mid + 0.01, self.opts.frame)
+        pin.forwardKinematics(self.model, self.data, self.to_pin(self.mid + 0.01))
+        target = pin.updateFramePlacement(self.model, self.data, self.opts.frame_id).homogeneous
+        if self.pre is not None:  # the pose in the base frame, as solve() takes it
+            target = np.linalg.solve(self.pre, target)
         self.solve(target, self.mid, 0)
         self._restart(3, self._seed_distances(target), 0)
 
@@ -374,13 +385,28 @@ class _Solver:
         """The secondary goal's joint motion at q, before its projection onto the null space."""
         opts = self.opts
         if opts.nullspace == "manipulability":
-            z = np.array(manipulability_gradient(self.robot, q, frame=opts.frame), dtype=float)
+            z = self._manipulability_gradient(q)
         else:
             z = (q0 if opts.nullspace == "q0" else self.mid) - q
             c = self.continuous
             if c.size:  # the short way round
                 z[c] = np.arctan2(np.sin(z[c]), np.cos(z[c]))
         return np.asarray(z * opts.nullspace_gain)
+
+    def _manipulability_gradient(self, q: FloatArray) -> FloatArray:
+        """``∂w/∂q`` (dof,) of Yoshikawa's manipulability of the frame, on the solver's own Data.
+
+        The same computation as :func:`robojac.singularity.manipulability_gradient`
+        (Pinocchio's kinematic Hessian of the ``"local"`` Jacobian, re-read in Eigen's
+        column-major order), which writes the robot's shared scratch data instead.
+        """
+        model, data, fid = self.robot.model, self.hessian_data, self.opts.frame_id
+        pin.computeJointKinematicHessians(model, data, self.robot_to_pin(q))
+        pin.updateFramePlacement(model, data, fid)
+        J = np.array(pin.getFrameJacobian(model, data, fid, _LOCAL))
+        raw = np.asarray(pin.getFrameKinematicHessian(model, data, fid, _LOCAL))
+        dJ = raw.ravel(order="K").reshape((6, model.nv, model.nv), order="F")
+        return manipulability_gradient_from(J, dJ)
 
     def _linearise_masked(self, dMi: pin.SE3) -> tuple[FloatArray, FloatArray, float, float]:
         """Residual and its derivative over the constrained axes, in the target frame's axes.
@@ -502,6 +528,10 @@ class _Solver:
         """
         if t_start is None:
             t_start = time.perf_counter()
+        if threading.get_ident() != self.thread:
+            # Two threads on one solver would each move its root joint to their own target,
+            # and converge to the other's. The per-thread cache never does this.
+            raise RuntimeError("an IK solver was called from a thread other than the one that built it")
         opts = self.opts
         T = target if self.pre is None else self.pre.dot(target)
         Td = pin.SE3(T)
@@ -591,7 +621,27 @@ class _SeedTable:
     uniform: FloatArray  # (RANDOM_BANK, dof) uniform draws in [0, 1) for the random restarts
 
 
+#: Seed tables by robot and frame, shared by all threads: read-only once built.
 _SEED_TABLES: weakref.WeakKeyDictionary[Robot, dict[int, _SeedTable]] = weakref.WeakKeyDictionary()
+_SEED_TABLES_LOCK = threading.Lock()
+
+
+def _robot_kinematics(robot: Robot) -> tuple[Callable[[FloatArray], FloatArray], FloatArray | None]:
+    """``(q → Pinocchio's q, pose (4, 4) of the base in Pinocchio's world or None if identity)``.
+
+    The one place that reads how a Robot maps to Pinocchio.
+    """
+    # TODO(lead): remove after Robot refactor: read robot.base_in_world (always a 4x4) directly.
+    base = getattr(robot, "base_in_world", None)
+    if base is None:
+        base = getattr(robot, "_base_in_world", None)
+    pre = None if base is None or np.array_equal(base, np.eye(4)) else np.array(base, dtype=float)
+    return robot.to_pinocchio, pre
+
+
+def _continuous(robot: Robot) -> np.ndarray:
+    """Indices into q of the continuous joints."""
+    return np.flatnonzero(np.array(robot.joint_types) == "continuous")
 
 
 def _same(q: FloatArray) -> FloatArray:
@@ -608,7 +658,7 @@ def _angle_model(robot: Robot, frame_id: int) -> pin.Model | None:
     frame differs from the original's (a joint type this does not know).
     """
     model = robot.model
-    if not robot._continuous.size:
+    if not _continuous(robot).size:
         return None
     out = pin.Model()
     out.name = model.name
@@ -629,7 +679,7 @@ def _angle_model(robot: Robot, frame_id: int) -> pin.Model | None:
         return None
     q = np.linspace(-2.0, 2.5, robot.dof)
     poses = []
-    for m, qm in ((out, q), (model, robot._to_pin(q))):
+    for m, qm in ((out, q), (model, robot.to_pinocchio(q))):
         data = m.createData()
         pin.forwardKinematics(m, data, qm)
         poses.append(pin.updateFramePlacement(m, data, frame_id).homogeneous)
@@ -667,9 +717,14 @@ def _seed_table(robot: Robot, frame_id: int) -> _SeedTable:
     for a joint that turns freely (it has no limit to keep off), with the poses of the
     frame in Pinocchio's world frame, which is where the solver compares poses.
     """
-    tables = _SEED_TABLES.setdefault(robot, {})
-    if frame_id in tables:
+    with _SEED_TABLES_LOCK:  # one build per robot and frame, even when threads start together
+        tables = _SEED_TABLES.setdefault(robot, {})
+        if frame_id not in tables:
+            tables[frame_id] = _build_seed_table(robot, frame_id)
         return tables[frame_id]
+
+
+def _build_seed_table(robot: Robot, frame_id: int) -> _SeedTable:
     lo, hi = _sampling_box(robot)
     mid = 0.5 * (lo + hi)
     u = np.random.default_rng(20240607).uniform(lo, hi, size=(SEED_TABLE_SIZE, robot.dof))
@@ -678,7 +733,7 @@ def _seed_table(robot: Robot, frame_id: int) -> _SeedTable:
     data = model.createData()
     X = np.empty((SEED_TABLE_SIZE, 3, 4))
     for i, q in enumerate(Q):
-        pin.forwardKinematics(model, data, robot._to_pin(q))
+        pin.forwardKinematics(model, data, robot.to_pinocchio(q))
         X[i] = pin.updateFramePlacement(model, data, frame_id).homogeneous[:3]
     P = X[:, :, 3]
     table = _SeedTable(
@@ -688,7 +743,8 @@ def _seed_table(robot: Robot, frame_id: int) -> _SeedTable:
         0.3 * float(P.var(axis=0).sum()),
         np.random.default_rng(20240608).random((RANDOM_BANK, robot.dof)),
     )
-    tables[frame_id] = table
+    for arr in (table.q, table.features, table.sq_norms, table.uniform):
+        arr.flags.writeable = False
     return table
 
 
@@ -829,14 +885,24 @@ def _key(values: Any) -> Any:
     return (*arr.ravel().tolist(), arr.shape) if arr.dtype.kind in "biuf" else values
 
 
-#: Solvers by robot and option values: validating options and allocating scratch space
-#: for each call would cost as much as a solve.
-_SOLVERS: weakref.WeakKeyDictionary[Robot, dict[tuple[Any, ...], _Solver]] = weakref.WeakKeyDictionary()
+class _PerThread(threading.local):
+    """Each thread's solvers by robot and option values.
+
+    Validating options and allocating scratch space for each call would cost as much as a
+    solve, so solvers are kept; and since a solve moves its solver's model to the target,
+    threads must not share one (they got each other's answers).
+    """
+
+    def __init__(self) -> None:
+        self.solvers: weakref.WeakKeyDictionary[Robot, dict[tuple[Any, ...], _Solver]] = weakref.WeakKeyDictionary()
+
+
+_SOLVERS = _PerThread()
 _CACHE_SIZE = 16
 
 
 def _cached_solver(robot: Robot, key: tuple[Any, ...]) -> _Solver:
-    cache = _SOLVERS.setdefault(robot, {})
+    cache = _SOLVERS.solvers.setdefault(robot, {})
     try:
         return cache[key]
     except (KeyError, TypeError):

@@ -10,8 +10,8 @@ import io
 import json
 import math
 import sys
+import threading
 import time
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +142,86 @@ def test_determinism_with_a_fixed_seed(robots: dict[str, robojac.Robot]) -> None
     x = solve_ik(robot, far, seed=1, timeout=None, max_restarts=4)
     y = solve_ik(robot, far, seed=2, timeout=None, max_restarts=4)
     assert not np.array_equal(x.q, y.q)
+
+
+@pytest.mark.parametrize("name", ["panda", "ur5"])
+def test_threads_sharing_a_robot_get_their_own_answers(name: str) -> None:
+    """Four threads, one Robot, 25 targets each: every answer is the single-thread one.
+
+    Before, the threads shared one cached solver, whose model each solve moves to its
+    target: with frequent thread switches, solves converged to another thread's target
+    and reported success 0.3–1.2 m off their own.
+    """
+    shared = robojac.load(name)
+    reference = robojac.load(name)  # single-thread solves
+    check = robojac.load(name)  # independent forward kinematics
+    rng = np.random.default_rng(50)
+    Ts = [check.fk(check.random_configuration(rng)) for _ in range(100)]
+    kw = dict(timeout=None, max_restarts=50)
+    expected = [solve_ik(reference, T, seed=i, **kw) for i, T in enumerate(Ts)]
+    results: dict[int, IKResult] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(k: int) -> None:
+        try:
+            start.wait()
+            for i in range(k, len(Ts), 4):
+                results[i] = solve_ik(shared, Ts[i], seed=i, **kw)
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: solves interleave
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    assert sorted(results) == list(range(len(Ts)))
+    for i, T in enumerate(Ts):
+        got, want = results[i], expected[i]
+        assert np.array_equal(got.q, want.q), i
+        assert (got.success, got.iterations, got.restarts) == (want.success, want.iterations, want.restarts)
+        assert got.position_error == want.position_error and got.rotation_error == want.rotation_error
+        if got.success:
+            pe, re = pose.pose_error(check.fk(got.q), T)
+            assert pe <= 1e-6 and re <= 1e-6, (i, pe, re)
+    assert sum(r.success for r in results.values()) >= 95
+
+
+def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["planar_2r"]
+    solver = _Solver(robot, _options(robot, **_defaults()))
+    T = robot.fk(robot.random_configuration(1))
+    assert solver.solve(T, robot.neutral(), 0).success
+    raised: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            solver.solve(T, robot.neutral(), 0)
+        except RuntimeError as exc:
+            raised.append(exc)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert len(raised) == 1 and "thread" in str(raised[0])
+
+
+def test_manipulability_gradient_on_the_solver_data(robots: dict[str, robojac.Robot], tmp_path: Path) -> None:
+    """The solver's own copy of the gradient equals robojac.singularity's, which writes robot.data."""
+    for robot in (robots["panda"], continuous_ur5(tmp_path)):
+        solver = _Solver(robot, _options(robot, **{**_defaults(), "nullspace": "manipulability"}))
+        rng = np.random.default_rng(51)
+        for _ in range(5):
+            q = robot.random_configuration(rng)
+            want = robojac.singularity.manipulability_gradient(robot, q)
+            assert np.array_equal(solver._manipulability_gradient(q), want)
 
 
 def continuous_ur5(tmp_path: Path) -> robojac.Robot:
@@ -461,7 +541,7 @@ def test_an_attempt_blocked_by_a_limit_ends_early(
 
     with_rule = failed_iterations()
     monkeypatch.setattr(ik, "HELD_STALL_FACTOR", 1.0)  # the band (1.0·prev, prev] is empty
-    monkeypatch.setattr(ik, "_SOLVERS", weakref.WeakKeyDictionary())  # solvers read it when built
+    monkeypatch.setattr(ik, "_SOLVERS", ik._PerThread())  # solvers read it when built
     without = failed_iterations()
     assert with_rule < 0.9 * without, (with_rule, without)
 
