@@ -33,8 +33,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 import numpy as np
 import pinocchio as pin
@@ -43,7 +43,7 @@ from . import _lm_step as _lm
 from . import pose as _pose
 from ._validate import FloatArray, as_array, check_finite, positive
 from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD
-from .errors import InputError, PoseError
+from .errors import FrameError, InputError, PoseError
 from .robot import Robot
 from .singularity import manipulability_gradient_from
 
@@ -52,8 +52,6 @@ ERROR_DAMPING_GAIN = 0.03
 #: ... and the bias μ̄, which keeps ``A Aᵀ + μ I`` invertible at a singular
 #: configuration once the error is small, yet small enough not to slow the last steps.
 DAMPING_BIAS = 1e-8
-#: Iterations of one attempt before it is abandoned for a restart.
-MAX_ITERATIONS = 60
 #: An attempt whose ‖e‖² has not fallen by STALL_FACTOR over STALL_WINDOW iterations is stuck.
 STALL_WINDOW = 5
 STALL_FACTOR = 0.5
@@ -152,108 +150,137 @@ class IKBatchResult:
 
 # ---------------------------------------------------------------------------- options
 @dataclass(frozen=True)
-class _Options:
-    frame: str | None
-    frame_id: int
-    position_tolerance: float
-    rotation_tolerance: float
-    timeout: float | None
-    max_iterations: int
-    max_restarts: int | None
-    rows: np.ndarray | None  # indices of the constrained axes (decoupled error), None: full log6
-    row_scale: FloatArray | None  # √weight of each constrained axis
-    position_only: bool
-    damping: str | float
-    nullspace: str | None
-    nullspace_gain: float
+class IKOptions:
+    """How :func:`solve_ik` and :func:`solve_ik_batch` solve: every option, with its default.
+
+    Built once, checked once: the constructor raises on a bad value and stores each value
+    in one canonical form (numbers as ``float`` or ``int``, ``mask`` as 6 bools, ``weights``
+    as 6 floats), so equal options are the same options, and an ``IKOptions`` is hashable.
+    Whether ``frame`` exists on a robot, and is not fixed to its base, is checked when a
+    solver is built for that robot.
+
+    Attributes:
+        frame: the frame to place (None: the robot's tip).
+        position_tolerance: success bound on the position error [m].
+        rotation_tolerance: success bound on the rotation error [rad].
+        timeout: wall-clock budget [s] for the whole solve, restarts and input checks
+            included; None for no time limit (then ``max_restarts`` must be given).
+            The first call for a robot and set of options also builds the solver
+            (outside the budget). With a budget the result can depend on the
+            machine's speed; for repeatable results bound ``max_restarts`` and pass
+            ``timeout=None``.
+        max_iterations: iterations of one attempt before a restart.
+        max_restarts: most random restarts (None: as many as the time allows).
+        position_only: constrain the position only (orientation free).
+        mask: 6 booleans for the error components ``[x, y, z, rx, ry, rz]`` in the target
+            frame's axes (position of the frame and rotation vector ``log3(R*ᵀ R)``, as
+            seen from the target); False leaves that component free. ``[1, 1, 1, 1, 1, 0]``
+            lets the frame spin freely about the target's z axis (a symmetric tool).
+        weights: 6 positive weights for the same components: the cost is ``½ Σ wᵢ eᵢ²``.
+        damping: the μ added to ``A Aᵀ`` in each step. ``"error"`` (the default):
+            ``μ = 0.03·½‖e‖² + 1e-8``, large far from the target, nearly Gauss–Newton near it;
+            ``"sugihara"``: ``μ = ½‖e‖² + 1e-3``; ``"chan"``: ``μ = ½‖e‖²``; ``"nakamura"``:
+            ``μ = λ²`` with λ from the smallest singular value of A
+            (:func:`robojac.dls.adaptive_damping`); or a number λ ≥ 0 for a fixed ``μ = λ²``
+            (0: Gauss–Newton).
+        nullspace: for a redundant arm, a secondary goal pursued in the task's null space:
+            ``"q0"`` (stay near the start), ``"mid"`` (mid-range of the limits) or
+            ``"manipulability"`` (climb the gradient of Yoshikawa's manipulability).
+        nullspace_gain: fraction of the way toward that goal per iteration (or gradient
+            step for ``"manipulability"``).
+
+    Raises:
+        InputError: a value of the wrong type or out of range.
+        FrameError: a ``frame`` that is not a name.
+    """
+
+    frame: str | None = None
+    position_tolerance: float = 1e-6
+    rotation_tolerance: float = 1e-6
+    timeout: float | None = 0.005
+    max_iterations: int = 60
+    max_restarts: int | None = None
+    position_only: bool = False
+    mask: Sequence[bool] | None = None
+    weights: Sequence[float] | None = None
+    damping: str | float = "error"
+    nullspace: str | None = None
+    nullspace_gain: float = 0.5
+
+    #: hash(self), computed once: an IKOptions is a dictionary key on every solve_ik call.
+    _hash: ClassVar[int]
+
+    def __post_init__(self) -> None:
+        for name, value in _checked(self).items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_hash", hash(tuple(getattr(self, f.name) for f in fields(self))))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
-def _options(
-    robot: Robot,
-    *,
-    frame: str | None,
-    position_tolerance: float,
-    rotation_tolerance: float,
-    timeout: float | None,
-    max_iterations: int,
-    max_restarts: int | None,
-    position_only: bool,
-    mask: Sequence[bool] | None,
-    weights: Sequence[float] | None,
-    damping: str | float,
-    nullspace: str | None,
-    nullspace_gain: float,
-) -> _Options:
-    fid = robot.frame_id(frame)
-    if robot.model.frames[fid].parentJoint == 0:
-        raise InputError(
-            f"frame {frame!r} is fixed to the base: no joint moves it. Expected a frame on the moving chain, "
-            f"such as the tip {robot.tip!r}"
-        )
-    ptol = positive(position_tolerance, "position_tolerance")
-    rtol = positive(rotation_tolerance, "rotation_tolerance")
-    tout = None if timeout is None else positive(timeout, "timeout")
-    iters = _count(max_iterations, "max_iterations", minimum=1)
-    restarts = None if max_restarts is None else _count(max_restarts, "max_restarts", minimum=0)
-    if tout is None and restarts is None:
+def _checked(o: IKOptions) -> dict[str, Any]:
+    """The options' values in canonical form, or the error that names the first bad one."""
+    if o.frame is not None and not isinstance(o.frame, str):
+        raise FrameError(f"frame must be a frame name (str) or None for the tip, got {o.frame!r}")
+    timeout = None if o.timeout is None else positive(o.timeout, "timeout")
+    restarts = None if o.max_restarts is None else _count(o.max_restarts, "max_restarts", minimum=0)
+    if timeout is None and restarts is None:
         raise InputError(
             "timeout=None needs a finite max_restarts, or an unreachable target would be tried forever; "
             "give a timeout [s] or max_restarts"
         )
-
-    m = np.ones(6, dtype=bool)
-    if mask is not None:
-        arr = np.asarray(mask)
-        if arr.shape != (6,) or arr.dtype.kind not in "biu" or not np.isin(arr, (0, 1)).all():
-            raise InputError(
-                f"mask must be 6 booleans for the axes {list(AXES)} of the target frame, got {np.asarray(mask).tolist()!r}"
-            )
-        m &= arr.astype(bool)
-    if position_only:
-        m[3:] = False
-    if not m.any():
+    mask = None if o.mask is None else _mask(o.mask)
+    kept = np.ones(6, dtype=bool) if mask is None else np.array(mask)
+    if o.position_only:
+        kept[3:] = False
+    if not kept.any():
         raise InputError("mask leaves no axis constrained; expected at least one True among " + ", ".join(AXES))
-    w = np.ones(6)
-    if weights is not None:
-        w = check_finite(as_array(weights, "weights"), "weights")
+    weights = None
+    if o.weights is not None:
+        w = check_finite(as_array(o.weights, "weights"), "weights")
         if w.shape != (6,) or (w <= 0).any():
             raise InputError(
                 f"weights must be 6 positive numbers for the axes {list(AXES)} of the target frame, got {w.tolist()!r}"
             )
-    full = bool(m.all()) and weights is None
-    only_position = bool(m[:3].all() and not m[3:].any() and (weights is None or np.all(w[:3] == w[0])))
+        weights = tuple(w.tolist())
+    if o.nullspace is not None and o.nullspace not in NULLSPACE_CHOICES:
+        raise InputError(f"nullspace must be None or one of {NULLSPACE_CHOICES}, got {o.nullspace!r}")
+    return dict(
+        position_tolerance=positive(o.position_tolerance, "position_tolerance"),
+        rotation_tolerance=positive(o.rotation_tolerance, "rotation_tolerance"),
+        timeout=timeout,
+        max_iterations=_count(o.max_iterations, "max_iterations", minimum=1),
+        max_restarts=restarts,
+        position_only=bool(o.position_only),
+        mask=mask,
+        weights=weights,
+        damping=_damping(o.damping),
+        nullspace_gain=positive(o.nullspace_gain, "nullspace_gain"),
+    )
 
+
+def _mask(mask: Any) -> tuple[bool, ...]:
+    arr = np.asarray(mask)
+    if arr.shape != (6,) or arr.dtype.kind not in "biu" or not np.isin(arr, (0, 1)).all():
+        raise InputError(
+            f"mask must be 6 booleans for the axes {list(AXES)} of the target frame, got {np.asarray(mask).tolist()!r}"
+        )
+    return tuple(bool(b) for b in arr.tolist())
+
+
+def _damping(damping: Any) -> str | float:
     if isinstance(damping, str):
         if damping not in DAMPING_CHOICES:
             raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}")
-        damp: str | float = damping
-    else:
-        try:
-            damp = float(damping)
-        except (TypeError, ValueError):
-            raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}") from None
-        if not (math.isfinite(damp) and damp >= 0):
-            raise InputError(f"damping must be a finite number λ ≥ 0 [m or rad], got {damp!r}")
-
-    if nullspace is not None and nullspace not in NULLSPACE_CHOICES:
-        raise InputError(f"nullspace must be None or one of {NULLSPACE_CHOICES}, got {nullspace!r}")
-    gain = positive(nullspace_gain, "nullspace_gain")
-    rows = None if full else np.flatnonzero(m)
-    return _Options(
-        frame=frame,
-        frame_id=fid,
-        position_tolerance=ptol,
-        rotation_tolerance=rtol,
-        timeout=tout,
-        max_iterations=iters,
-        max_restarts=restarts,
-        rows=rows,
-        row_scale=None if full else np.sqrt(w[m]),
-        position_only=only_position and not full,
-        damping=damp,
-        nullspace=nullspace,
-        nullspace_gain=gain,
-    )
+        return damping
+    try:
+        damp = float(damping)
+    except (TypeError, ValueError):
+        raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}") from None
+    if not (math.isfinite(damp) and damp >= 0):
+        raise InputError(f"damping must be a finite number λ ≥ 0 [m or rad], got {damp!r}")
+    return damp
 
 
 def _count(value: Any, name: str, minimum: int) -> int:
@@ -270,6 +297,54 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
+#: Every option at its default: the defaults of solve_ik's keywords.
+DEFAULT_OPTIONS = IKOptions()
+_OPTION_NAMES = tuple(f.name for f in fields(IKOptions))
+#: Checked options by the exact types and values of solve_ik's keywords (see _options_of).
+_CHECKED: dict[tuple[Any, ...], IKOptions] = {}
+_PLAIN = frozenset((type(None), bool, int, float, str))
+
+
+def _options_of(values: tuple[Any, ...]) -> IKOptions:
+    """The IKOptions of solve_ik's option keywords, in field order, checked.
+
+    Checking costs a few microseconds, a tenth of a typical solve, so the result is kept
+    for keywords that are plain Python values (None, bool, int, float, str, or a list or
+    tuple of them). The key holds each value's exact type beside the value, because
+    Python's equality does not: ``60.0 == 60`` and ``True == 1``, yet ``max_iterations=60.0``
+    and ``timeout=True`` are refused where ``60`` and ``1`` are accepted. Anything else
+    (numpy scalars and arrays) is checked on every call.
+    """
+    types = tuple(map(type, values))
+    key = (values, types) if _PLAIN.issuperset(types) else _plain_key(values)
+    if key is None:
+        return IKOptions(*values)
+    opts = _CHECKED.get(key)
+    if opts is None:
+        opts = IKOptions(*values)  # raises on a bad value: nothing is kept
+        if len(_CHECKED) >= 256:
+            _CHECKED.clear()
+        _CHECKED[key] = opts
+    return opts
+
+
+def _plain_key(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``values`` with their exact types, where all are plain; else None."""
+    parts: list[Any] = []
+    for v in values:
+        cls = v.__class__
+        if cls is list or cls is tuple:
+            types = tuple(map(type, v))
+            if not _PLAIN.issuperset(types):
+                return None
+            parts.append((cls, tuple(v), types))
+        elif cls in _PLAIN:
+            parts.append((cls, v))
+        else:
+            return None
+    return tuple(parts)
+
+
 # ---------------------------------------------------------------------------- the solver
 _SUCCESS, _STALLED, _TIMEOUT = 0, 1, 2
 
@@ -283,18 +358,25 @@ class _Solver:
     solver serves one thread (see :func:`_cached_solver`) and refuses calls from others.
     """
 
-    def __init__(self, robot: Robot, opts: _Options) -> None:
+    def __init__(self, robot: Robot, opts: IKOptions) -> None:
         self.robot = robot
         self.opts = opts
         self.thread = threading.get_ident()
+        self.frame_id = robot.frame_id(opts.frame)
+        if robot.model.frames[self.frame_id].parentJoint == 0:
+            raise InputError(
+                f"frame {opts.frame!r} is fixed to the base: no joint moves it. Expected a frame on the moving chain, "
+                f"such as the tip {robot.tip!r}"
+            )
+        self._set_rows(opts)
         to_pinocchio, base_in_world = _robot_kinematics(robot)
-        angle_model = _angle_model(robot, opts.frame_id)
+        angle_model = _angle_model(robot, self.frame_id)
         # The solver's own copy of the model: solve() moves its root joint so that FK gives the
         # frame's pose seen from the target, T*⁻¹ T, which saves a product per iteration.
         self.model = pin.Model(robot.model if angle_model is None else angle_model)
         self.data = self.model.createData()
         self.placements = self.model.jointPlacements
-        self.root = self.model.supports[self.model.frames[opts.frame_id].parentJoint][1]
+        self.root = self.model.supports[self.model.frames[self.frame_id].parentJoint][1]
         self.root_placement = self.placements[self.root].copy()
         n = robot.dof
         self.lower = np.array(robot.lower)
@@ -312,18 +394,12 @@ class _Solver:
         # The manipulability gradient's own Data, on the robot's model (read-only there).
         self.hessian_data = robot.model.createData() if opts.nullspace == "manipulability" else None
         self.robot_to_pin = to_pinocchio
-        self.full = opts.rows is None
-        m = 6 if opts.rows is None else len(opts.rows)
-        self.keep = np.ones(6, dtype=bool)  # the constrained axes
-        if opts.rows is not None:
-            self.keep[:] = False
-            self.keep[opts.rows] = True
-        self.lin_rows = None if opts.rows is None else opts.rows < 3
+        m = 6 if self.rows is None else len(self.rows)
         d = opts.damping
         gain, bias = {"error": (ERROR_DAMPING_GAIN, DAMPING_BIAS), "sugihara": (1.0, 1e-3), "chan": (1.0, 0.0)}.get(
             d if isinstance(d, str) else "", (0.0, 0.0)
         )
-        self.seeds = _seed_table(robot, opts.frame_id)
+        self.seeds = _seed_table(robot, self.frame_id)
         # Weights of the distance from a seed's pose to the target (see _seed_distances):
         # position whenever a position axis is constrained, rotation when all three are.
         wp, wr = float(self.keep[:3].any()), float(self.keep[3:].all()) * self.seeds.rotation_scale
@@ -355,7 +431,7 @@ class _Solver:
         self.loop_constants = (
             self.model,
             self.data,
-            opts.frame_id,
+            self.frame_id,
             self.to_pin,
             self.to_pin is _same,  # q goes to Pinocchio as it is
             consts,
@@ -368,6 +444,23 @@ class _Solver:
         )
         self._warm_up()
 
+    def _set_rows(self, opts: IKOptions) -> None:
+        """The constrained axes: all six and the full-pose error, or some, weighted, in the target's axes."""
+        keep = np.ones(6, dtype=bool) if opts.mask is None else np.array(opts.mask, dtype=bool)
+        if opts.position_only:
+            keep[3:] = False
+        w = np.ones(6) if opts.weights is None else np.array(opts.weights)
+        self.keep = keep
+        self.full = bool(keep.all()) and opts.weights is None
+        # indices of the constrained axes (decoupled error), None: full log6
+        self.rows = None if self.full else np.flatnonzero(keep)
+        self.row_scale = None if self.full else np.sqrt(w[keep])  # √weight of each constrained axis
+        self.lin_rows = None if self.rows is None else self.rows < 3
+        # Exactly the three position axes, equally weighted: the masked error's short form.
+        self.position_rows = (
+            not self.full and bool(keep[:3].all() and not keep[3:].any()) and bool(np.all(w[:3] == w[0]))
+        )
+
     def _warm_up(self) -> None:
         """One short solve, so that the first timed solve does not pay for lazy set-up.
 
@@ -375,7 +468,7 @@ class _Solver:
         millisecond, a fifth of the default budget.
         """
         pin.forwardKinematics(self.model, self.data, self.to_pin(self.mid + 0.01))
-        target = pin.updateFramePlacement(self.model, self.data, self.opts.frame_id).homogeneous
+        target = pin.updateFramePlacement(self.model, self.data, self.frame_id).homogeneous
         if self.pre is not None:  # the pose in the base frame, as solve() takes it
             target = np.linalg.solve(self.pre, target)
         self.solve(target, self.mid, 0)
@@ -400,7 +493,7 @@ class _Solver:
         (Pinocchio's kinematic Hessian of the ``"local"`` Jacobian, re-read in Eigen's
         column-major order), which writes the robot's shared scratch data instead.
         """
-        model, data, fid = self.robot.model, self.hessian_data, self.opts.frame_id
+        model, data, fid = self.robot.model, self.hessian_data, self.frame_id
         pin.computeJointKinematicHessians(model, data, self.robot_to_pin(q))
         pin.updateFramePlacement(model, data, fid)
         J = np.array(pin.getFrameJacobian(model, data, fid, _LOCAL))
@@ -417,7 +510,7 @@ class _Solver:
         scaled by √weight, and the squared position and rotation errors.
         """
         t, M = dMi.translation, dMi.rotation
-        if self.opts.position_only:
+        if self.position_rows:
             L3 = np.zeros((3, 6))
             L3[:, :3] = M
             return t, L3, float(t.dot(t)), 0.0
@@ -425,7 +518,7 @@ class _Solver:
         L6 = np.zeros((6, 6))
         L6[:3, :3] = M
         L6[3:, 3:] = pin.Jlog3(M)
-        rows, scale, lin = self.opts.rows, self.opts.row_scale, self.lin_rows
+        rows, scale, lin = self.rows, self.row_scale, self.lin_rows
         assert rows is not None and scale is not None and lin is not None
         r = r6[rows]
         pe2, re2 = float(r[lin].dot(r[lin])), float(r[~lin].dot(r[~lin]))
@@ -579,7 +672,7 @@ class _Solver:
             errs = None  # a wrap by whole turns moves the pose by rounding only; measure it again
         if errs is None:
             pin.forwardKinematics(self.model, self.data, self.to_pin(q))
-            errs = self._errors(pin.updateFramePlacement(self.model, self.data, self.opts.frame_id))
+            errs = self._errors(pin.updateFramePlacement(self.model, self.data, self.frame_id))
         pos_err, rot_err = errs
         success = success and pos_err <= self.opts.position_tolerance and rot_err <= self.opts.rotation_tolerance
         elapsed = time.perf_counter() - t_start
@@ -749,24 +842,28 @@ def _build_seed_table(robot: Robot, frame_id: int) -> _SeedTable:
 
 
 # ---------------------------------------------------------------------------- public API
+_D = DEFAULT_OPTIONS
+
+
 def solve_ik(
     robot: Robot,
     target: Any,
     q0: Any = None,
     *,
-    frame: str | None = None,
-    position_tolerance: float = 1e-6,
-    rotation_tolerance: float = 1e-6,
-    timeout: float | None = 0.005,
+    frame: str | None = _D.frame,
+    position_tolerance: float = _D.position_tolerance,
+    rotation_tolerance: float = _D.rotation_tolerance,
+    timeout: float | None = _D.timeout,
     seed: int | None = None,
-    max_iterations: int = MAX_ITERATIONS,
-    max_restarts: int | None = None,
-    position_only: bool = False,
-    mask: Sequence[bool] | None = None,
-    weights: Sequence[float] | None = None,
-    damping: str | float = "error",
-    nullspace: str | None = None,
-    nullspace_gain: float = 0.5,
+    max_iterations: int = _D.max_iterations,
+    max_restarts: int | None = _D.max_restarts,
+    position_only: bool = _D.position_only,
+    mask: Sequence[bool] | None = _D.mask,
+    weights: Sequence[float] | None = _D.weights,
+    damping: str | float = _D.damping,
+    nullspace: str | None = _D.nullspace,
+    nullspace_gain: float = _D.nullspace_gain,
+    options: IKOptions | None = None,
 ) -> IKResult:
     """Joint values that put ``frame`` at ``target``: damped least squares with restarts.
 
@@ -775,35 +872,13 @@ def solve_ik(
         target: desired pose of ``frame`` in the base frame: a (4, 4) array, a
             ``pinocchio.SE3`` or a ``(position [m], quaternion_xyzw)`` pair.
         q0: start (dof,) [rad or m]; default ``robot.neutral()``. Clipped into the limits.
-        frame: the frame to place (default: the tip).
-        position_tolerance: success bound on the position error [m].
-        rotation_tolerance: success bound on the rotation error [rad].
-        timeout: wall-clock budget [s] for the whole solve, restarts and input checks
-            included; ``None`` for no time limit (then ``max_restarts`` must be given).
-            The first call for a robot and set of options also builds the solver
-            (1–5 ms, outside the budget). With a budget the result can depend on the
-            machine's speed; for repeatable results bound ``max_restarts`` and pass
-            ``timeout=None``.
         seed: seeds the random restart configurations (None means 0), so a call repeats.
-        max_iterations: iterations of one attempt before a restart.
-        max_restarts: most random restarts (default: as many as the time allows).
-        position_only: constrain the position only (orientation free).
-        mask: 6 booleans for the error components ``[x, y, z, rx, ry, rz]`` in the target
-            frame's axes (position of the frame and rotation vector ``log3(R*ᵀ R)``, as
-            seen from the target); False leaves that component free. ``[1, 1, 1, 1, 1, 0]``
-            lets the frame spin freely about the target's z axis (a symmetric tool).
-        weights: 6 positive weights for the same components: the cost is ``½ Σ wᵢ eᵢ²``.
-        damping: the μ added to ``A Aᵀ`` in each step. ``"error"`` (the default):
-            ``μ = 0.03·½‖e‖² + 1e-8``, large far from the target, nearly Gauss–Newton near it;
-            ``"sugihara"``: ``μ = ½‖e‖² + 1e-3``; ``"chan"``: ``μ = ½‖e‖²``; ``"nakamura"``:
-            ``μ = λ²`` with λ from the smallest singular value of A
-            (:func:`robojac.dls.adaptive_damping`); or a number λ ≥ 0 for a fixed ``μ = λ²``
-            (0: Gauss–Newton).
-        nullspace: for a redundant arm, a secondary goal pursued in the task's null space:
-            ``"q0"`` (stay near the start), ``"mid"`` (mid-range of the limits) or
-            ``"manipulability"`` (climb the gradient of Yoshikawa's manipulability).
-        nullspace_gain: fraction of the way toward that goal per iteration (or gradient
-            step for ``"manipulability"``).
+        frame, position_tolerance, rotation_tolerance, timeout, max_iterations,
+            max_restarts, position_only, mask, weights, damping, nullspace,
+            nullspace_gain: the options, as described in :class:`IKOptions`, which also
+            gives their defaults.
+        options: all of these at once, as an :class:`IKOptions`; then the keywords above
+            must be left at their defaults.
 
     Returns:
         An :class:`IKResult`. Failing to converge is a result (``success=False``, the best
@@ -816,7 +891,7 @@ def solve_ik(
             or not finite, a non-positive tolerance or timeout, or a bad option.
         FrameError: an unknown ``frame``.
     """
-    key = (
+    values = (
         frame,
         position_tolerance,
         rotation_tolerance,
@@ -824,16 +899,17 @@ def solve_ik(
         max_iterations,
         max_restarts,
         position_only,
-        None if mask is None else _key(mask),
-        None if weights is None else _key(weights),
+        mask,
+        weights,
         damping,
         nullspace,
         nullspace_gain,
     )
-    solver = _cached_solver(robot, key)
-    # The budget starts once the solver exists: its one-time set-up (1–5 ms: the seed table
-    # and a warm-up solve) would otherwise eat most of a first call's 5 ms, and fail targets
-    # that later calls solve. It covers the input checks.
+    opts = _options_of(values) if options is None else _given_options(options, values)
+    solver = _cached_solver(robot, opts)
+    # The budget starts once the solver exists: its one-time set-up (the seed table and a
+    # warm-up solve) would otherwise eat most of a first call's 5 ms, and fail targets that
+    # later calls solve. It covers the input checks.
     t_start = time.perf_counter()
     T = _target(target)
     if q0 is None:
@@ -843,6 +919,22 @@ def solve_ik(
     else:
         start = robot.check_q(q0, "q0")
     return solver.solve(T, start, _seed(seed), t_start)
+
+
+def _given_options(options: Any, values: tuple[Any, ...]) -> IKOptions:
+    """``options`` when it is an IKOptions and no option keyword was also given."""
+    if not isinstance(options, IKOptions):
+        raise InputError(f"options must be an IKOptions, got {type(options).__name__}")
+    given = [
+        name
+        for name, value in zip(_OPTION_NAMES, values)
+        if not (value is getattr(_D, name) or (type(value) in _PLAIN and value == getattr(_D, name)))
+    ]
+    if given:
+        raise InputError(
+            f"options= and the keyword(s) {', '.join(given)} were both given; set them in the IKOptions instead"
+        )
+    return options
 
 
 def _target(target: Any, name: str = "target") -> FloatArray:
@@ -876,49 +968,31 @@ def _rigid(T: FloatArray) -> bool:
     return defect <= 1e-24 and a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g) > 0.0
 
 
-def _key(values: Any) -> Any:
-    """A hashable stand-in for a mask or weights; the values themselves where that fails."""
-    try:
-        arr = np.asarray(values)
-    except Exception:  # ragged or odd input: validation names the problem
-        return values
-    return (*arr.ravel().tolist(), arr.shape) if arr.dtype.kind in "biuf" else values
-
-
 class _PerThread(threading.local):
-    """Each thread's solvers by robot and option values.
+    """Each thread's solvers, by robot and options.
 
     Validating options and allocating scratch space for each call would cost as much as a
-    solve, so solvers are kept; and since a solve moves its solver's model to the target,
+    solve, so solvers are kept; and since a solve moves its solver's model to its target,
     threads must not share one (they got each other's answers).
     """
 
     def __init__(self) -> None:
-        self.solvers: weakref.WeakKeyDictionary[Robot, dict[tuple[Any, ...], _Solver]] = weakref.WeakKeyDictionary()
+        self.solvers: weakref.WeakKeyDictionary[Robot, dict[IKOptions, _Solver]] = weakref.WeakKeyDictionary()
 
 
 _SOLVERS = _PerThread()
 _CACHE_SIZE = 16
 
 
-def _cached_solver(robot: Robot, key: tuple[Any, ...]) -> _Solver:
+def _cached_solver(robot: Robot, opts: IKOptions) -> _Solver:
+    """This thread's solver for ``robot`` and checked ``opts``, built on first use."""
     cache = _SOLVERS.solvers.setdefault(robot, {})
-    try:
-        return cache[key]
-    except (KeyError, TypeError):
-        pass
-    values = dict(zip(_OPTION_NAMES, key))
-    for name in ("mask", "weights"):
-        if isinstance(values[name], tuple) and values[name] and isinstance(values[name][-1], tuple):
-            values[name] = np.reshape(values[name][:-1], values[name][-1])
-    opts = _options(robot, **values)
-    solver = _Solver(robot, opts)
-    if len(cache) >= _CACHE_SIZE:
-        cache.clear()
-    try:
-        cache[key] = solver
-    except TypeError:  # an unhashable option value that still validated: just don't cache
-        pass
+    solver = cache.get(opts)
+    if solver is None:
+        solver = _Solver(robot, opts)
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[opts] = solver
     return solver
 
 
@@ -930,12 +1004,13 @@ def solve_ik_batch(
     workers: int = 1,
     progress: bool = True,
     seed: int | None = None,
-    **options: Any,
+    options: IKOptions | None = None,
+    **keywords: Any,
 ) -> IKBatchResult:
     """:func:`solve_ik` for N targets; the results are stacked arrays.
 
     Target ``i`` is solved exactly as ``solve_ik(robot, targets[i], q0[i], seed=seed + i,
-    **options)`` (with ``seed=None`` meaning 0), so the batch equals the single solves.
+    **keywords)`` (with ``seed=None`` meaning 0), so the batch equals the single solves.
 
     Args:
         robot: the arm.
@@ -945,11 +1020,20 @@ def solve_ik_batch(
         workers: processes to spread the targets over (1: this process).
         progress: show a progress bar on stderr when it is a terminal and N ≥ 200.
         seed: base seed; target i uses ``seed + i``.
-        **options: any keyword of :func:`solve_ik` (``frame``, tolerances, ``timeout``...).
+        options: the options as an :class:`IKOptions` (default: from ``keywords``).
+        **keywords: any option keyword of :func:`solve_ik` (``frame``, tolerances,
+            ``timeout``...; see :class:`IKOptions`), unless ``options`` is given.
 
     Returns:
         An :class:`IKBatchResult`.
     """
+    unknown = set(keywords) - set(_OPTION_NAMES)
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {sorted(unknown)} for solve_ik_batch; expected keywords of solve_ik: {sorted(_OPTION_NAMES)}"
+        )
+    values = tuple(keywords.get(name, getattr(_D, name)) for name in _OPTION_NAMES)
+    opts = IKOptions(*values) if options is None else _given_options(options, values)
     Ts = _as_targets(targets)
     N = len(Ts)
     base_seed = _seed(seed)
@@ -964,34 +1048,10 @@ def solve_ik_batch(
             starts = arr
         else:
             raise InputError(f"q0 must be None, shape ({robot.dof},) or ({N}, {robot.dof}), got shape {arr.shape}")
-    unknown = set(options) - _SOLVE_OPTIONS
-    if unknown:
-        raise InputError(
-            f"unknown option(s) {sorted(unknown)} for solve_ik_batch; expected keywords of solve_ik: {sorted(_SOLVE_OPTIONS)}"
-        )
-    opts = _options(robot, **{**_DEFAULTS, **options})
     show = bool(progress) and N >= PROGRESS_MIN and sys.stderr.isatty()
     if nworkers == 1 or N < 2:
         return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show), robot.dof)
     return _solve_parallel(robot, opts, Ts, np.array(starts), base_seed, nworkers, show)
-
-
-_DEFAULTS: dict[str, Any] = dict(
-    frame=None,
-    position_tolerance=1e-6,
-    rotation_tolerance=1e-6,
-    timeout=0.005,
-    max_iterations=MAX_ITERATIONS,
-    max_restarts=None,
-    position_only=False,
-    mask=None,
-    weights=None,
-    damping="error",
-    nullspace=None,
-    nullspace_gain=0.5,
-)
-_SOLVE_OPTIONS = frozenset(_DEFAULTS)
-_OPTION_NAMES = tuple(_DEFAULTS)
 
 
 def _as_targets(targets: Any) -> FloatArray:
@@ -1024,7 +1084,7 @@ def _as_targets(targets: Any) -> FloatArray:
 
 
 def _solve_chunk(
-    robot: Robot, opts: _Options, Ts: FloatArray, starts: FloatArray, base_seed: int, show: bool, offset: int = 0
+    robot: Robot, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, show: bool, offset: int = 0
 ) -> list[IKResult]:
     solver = _Solver(robot, opts)
     bar = _bar(len(Ts)) if show else None
@@ -1039,13 +1099,13 @@ def _solve_chunk(
     return out
 
 
-def _chunk_job(args: tuple[Robot, _Options, FloatArray, FloatArray, int, int]) -> list[IKResult]:
+def _chunk_job(args: tuple[Robot, IKOptions, FloatArray, FloatArray, int, int]) -> list[IKResult]:
     robot, opts, Ts, starts, base_seed, offset = args
     return _solve_chunk(robot, opts, Ts, starts, base_seed, False, offset)
 
 
 def _solve_parallel(
-    robot: Robot, opts: _Options, Ts: FloatArray, starts: FloatArray, base_seed: int, workers: int, show: bool
+    robot: Robot, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, workers: int, show: bool
 ) -> IKBatchResult:
     from concurrent.futures import ProcessPoolExecutor
 

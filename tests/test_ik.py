@@ -6,6 +6,7 @@ their outcome does not depend on the machine's speed.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -22,7 +23,7 @@ import robojac
 from robojac import ik, pose
 from robojac.cli import main
 from robojac.errors import FrameError, InputError, PoseError, RobojacError
-from robojac.ik import IKBatchResult, IKResult, _cached_solver, _options, _Solver, solve_ik, solve_ik_batch
+from robojac.ik import IKBatchResult, IKOptions, IKResult, _cached_solver, _Solver, solve_ik, solve_ik_batch
 
 ARMS = ["planar_2r", "ur5", "panda", "iiwa14"]
 REPEATABLE = dict(timeout=None, max_restarts=200)
@@ -196,7 +197,7 @@ def test_threads_sharing_a_robot_get_their_own_answers(name: str) -> None:
 
 def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["planar_2r"]
-    solver = _Solver(robot, _options(robot, **_defaults()))
+    solver = _Solver(robot, IKOptions())
     T = robot.fk(robot.random_configuration(1))
     assert solver.solve(T, robot.neutral(), 0).success
     raised: list[BaseException] = []
@@ -216,7 +217,7 @@ def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> Non
 def test_manipulability_gradient_on_the_solver_data(robots: dict[str, robojac.Robot], tmp_path: Path) -> None:
     """The solver's own copy of the gradient equals robojac.singularity's, which writes robot.data."""
     for robot in (robots["panda"], continuous_ur5(tmp_path)):
-        solver = _Solver(robot, _options(robot, **{**_defaults(), "nullspace": "manipulability"}))
+        solver = _Solver(robot, IKOptions(nullspace="manipulability"))
         rng = np.random.default_rng(51)
         for _ in range(5):
             q = robot.random_configuration(rng)
@@ -257,7 +258,7 @@ def test_the_solver_model_takes_angles_for_continuous_joints(tmp_path: Path, una
     kinds = [robot.model.joints[j].shortname() for j in range(1, robot.model.njoints)]
     assert robot.model.nq == robot.dof + 2
     assert ("JointModelRevoluteUnboundedUnaligned" in kinds) == unaligned
-    solver = _Solver(robot, _options(robot, **_defaults()))
+    solver = _Solver(robot, IKOptions())
     assert solver.model.nq == robot.dof and solver.to_pin(np.ones(6)).shape == (6,)
     solver.placements[solver.root] = solver.root_placement  # solve() moved it to its last target
     rng = np.random.default_rng(13)
@@ -435,7 +436,7 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     robot = robots[name]
     rng = np.random.default_rng(19)
     weights = None if kind == "full" else [2.0, 1.0, 0.5, 1.5, 1.0, 3.0]
-    opts = _options(robot, **{**_defaults(), "weights": weights})
+    opts = IKOptions(weights=weights)
     solver = _Solver(robot, opts)
     T = robot.fk(robot.random_configuration(rng))
     Td = pin.SE3(T[:3, :3], T[:3, 3])
@@ -451,15 +452,9 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     assert np.allclose(A, fd, atol=1e-7), np.abs(A - fd).max()
 
 
-def _defaults() -> dict[str, object]:
-    from robojac.ik import _DEFAULTS
-
-    return dict(_DEFAULTS)
-
-
 def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
     """The solver's residual r and Jacobian A at q (the same calls its loop makes)."""
-    model, data, fid = solver.model, solver.data, solver.opts.frame_id
+    model, data, fid = solver.model, solver.data, solver.frame_id
     solver.placements[solver.root] = Td.actInv(solver.root_placement)  # as solve() does
     pin.computeJointJacobians(model, data, solver.to_pin(q))
     dMi = pin.updateFramePlacement(model, data, fid)
@@ -478,8 +473,8 @@ def residual(robot: robojac.Robot, solver: _Solver, q: np.ndarray, Td: pin.SE3) 
         return np.array(pin.log6(Td.actInv(T)).vector)
     Rd = Td.rotation
     r6 = np.concatenate((Rd.T @ (T.translation - Td.translation), pin.log3(Rd.T @ T.rotation)))
-    assert solver.opts.rows is not None and solver.opts.row_scale is not None
-    return r6[solver.opts.rows] * solver.opts.row_scale
+    assert solver.rows is not None and solver.row_scale is not None
+    return r6[solver.rows] * solver.row_scale
 
 
 def test_joint_limit_does_not_stall_the_solver(robots: dict[str, robojac.Robot]) -> None:
@@ -549,7 +544,7 @@ def test_an_attempt_blocked_by_a_limit_ends_early(
 def test_restart_schedule(robots: dict[str, robojac.Robot]) -> None:
     """Restarts 1, 3, 5, 7: the four seeds nearest the target; 2: mid-range; the rest: uniform over the ranges."""
     robot = robots["panda"]
-    solver = _Solver(robot, _options(robot, **_defaults()))
+    solver = _Solver(robot, IKOptions())
     T = robot.fk(robot.random_configuration(np.random.default_rng(41)))
     distances = solver._seed_distances(T)
     nearest = np.argsort(distances)[:4]
@@ -761,9 +756,76 @@ def test_public_names() -> None:
 
 def test_solver_cache_does_not_leak_options(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["panda"]
-    a = _cached_solver(robot, tuple(_defaults().values()))
-    b = _cached_solver(robot, tuple({**_defaults(), "position_only": True}.values()))
+    a = _cached_solver(robot, IKOptions())
+    b = _cached_solver(robot, IKOptions(position_only=True))
     assert a is not b and not a.opts.position_only and b.opts.position_only
+    assert _cached_solver(robot, IKOptions(max_iterations=60, mask=[1] * 6)) is _cached_solver(
+        robot, IKOptions(mask=(True,) * 6)
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "good"),
+    [
+        (dict(max_iterations=60.0), dict(max_iterations=60)),
+        (dict(timeout=True), dict(timeout=1)),
+        (dict(mask=[1.0] * 6), dict(mask=[1] * 6)),
+        (dict(timeout=None, max_restarts=2.0), dict(timeout=None, max_restarts=2)),
+    ],
+    ids=["float max_iterations", "bool timeout", "float mask", "float max_restarts"],
+)
+def test_options_are_checked_before_the_solver_cache(bad: dict[str, object], good: dict[str, object]) -> None:
+    """A value equal to a valid one (60.0 == 60, True == 1, 1.0 == 1) is refused after a solve as before it.
+
+    Before, the solver cache was keyed by the option values, so once a solve had cached a
+    solver for the valid value, the equal invalid one found it and skipped the checks.
+    """
+    robot = robojac.load("panda")  # no cached solver yet
+    T = robot.fk(robot.neutral())
+    with pytest.raises(InputError):
+        solve_ik(robot, T, **bad)  # type: ignore[arg-type]
+    assert solve_ik(robot, T, **good).success  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        solve_ik(robot, T, **bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        solve_ik_batch(robot, np.array([T]), progress=False, **bad)
+    with pytest.raises(InputError):
+        IKOptions(**bad)  # type: ignore[arg-type]
+
+
+def test_ik_options_canonical_form_and_defaults() -> None:
+    import inspect
+
+    a = IKOptions(mask=[1, 1, 1, 1, 1, 0], weights=[1, 2, 3, 4, 5, 6], damping=0, max_iterations=np.int64(30))
+    b = IKOptions(mask=(True,) * 5 + (False,), weights=np.arange(1.0, 7.0), damping=0.0, max_iterations=30)
+    assert a == b and hash(a) == hash(b)
+    assert a.mask == (True,) * 5 + (False,) and a.weights == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    assert type(a.damping) is float and type(a.max_iterations) is int
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.timeout = 1.0  # type: ignore[misc]
+    # solve_ik's keyword defaults are IKOptions' defaults.
+    params = inspect.signature(solve_ik).parameters
+    for f in dataclasses.fields(IKOptions):
+        assert params[f.name].default == f.default, f.name
+
+
+def test_options_argument(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(52)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(3)])
+    opts = IKOptions(timeout=None, max_restarts=5, position_tolerance=1e-8)
+    for i, T in enumerate(Ts):
+        a = solve_ik(robot, T, seed=i, options=opts)
+        b = solve_ik(robot, T, seed=i, timeout=None, max_restarts=5, position_tolerance=1e-8)
+        assert np.array_equal(a.q, b.q) and a.iterations == b.iterations
+    batch = solve_ik_batch(robot, Ts, options=opts, progress=False)
+    assert np.array_equal(batch.q[2], solve_ik(robot, Ts[2], seed=2, options=opts).q)
+    with pytest.raises(InputError, match="max_restarts"):
+        solve_ik(robot, Ts[0], options=opts, max_restarts=3)
+    with pytest.raises(InputError, match="frame"):
+        solve_ik_batch(robot, Ts, options=opts, frame="tool0", progress=False)
+    with pytest.raises(InputError, match="IKOptions"):
+        solve_ik(robot, Ts[0], options={"timeout": 1.0})  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------- CLI
