@@ -58,6 +58,14 @@ STALL_FACTOR = 0.5
 #: An iteration that holds a joint at a limit and lowers ‖e‖² by less than this factor
 #: ends the attempt (see :meth:`_Solver._attempt`).
 HELD_STALL_FACTOR = 0.8
+#: The longest ``timeout`` accepted [s]: an hour. Beyond it (1e300, say) a budget is a
+#: mistake, and an unreachable target would be tried until the budget ran out.
+TIMEOUT_LIMIT = 3600.0
+#: The most iterations per attempt and restarts per solve accepted. With ``timeout=None``
+#: they alone bound the work; attempts end long before: the stall rules stop one whose
+#: ‖e‖² has not halved in STALL_WINDOW iterations.
+ITERATIONS_LIMIT = 10_000
+RESTARTS_LIMIT = 1_000_000
 #: Axis names of masks and weights, in the order ``[x, y, z, rx, ry, rz]``.
 AXES = ("x", "y", "z", "rx", "ry", "rz")
 DAMPING_CHOICES = ("error", "sugihara", "chan", "nakamura")
@@ -164,13 +172,16 @@ class IKOptions:
         position_tolerance: success bound on the position error [m].
         rotation_tolerance: success bound on the rotation error [rad].
         timeout: wall-clock budget [s] for the whole solve, restarts and input checks
-            included; None for no time limit (then ``max_restarts`` must be given).
+            included, at most ``TIMEOUT_LIMIT`` (an hour); None for no time limit (then
+            ``max_restarts`` must be given).
             The first call for a robot and set of options also builds the solver
             (outside the budget). With a budget the result can depend on the
             machine's speed; for repeatable results bound ``max_restarts`` and pass
             ``timeout=None``.
-        max_iterations: iterations of one attempt before a restart.
-        max_restarts: most random restarts (None: as many as the time allows).
+        max_iterations: iterations of one attempt before a restart, at most
+            ``ITERATIONS_LIMIT`` (10,000).
+        max_restarts: most random restarts (None: as many as the time allows), at most
+            ``RESTARTS_LIMIT`` (1,000,000).
         position_only: constrain the position only (orientation free).
         mask: 6 booleans for the error components ``[x, y, z, rx, ry, rz]`` in the target
             frame's axes (position of the frame and rotation vector ``log3(R*ᵀ R)``, as
@@ -224,7 +235,12 @@ def _checked(o: IKOptions) -> dict[str, Any]:
     if o.frame is not None and not isinstance(o.frame, str):
         raise FrameError(f"frame must be a frame name (str) or None for the tip, got {o.frame!r}")
     timeout = None if o.timeout is None else positive(o.timeout, "timeout")
-    restarts = None if o.max_restarts is None else _count(o.max_restarts, "max_restarts", minimum=0)
+    if timeout is not None and timeout > TIMEOUT_LIMIT:
+        raise InputError(
+            f"timeout must be at most {TIMEOUT_LIMIT:g} s (an hour), got {timeout:g} s; an unreachable target is "
+            "tried until the budget runs out"
+        )
+    restarts = None if o.max_restarts is None else _count(o.max_restarts, "max_restarts", 0, RESTARTS_LIMIT)
     if timeout is None and restarts is None:
         raise InputError(
             "timeout=None needs a finite max_restarts, or an unreachable target would be tried forever; "
@@ -250,7 +266,7 @@ def _checked(o: IKOptions) -> dict[str, Any]:
         position_tolerance=positive(o.position_tolerance, "position_tolerance"),
         rotation_tolerance=positive(o.rotation_tolerance, "rotation_tolerance"),
         timeout=timeout,
-        max_iterations=_count(o.max_iterations, "max_iterations", minimum=1),
+        max_iterations=_count(o.max_iterations, "max_iterations", 1, ITERATIONS_LIMIT),
         max_restarts=restarts,
         position_only=bool(o.position_only),
         mask=mask,
@@ -283,9 +299,16 @@ def _damping(damping: Any) -> str | float:
     return damp
 
 
-def _count(value: Any, name: str, minimum: int) -> int:
+def _count(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
+    """An integer in [minimum, maximum] (not a bool, not a float that happens to be whole)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+        bound = f"≥ {minimum}" if maximum is None else f"from {minimum} to {maximum:,}"
+        raise InputError(f"{name} must be an integer {bound}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InputError(
+            f"{name} must be an integer from {minimum} to {maximum:,}, got {value!r}: more would not end in "
+            "reasonable time on an unreachable target"
+        )
     return int(value)
 
 
@@ -1037,7 +1060,7 @@ def solve_ik_batch(
     Ts = _as_targets(targets)
     N = len(Ts)
     base_seed = _seed(seed)
-    nworkers = _count(workers, "workers", minimum=1)
+    nworkers = _count(workers, "workers", 1)
     if q0 is None:
         starts = np.broadcast_to(robot.neutral(), (N, robot.dof))
     else:

@@ -748,6 +748,51 @@ def test_bad_options_raise(robots: dict[str, robojac.Robot]) -> None:
         solve_ik_batch(robot, np.array([T]), workers=0, progress=False)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(timeout=1e300),
+        dict(timeout=ik.TIMEOUT_LIMIT * 1.001),
+        dict(max_iterations=ik.ITERATIONS_LIMIT + 1),
+        dict(timeout=None, max_restarts=ik.RESTARTS_LIMIT + 1),
+        dict(timeout=None, max_restarts=10**30),
+    ],
+)
+def test_work_bounds(robots: dict[str, robojac.Robot], bad: dict[str, object]) -> None:
+    """A budget or count too large to end on an unreachable target is refused, naming the bound.
+
+    Before, ``timeout=1e300`` on an unreachable target never returned.
+    """
+    robot = robots["planar_2r"]
+    far = np.eye(4)
+    far[:3, 3] = (5.0, 0.0, 0.0)  # the arm reaches 0.9 m
+    with pytest.raises(InputError, match=r"at most 3600 s|to 10,000,|to 1,000,000,"):
+        solve_ik(robot, far, **bad)  # type: ignore[arg-type]
+
+
+def test_work_bounds_are_inclusive(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["planar_2r"]
+    q = np.array([0.3, 0.6])
+    T = robot.fk(q)
+    for kw in (
+        dict(timeout=ik.TIMEOUT_LIMIT),
+        dict(max_iterations=ik.ITERATIONS_LIMIT),
+        dict(timeout=None, max_restarts=ik.RESTARTS_LIMIT),
+    ):
+        assert solve_ik(robot, T, q + 0.1, **kw).success  # type: ignore[arg-type]
+
+
+def test_max_restarts_bounds_an_unreachable_solve(robots: dict[str, robojac.Robot]) -> None:
+    """With no time limit, max_restarts and max_iterations alone end the solve."""
+    robot = robots["ur5"]
+    far = np.eye(4)
+    far[:3, 3] = (5.0, 0.0, 0.0)
+    for restarts, iterations in ((0, 3), (7, 60), (40, 10)):
+        res = solve_ik(robot, far, timeout=None, max_restarts=restarts, max_iterations=iterations)
+        assert not res.success and res.restarts == restarts
+        assert res.iterations <= (restarts + 1) * iterations
+
+
 def test_public_names() -> None:
     assert robojac.solve_ik is solve_ik and robojac.solve_ik_batch is solve_ik_batch
     assert robojac.IKResult is IKResult and robojac.IKBatchResult is IKBatchResult
