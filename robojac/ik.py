@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import reprlib
 import sys
 import threading
 import time
@@ -233,7 +234,7 @@ class IKOptions:
 def _checked(o: IKOptions) -> dict[str, Any]:
     """The options' values in canonical form, or the error that names the first bad one."""
     if o.frame is not None and not isinstance(o.frame, str):
-        raise FrameError(f"frame must be a frame name (str) or None for the tip, got {o.frame!r}")
+        raise FrameError(f"frame must be a frame name (str) or None for the tip, got {_short(o.frame)}")
     timeout = None if o.timeout is None else positive(o.timeout, "timeout")
     if timeout is not None and timeout > TIMEOUT_LIMIT:
         raise InputError(
@@ -247,63 +248,100 @@ def _checked(o: IKOptions) -> dict[str, Any]:
             "give a timeout [s] or max_restarts"
         )
     mask = None if o.mask is None else _mask(o.mask)
+    position_only = _flag(o.position_only, "position_only")
     kept = np.ones(6, dtype=bool) if mask is None else np.array(mask)
-    if o.position_only:
+    if position_only:
         kept[3:] = False
     if not kept.any():
         raise InputError("mask leaves no axis constrained; expected at least one True among " + ", ".join(AXES))
     weights = None
     if o.weights is not None:
+        if _has_bools(o.weights):
+            raise InputError(f"weights must be 6 positive numbers, not booleans, got {_short(o.weights)}")
         w = check_finite(as_array(o.weights, "weights"), "weights")
         if w.shape != (6,) or (w <= 0).any():
             raise InputError(
                 f"weights must be 6 positive numbers for the axes {list(AXES)} of the target frame, got {w.tolist()!r}"
             )
         weights = tuple(w.tolist())
-    if o.nullspace is not None and o.nullspace not in NULLSPACE_CHOICES:
-        raise InputError(f"nullspace must be None or one of {NULLSPACE_CHOICES}, got {o.nullspace!r}")
+    if o.nullspace is not None and not (isinstance(o.nullspace, str) and o.nullspace in NULLSPACE_CHOICES):
+        raise InputError(f"nullspace must be None or one of {NULLSPACE_CHOICES}, got {_short(o.nullspace)}")
     return dict(
+        frame=None if o.frame is None else str(o.frame),
         position_tolerance=positive(o.position_tolerance, "position_tolerance"),
         rotation_tolerance=positive(o.rotation_tolerance, "rotation_tolerance"),
         timeout=timeout,
         max_iterations=_count(o.max_iterations, "max_iterations", 1, ITERATIONS_LIMIT),
         max_restarts=restarts,
-        position_only=bool(o.position_only),
+        position_only=position_only,
         mask=mask,
         weights=weights,
         damping=_damping(o.damping),
+        nullspace=None if o.nullspace is None else str(o.nullspace),
         nullspace_gain=positive(o.nullspace_gain, "nullspace_gain"),
     )
 
 
 def _mask(mask: Any) -> tuple[bool, ...]:
-    arr = np.asarray(mask)
-    if arr.shape != (6,) or arr.dtype.kind not in "biu" or not np.isin(arr, (0, 1)).all():
+    try:
+        arr = np.asarray(mask)
+    except (TypeError, ValueError):  # ragged: a list of arrays of different lengths, say
+        arr = None
+    if arr is None or arr.shape != (6,) or arr.dtype.kind not in "biu" or not np.isin(arr, (0, 1)).all():
         raise InputError(
-            f"mask must be 6 booleans for the axes {list(AXES)} of the target frame, got {np.asarray(mask).tolist()!r}"
+            f"mask must be 6 booleans (or 0 and 1) for the axes {list(AXES)} of the target frame, got {_short(mask)}"
         )
     return tuple(bool(b) for b in arr.tolist())
+
+
+def _flag(value: Any, name: str) -> bool:
+    """True or False; not a string, a number or None, whose truth would be a guess."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise InputError(f"{name} must be True or False, got {_short(value)}")
+
+
+def _has_bools(values: Any) -> bool:
+    if isinstance(values, np.ndarray):
+        return values.dtype.kind == "b"
+    return isinstance(values, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in values)
 
 
 def _damping(damping: Any) -> str | float:
     if isinstance(damping, str):
         if damping not in DAMPING_CHOICES:
-            raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}")
-        return damping
+            raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {_short(damping)}")
+        return str(damping)
+    if isinstance(damping, (bool, np.bool_)):
+        raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, not a boolean, got {damping!r}")
     try:
         damp = float(damping)
     except (TypeError, ValueError):
-        raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {damping!r}") from None
+        raise InputError(f"damping must be one of {DAMPING_CHOICES} or a number λ ≥ 0, got {_short(damping)}") from None
     if not (math.isfinite(damp) and damp >= 0):
         raise InputError(f"damping must be a finite number λ ≥ 0 [m or rad], got {damp!r}")
     return damp
+
+
+_REPR = reprlib.Repr()
+_REPR.maxother = 80
+
+
+def _short(value: Any) -> str:
+    """A repr of a bad value, cut short: it goes into a one-line message."""
+    return _REPR.repr(value)
+
+
+def _check_robot(robot: Any) -> None:
+    if not isinstance(robot, Robot):
+        raise InputError(f"robot must be a robojac.Robot (from robojac.load), got {type(robot).__name__}")
 
 
 def _count(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
     """An integer in [minimum, maximum] (not a bool, not a float that happens to be whole)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         bound = f"≥ {minimum}" if maximum is None else f"from {minimum} to {maximum:,}"
-        raise InputError(f"{name} must be an integer {bound}, got {value!r}")
+        raise InputError(f"{name} must be an integer {bound}, got {_short(value)}")
     if maximum is not None and value > maximum:
         raise InputError(
             f"{name} must be an integer from {minimum} to {maximum:,}, got {value!r}: more would not end in "
@@ -316,7 +354,7 @@ def _seed(seed: Any) -> int:
     if seed is None:
         return 0
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed must be None or an integer ≥ 0, got {seed!r}")
+        raise InputError(f"seed must be None or an integer ≥ 0, got {_short(seed)}")
     return int(seed)
 
 
@@ -928,6 +966,7 @@ def solve_ik(
         nullspace,
         nullspace_gain,
     )
+    _check_robot(robot)
     opts = _options_of(values) if options is None else _given_options(options, values)
     solver = _cached_solver(robot, opts)
     # The budget starts once the solver exists: its one-time set-up (the seed table and a
@@ -1050,6 +1089,7 @@ def solve_ik_batch(
     Returns:
         An :class:`IKBatchResult`.
     """
+    _check_robot(robot)
     unknown = set(keywords) - set(_OPTION_NAMES)
     if unknown:
         raise InputError(
@@ -1071,7 +1111,7 @@ def solve_ik_batch(
             starts = arr
         else:
             raise InputError(f"q0 must be None, shape ({robot.dof},) or ({N}, {robot.dof}), got shape {arr.shape}")
-    show = bool(progress) and N >= PROGRESS_MIN and sys.stderr.isatty()
+    show = _flag(progress, "progress") and N >= PROGRESS_MIN and sys.stderr.isatty()
     if nworkers == 1 or N < 2:
         return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show), robot.dof)
     return _solve_parallel(robot, opts, Ts, np.array(starts), base_seed, nworkers, show)

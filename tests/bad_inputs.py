@@ -143,6 +143,26 @@ IK: list[Api | Cli] = [
         InputError,
         "max_iterations must be an integer from 1 to 10,000",
     ),
+    # Loose types: a TypeError from weakref, a bool taken as a number, a string as true, a ValueError from numpy.
+    Api(
+        "solve_ik on a string",
+        lambda e: robojac.solve_ik("not a robot", np.eye(4)),  # type: ignore[arg-type]
+        InputError,
+        "robot must be a robojac.Robot (from robojac.load), got str",
+    ),
+    Api("damping=True", lambda e: robojac.solve_ik(e.planar, _FAR, damping=True), InputError, "not a boolean"),
+    Api(
+        "position_only as a string",
+        lambda e: robojac.solve_ik(e.planar, _FAR, position_only="no"),  # type: ignore[arg-type]
+        InputError,
+        "position_only must be True or False",
+    ),
+    Api(
+        "mask as a list of arrays",
+        lambda e: robojac.solve_ik(e.planar, _FAR, mask=[np.ones(3), np.ones(2)]),  # type: ignore[arg-type]
+        InputError,
+        "mask must be 6 booleans",
+    ),
 ]
 
 

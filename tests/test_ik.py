@@ -793,6 +793,55 @@ def test_max_restarts_bounds_an_unreachable_solve(robots: dict[str, robojac.Robo
         assert res.iterations <= (restarts + 1) * iterations
 
 
+def test_not_a_robot(robots: dict[str, robojac.Robot]) -> None:
+    T = robots["panda"].fk(robots["panda"].neutral())
+    for bad in ("not a robot", None, robots["panda"].model):
+        with pytest.raises(InputError, match=r"robot must be a robojac.Robot \(from robojac.load\), got"):
+            solve_ik(bad, T)  # type: ignore[arg-type]
+        with pytest.raises(InputError, match=r"robot must be a robojac\.Robot"):
+            solve_ik_batch(bad, np.array([T]), progress=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "phrase"),
+    [
+        (dict(damping=True), "damping"),
+        (dict(damping=np.bool_(False)), "damping"),
+        (dict(position_only="no"), "position_only must be True or False"),
+        (dict(position_only=1), "position_only must be True or False"),
+        (dict(position_only=None), "position_only must be True or False"),
+        (dict(weights=[True] * 6), "not booleans"),
+        (dict(mask=[np.ones(3), np.ones(2)]), "mask must be 6 booleans"),
+        (dict(mask=[np.ones(3), np.ones(3)]), "mask must be 6 booleans"),
+        (dict(mask="111111"), "mask must be 6 booleans"),
+        (dict(mask={"x": True}), "mask must be 6 booleans"),
+        (dict(nullspace=["q0"]), "nullspace must be None or one of"),
+        (dict(frame=3), "frame must be a frame name"),
+    ],
+)
+def test_loose_types_are_refused(robots: dict[str, robojac.Robot], bad: dict[str, object], phrase: str) -> None:
+    """Values whose truth or meaning would be a guess. Before, ``damping=True`` was μ = 1,
+    ``position_only="no"`` meant True, and a ragged mask raised numpy's ValueError."""
+    robot = robots["panda"]
+    T = robot.fk(robot.neutral())
+    with pytest.raises(RobojacError, match=phrase):
+        solve_ik(robot, T, **bad)  # type: ignore[arg-type]
+    with pytest.raises(RobojacError, match=phrase):
+        solve_ik_batch(robot, np.array([T]), progress=False, **bad)
+
+
+def test_strict_types_accept_numpy_values(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    q = robot.random_configuration(np.random.default_rng(53))
+    T = robot.fk(q)
+    kw = dict(timeout=None, max_restarts=np.int64(20))
+    a = solve_ik(robot, T, q + 0.05, position_only=np.bool_(True), mask=np.ones(6, dtype=bool), **kw)
+    b = solve_ik(robot, T, q + 0.05, position_only=True, mask=[1, 1, 1, 1, 1, 1], **kw)  # type: ignore[arg-type]
+    assert a.success and np.array_equal(a.q, b.q)
+    with pytest.raises(InputError, match="progress must be True or False"):
+        solve_ik_batch(robot, np.array([T]), progress="no")  # type: ignore[arg-type]
+
+
 def test_public_names() -> None:
     assert robojac.solve_ik is solve_ik and robojac.solve_ik_batch is solve_ik_batch
     assert robojac.IKResult is IKResult and robojac.IKBatchResult is IKBatchResult
