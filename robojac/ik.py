@@ -26,9 +26,11 @@ One iteration, for the full-pose target ``T*`` and the current pose ``T = FK(q)`
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import reprlib
+import signal
 import sys
 import threading
 import time
@@ -229,6 +231,10 @@ class IKOptions:
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the values, not the stored hash: str hashes differ between processes.
+        return (IKOptions, tuple(getattr(self, f.name) for f in fields(self)))
 
 
 def _checked(o: IKOptions) -> dict[str, Any]:
@@ -1177,7 +1183,8 @@ def _solve_parallel(
     jobs = [(robot, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
     bar = _bar(N) if show else None
     results: list[IKResult] = []
-    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or workers, len(jobs))) as pool:
+    nprocs = min(workers, os.cpu_count() or workers, len(jobs))
+    with ProcessPoolExecutor(max_workers=nprocs, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         for chunk in pool.map(_chunk_job, jobs):
             results.extend(chunk)
             if bar is not None:
@@ -1185,6 +1192,41 @@ def _solve_parallel(
     if bar is not None:
         bar.close()
     return _stack(results, robot.dof)
+
+
+#: Linux's prctl option that sends the calling process a signal when its parent dies.
+_PR_SET_PDEATHSIG = 1
+#: How often [s] a worker checks that its parent is alive, where prctl is not available.
+PARENT_POLL = 0.5
+
+
+def _worker_start(parent: int) -> None:
+    """Set up a worker process of :func:`solve_ik_batch` so that it ends with its parent.
+
+    A parent killed by SIGKILL or SIGTERM cannot shut its pool down, and its workers
+    would go on solving for nobody. On Linux the kernel sends each worker SIGTERM when
+    the parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a second line, a
+    daemon thread exits the worker once its parent process id changes (an orphan is
+    adopted by another process).
+    """
+    # A SIGTERM handler inherited from the parent (which may ignore the signal, or run
+    # its own shutdown code) has no business in a worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the thread below still works
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="robojac-ik-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def _bar(total: int) -> Any:

@@ -10,6 +10,10 @@ import dataclasses
 import io
 import json
 import math
+import os
+import select
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -649,6 +653,71 @@ def test_batch_workers_use_processes(robots: dict[str, robojac.Robot], monkeypat
     assert used == []
     two = solve_ik_batch(robot, Ts, workers=2, progress=False, **REPEATABLE)
     assert used == [2] and two.success.all()
+
+
+_ORPHAN_SCRIPT = """
+import multiprocessing, os, sys, threading, time
+import numpy as np
+import robojac
+
+robot = robojac.load("planar_2r")
+far = np.tile(np.eye(4), (400, 1, 1))
+far[:, 0, 3] = 5.0  # out of reach: every solve runs its whole budget, so the batch takes minutes
+expected = min(2, os.cpu_count() or 2)
+
+def report():
+    while len(multiprocessing.active_children()) < expected:
+        time.sleep(0.01)
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+
+threading.Thread(target=report, daemon=True).start()
+robojac.solve_ik_batch(robot, far, workers=2, timeout=0.5, progress=False)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie waiting to be reaped has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_batch_workers_exit_with_their_parent(sig: int) -> None:
+    """Kill a process in the middle of solve_ik_batch(workers=2): its workers go too.
+
+    Before, they were orphaned and went on solving their chunks for nobody.
+    """
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    workers: list[int] = []
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        assert ready, "the child never reported its workers"
+        assert proc.stdout is not None
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert workers, proc.stderr.read() if proc.stderr else ""
+        assert all(_running(pid) for pid in workers)
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 10.0  # PR_SET_PDEATHSIG acts at once; the fallback polls every 0.5 s
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in workers if _running(pid)]
+        assert not left, f"workers {left} outlived their parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_batch_shared_start_and_empty(robots: dict[str, robojac.Robot]) -> None:
