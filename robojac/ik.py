@@ -114,6 +114,31 @@ class IKResult:
     message: str
     time: float = 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain Python values for JSON: ``q`` as a list of floats.
+
+        Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"``
+        (as the command line's ``--json`` writes them), so ``json.dumps(d,
+        allow_nan=False)`` gives strict JSON. A result's numbers are finite in practice:
+        its errors are measured at its ``q``.
+        """
+        return {
+            "q": [_json_float(x) for x in self.q.tolist()],
+            "success": bool(self.success),
+            "iterations": int(self.iterations),
+            "restarts": int(self.restarts),
+            "position_error": _json_float(self.position_error),
+            "rotation_error": _json_float(self.rotation_error),
+            "message": str(self.message),
+            "time": _json_float(self.time),
+        }
+
+
+def _json_float(x: Any) -> float | str:
+    """``x`` as a float, or as ``"inf"``, ``"-inf"`` or ``"nan"`` when not finite (strict JSON has no such numbers)."""
+    v = float(x)
+    return v if math.isfinite(v) else str(v)
+
 
 @dataclass(frozen=True)
 class IKBatchResult:
@@ -157,6 +182,25 @@ class IKBatchResult:
     def success_rate(self) -> float:
         """Fraction of targets solved, in [0, 1]."""
         return float(np.mean(self.success)) if len(self) else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as plain Python values for JSON: one list per field, N entries each
+        (``q`` a list of N lists), and ``success_rate``.
+
+        Non-finite floats are written as in :meth:`IKResult.to_dict`: ``"inf"``, ``"-inf"``
+        and ``"nan"``.
+        """
+        return {
+            "q": [[_json_float(x) for x in row] for row in self.q.tolist()],
+            "success": [bool(b) for b in self.success.tolist()],
+            "iterations": [int(k) for k in self.iterations.tolist()],
+            "restarts": [int(k) for k in self.restarts.tolist()],
+            "position_error": [_json_float(x) for x in self.position_error.tolist()],
+            "rotation_error": [_json_float(x) for x in self.rotation_error.tolist()],
+            "time": [_json_float(x) for x in self.time.tolist()],
+            "messages": [str(m) for m in self.messages],
+            "success_rate": self.success_rate,
+        }
 
 
 # ---------------------------------------------------------------------------- options

@@ -729,6 +729,28 @@ def test_batch_shared_start_and_empty(robots: dict[str, robojac.Robot]) -> None:
     assert len(empty) == 0 and empty.q.shape == (0, robot.dof) and empty.success_rate == 0.0
 
 
+def test_results_to_dict(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(54)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(3)])
+    far = np.eye(4)
+    far[0, 3] = 5.0
+    batch = solve_ik_batch(robot, np.concatenate([Ts, [far]]), progress=False, timeout=None, max_restarts=3)
+    d = batch.to_dict()
+    back = json.loads(json.dumps(d, allow_nan=False))
+    assert back == d
+    assert np.array_equal(np.array(d["q"]), batch.q) and d["success"] == [True, True, True, False]
+    assert d["success_rate"] == 0.75 and d["messages"][3].startswith("no solution")
+    assert set(d) == {f.name for f in dataclasses.fields(IKBatchResult)} | {"success_rate"}
+    one = batch[3].to_dict()
+    assert json.loads(json.dumps(one, allow_nan=False)) == one
+    assert set(one) == {f.name for f in dataclasses.fields(IKResult)}
+    assert one["q"] == d["q"][3] and one["position_error"] == d["position_error"][3] > 4.0
+    assert type(one["iterations"]) is int and type(one["success"]) is bool and type(one["time"]) is float
+    odd = dataclasses.replace(batch[3], position_error=math.inf, rotation_error=math.nan)
+    assert (odd.to_dict()["position_error"], odd.to_dict()["rotation_error"]) == ("inf", "nan")
+
+
 # ---------------------------------------------------------------------------- bad input
 def test_bad_targets_raise(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["panda"]
