@@ -98,6 +98,7 @@ _LAZY: dict[str, str] = {
     "solve_ik_batch": "robojac.ik",
     "IKResult": "robojac.ik",
     "IKBatchResult": "robojac.ik",
+    "IKOptions": "robojac.ik",
 }
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ if TYPE_CHECKING:
     from .estimation import WrenchEstimate as WrenchEstimate
     from .estimation import estimate_wrench as estimate_wrench
     from .ik import IKBatchResult as IKBatchResult
+    from .ik import IKOptions as IKOptions
     from .ik import IKResult as IKResult
     from .ik import solve_ik as solve_ik
     from .ik import solve_ik_batch as solve_ik_batch

@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import pickle
 import select
 import signal
 import subprocess
@@ -24,10 +25,13 @@ import pinocchio as pin
 import pytest
 
 import robojac
-from robojac import ik, pose
+from robojac import pose
 from robojac.cli import main
 from robojac.errors import FrameError, InputError, PoseError, RobojacError
-from robojac.ik import IKBatchResult, IKOptions, IKResult, _cached_solver, _Solver, solve_ik, solve_ik_batch
+from robojac.ik import IKBatchResult, IKOptions, IKResult, options, solve_ik, solve_ik_batch
+from robojac.ik import solver as ik_solver
+from robojac.ik.single import cached_solver, keywords_solver
+from robojac.ik.solver import Solver
 
 ARMS = ["planar_2r", "ur5", "panda", "iiwa14"]
 REPEATABLE = dict(timeout=None, max_restarts=200)
@@ -116,13 +120,13 @@ def test_unreachable_returns_within_timeout(robots: dict[str, robojac.Robot]) ->
 def test_the_budget_starts_after_the_one_time_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
     # A set-up slower than the whole budget (as on a loaded machine) must not fail the
     # first call for a target that any later call solves.
-    build = _Solver.__init__
+    build = Solver.__init__
 
-    def slow_build(self: _Solver, *args: object) -> None:
+    def slow_build(self: Solver, *args: object) -> None:
         build(self, *args)
         time.sleep(0.05)
 
-    monkeypatch.setattr(_Solver, "__init__", slow_build)
+    monkeypatch.setattr(Solver, "__init__", slow_build)
     robot = robojac.load("ur5")  # a new Robot: no cached solver
     q = robot.random_configuration(np.random.default_rng(4))
     t0 = time.perf_counter()
@@ -201,7 +205,7 @@ def test_threads_sharing_a_robot_get_their_own_answers(name: str) -> None:
 
 def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["planar_2r"]
-    solver = _Solver(robot, IKOptions())
+    solver = Solver(robot, IKOptions())
     T = robot.fk(robot.random_configuration(1))
     assert solver.solve(T, robot.neutral(), 0).success
     raised: list[BaseException] = []
@@ -221,7 +225,7 @@ def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> Non
 def test_manipulability_gradient_on_the_solver_data(robots: dict[str, robojac.Robot], tmp_path: Path) -> None:
     """The solver's own copy of the gradient equals robojac.singularity's, which writes robot.data."""
     for robot in (robots["panda"], continuous_ur5(tmp_path)):
-        solver = _Solver(robot, IKOptions(nullspace="manipulability"))
+        solver = Solver(robot, IKOptions(nullspace="manipulability"))
         rng = np.random.default_rng(51)
         for _ in range(5):
             q = robot.random_configuration(rng)
@@ -262,7 +266,7 @@ def test_the_solver_model_takes_angles_for_continuous_joints(tmp_path: Path, una
     kinds = [robot.model.joints[j].shortname() for j in range(1, robot.model.njoints)]
     assert robot.model.nq == robot.dof + 2
     assert ("JointModelRevoluteUnboundedUnaligned" in kinds) == unaligned
-    solver = _Solver(robot, IKOptions())
+    solver = Solver(robot, IKOptions())
     assert solver.model.nq == robot.dof and solver.to_pin(np.ones(6)).shape == (6,)
     solver.placements[solver.root] = solver.root_placement  # solve() moved it to its last target
     rng = np.random.default_rng(13)
@@ -441,7 +445,7 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     rng = np.random.default_rng(19)
     weights = None if kind == "full" else [2.0, 1.0, 0.5, 1.5, 1.0, 3.0]
     opts = IKOptions(weights=weights)
-    solver = _Solver(robot, opts)
+    solver = Solver(robot, opts)
     T = robot.fk(robot.random_configuration(rng))
     Td = pin.SE3(T[:3, :3], T[:3, 3])
     q = robot.random_configuration(rng)
@@ -456,7 +460,7 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     assert np.allclose(A, fd, atol=1e-7), np.abs(A - fd).max()
 
 
-def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
+def linearise(solver: Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
     """The solver's residual r and Jacobian A at q (the same calls its loop makes)."""
     model, data, fid = solver.model, solver.data, solver.frame_id
     solver.placements[solver.root] = Td.actInv(solver.root_placement)  # as solve() does
@@ -469,7 +473,7 @@ def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, 
     return np.array(r), L @ J
 
 
-def residual(robot: robojac.Robot, solver: _Solver, q: np.ndarray, Td: pin.SE3) -> np.ndarray:
+def residual(robot: robojac.Robot, solver: Solver, q: np.ndarray, Td: pin.SE3) -> np.ndarray:
     """The residual from robot.fk alone: log6(T*⁻¹ T), or the kept, weighted rows of
     [R*ᵀ(p − p*); log3(R*ᵀ R)]."""
     T = pin.SE3(robot.fk(q))
@@ -529,18 +533,18 @@ def test_an_attempt_blocked_by_a_limit_ends_early(
     robot = robots["panda"]
 
     def failed_iterations() -> float:
+        solver = Solver(robot, IKOptions(timeout=None, max_restarts=0))  # reads HELD_STALL_FACTOR
         rng = np.random.default_rng(40)
         its = []
         for _ in range(100):
             T = robot.fk(robot.random_configuration(rng))
-            res = solve_ik(robot, T, robot.random_configuration(rng), timeout=None, max_restarts=0)
+            res = solver.solve(T, robot.random_configuration(rng), 0)
             if not res.success:
                 its.append(res.iterations)
         return float(np.mean(its))
 
     with_rule = failed_iterations()
-    monkeypatch.setattr(ik, "HELD_STALL_FACTOR", 1.0)  # the band (1.0·prev, prev] is empty
-    monkeypatch.setattr(ik, "_SOLVERS", ik._PerThread())  # solvers read it when built
+    monkeypatch.setattr(ik_solver, "HELD_STALL_FACTOR", 1.0)  # the band (1.0·prev, prev] is empty
     without = failed_iterations()
     assert with_rule < 0.9 * without, (with_rule, without)
 
@@ -548,22 +552,24 @@ def test_an_attempt_blocked_by_a_limit_ends_early(
 def test_restart_schedule(robots: dict[str, robojac.Robot]) -> None:
     """Restarts 1, 3, 5, 7: the four seeds nearest the target; 2: mid-range; the rest: uniform over the ranges."""
     robot = robots["panda"]
-    solver = _Solver(robot, IKOptions())
+    solver = Solver(robot, IKOptions())
     T = robot.fk(robot.random_configuration(np.random.default_rng(41)))
-    distances = solver._seed_distances(T)
+    distances = solver.restarts.distances(T)
     nearest = np.argsort(distances)[:4]
     span = robot.upper - robot.lower
     for k, i in zip((1, 3, 5, 7), nearest):
-        assert np.all(np.abs(solver._restart(k, distances, 0) - solver.seeds.q[i]) <= 0.01 * span + 1e-12)
-    assert np.all(np.abs(solver._restart(2, distances, 0) - solver.mid) <= 0.01 * span + 1e-12)
-    later = np.array([solver._restart(k, distances, 0) for k in [4, 6, *range(8, 400)]])
+        assert np.all(
+            np.abs(solver.restarts.start(k, distances, 0) - solver.restarts.table.q[i]) <= 0.01 * span + 1e-12
+        )
+    assert np.all(np.abs(solver.restarts.start(2, distances, 0) - solver.mid) <= 0.01 * span + 1e-12)
+    later = np.array([solver.restarts.start(k, distances, 0) for k in [4, 6, *range(8, 400)]])
     assert np.all((later >= robot.lower) & (later <= robot.upper))
     # Uniform over the whole range: about half the values lie outside the middle half
     # (the seeds never do), and none of these starts sits next to a nearest seed.
     outside = np.abs(later - solver.mid) > span / 4
     assert 0.4 < outside.mean() < 0.6
     for i in nearest:
-        assert np.all(np.abs(later - solver.seeds.q[i]).max(axis=1) > 0.01 * span.max())
+        assert np.all(np.abs(later - solver.restarts.table.q[i]).max(axis=1) > 0.01 * span.max())
 
 
 # ---------------------------------------------------------------------------- batch
@@ -843,9 +849,9 @@ def test_bad_options_raise(robots: dict[str, robojac.Robot]) -> None:
     "bad",
     [
         dict(timeout=1e300),
-        dict(timeout=ik.TIMEOUT_LIMIT * 1.001),
-        dict(max_iterations=ik.ITERATIONS_LIMIT + 1),
-        dict(timeout=None, max_restarts=ik.RESTARTS_LIMIT + 1),
+        dict(timeout=options.TIMEOUT_LIMIT * 1.001),
+        dict(max_iterations=options.ITERATIONS_LIMIT + 1),
+        dict(timeout=None, max_restarts=options.RESTARTS_LIMIT + 1),
         dict(timeout=None, max_restarts=10**30),
     ],
 )
@@ -866,9 +872,9 @@ def test_work_bounds_are_inclusive(robots: dict[str, robojac.Robot]) -> None:
     q = np.array([0.3, 0.6])
     T = robot.fk(q)
     for kw in (
-        dict(timeout=ik.TIMEOUT_LIMIT),
-        dict(max_iterations=ik.ITERATIONS_LIMIT),
-        dict(timeout=None, max_restarts=ik.RESTARTS_LIMIT),
+        dict(timeout=options.TIMEOUT_LIMIT),
+        dict(max_iterations=options.ITERATIONS_LIMIT),
+        dict(timeout=None, max_restarts=options.RESTARTS_LIMIT),
     ):
         assert solve_ik(robot, T, q + 0.1, **kw).success  # type: ignore[arg-type]
 
@@ -941,10 +947,10 @@ def test_public_names() -> None:
 
 def test_solver_cache_does_not_leak_options(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["panda"]
-    a = _cached_solver(robot, IKOptions())
-    b = _cached_solver(robot, IKOptions(position_only=True))
+    a = cached_solver(robot, IKOptions())
+    b = cached_solver(robot, IKOptions(position_only=True))
     assert a is not b and not a.opts.position_only and b.opts.position_only
-    assert _cached_solver(robot, IKOptions(max_iterations=60, mask=[1] * 6)) is _cached_solver(
+    assert cached_solver(robot, IKOptions(max_iterations=60, mask=[1] * 6)) is cached_solver(
         robot, IKOptions(mask=(True,) * 6)
     )
 
@@ -978,6 +984,24 @@ def test_options_are_checked_before_the_solver_cache(bad: dict[str, object], goo
         IKOptions(**bad)  # type: ignore[arg-type]
 
 
+def test_keyword_forms_share_one_solver_and_stay_checked() -> None:
+    """Keywords that make the same IKOptions find the same solver; equal values of a refused type never do."""
+    robot = robojac.load("planar_2r")
+
+    def values(**kw: object) -> tuple[object, ...]:
+        return tuple(kw.get(name, getattr(options.DEFAULT_OPTIONS, name)) for name in options.OPTION_NAMES)
+
+    masks = ([1, 1, 1, 0, 0, 0], (True, True, True, False, False, False), np.array([1, 1, 1, 0, 0, 0]))
+    found = {id(keywords_solver(robot, values(mask=m, max_iterations=60))) for m in masks for _ in range(2)}
+    found.add(id(cached_solver(robot, IKOptions(mask=masks[0]))))
+    assert len(found) == 1
+    for bad in (dict(mask=[1.0, 1, 1, 0, 0, 0]), dict(max_iterations=60.0), dict(position_only=0), dict(timeout=True)):
+        for _ in range(2):
+            with pytest.raises(InputError):
+                keywords_solver(robot, values(**bad))
+    assert keywords_solver(robot, values(timeout=1)) is keywords_solver(robot, values(timeout=1.0))
+
+
 def test_ik_options_canonical_form_and_defaults() -> None:
     import inspect
 
@@ -988,6 +1012,8 @@ def test_ik_options_canonical_form_and_defaults() -> None:
     assert type(a.damping) is float and type(a.max_iterations) is int
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.timeout = 1.0  # type: ignore[misc]
+    copy = pickle.loads(pickle.dumps(a))  # worker processes get their options this way
+    assert copy == a and hash(copy) == hash(a)
     # solve_ik's keyword defaults are IKOptions' defaults.
     params = inspect.signature(solve_ik).parameters
     for f in dataclasses.fields(IKOptions):
