@@ -203,6 +203,25 @@ def test_threads_sharing_a_robot_get_their_own_answers(name: str) -> None:
     assert sum(r.success for r in results.values()) >= 95
 
 
+@pytest.mark.parametrize("nullspace", [None, "manipulability"])
+def test_solved_robots_are_released(tmp_path: Path, nullspace: str | None) -> None:
+    """The solver caches hold robots weakly, and a solver does not hold its robot.
+
+    Before, each cached solver referenced its robot, so the weak cache never let it go.
+    """
+    import gc
+    import weakref
+
+    for make in (lambda: robojac.load("panda"), lambda: continuous_ur5(tmp_path)):
+        robot = make()
+        T = robot.fk(robot.random_configuration(55))
+        assert solve_ik(robot, T, nullspace=nullspace, timeout=None, max_restarts=20).success
+        ref = weakref.ref(robot)
+        del robot
+        gc.collect()
+        assert ref() is None
+
+
 def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["planar_2r"]
     solver = Solver(robot, IKOptions())

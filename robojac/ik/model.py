@@ -6,6 +6,7 @@ whose continuous joints take an angle.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -22,7 +23,16 @@ def robot_kinematics(robot: Robot) -> tuple[Callable[[FloatArray], FloatArray], 
     if base is None:
         base = getattr(robot, "_base_in_world", None)
     pre = None if base is None or np.array_equal(base, np.eye(4)) else np.array(base, dtype=float)
-    return robot.to_pinocchio, pre
+    # Held weakly: a solver keeps this function, and caches hold robots weakly.
+    method = weakref.WeakMethod(robot.to_pinocchio)
+
+    def to_pinocchio(q: FloatArray) -> FloatArray:
+        convert = method()
+        if convert is None:  # only a solver whose robot is gone can get here
+            raise ReferenceError("the robot of this IK solver no longer exists")
+        return np.asarray(convert(q))
+
+    return to_pinocchio, pre
 
 
 def continuous_joints(robot: Robot) -> np.ndarray:

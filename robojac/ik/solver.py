@@ -70,7 +70,9 @@ class Solver:
     """
 
     def __init__(self, robot: Robot, opts: IKOptions) -> None:
-        self.robot = robot
+        # No reference to the robot itself: the solver caches hold robots weakly, and a
+        # solver that held its robot would keep it, and itself, alive for good.
+        self.robot_model = robot.model
         self.opts = opts
         self.thread = threading.get_ident()
         self.frame_id = robot.frame_id(opts.frame)
@@ -197,7 +199,7 @@ class Solver:
         (Pinocchio's kinematic Hessian of the ``"local"`` Jacobian, re-read in Eigen's
         column-major order), which writes the robot's shared scratch data instead.
         """
-        model, data, fid = self.robot.model, self.hessian_data, self.frame_id
+        model, data, fid = self.robot_model, self.hessian_data, self.frame_id
         pin.computeJointKinematicHessians(model, data, self.robot_to_pin(q))
         pin.updateFramePlacement(model, data, fid)
         J = np.array(pin.getFrameJacobian(model, data, fid, _LOCAL))
