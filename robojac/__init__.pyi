@@ -39,6 +39,7 @@ from .errors import ViewerError as ViewerError
 from .estimation import WrenchEstimate as WrenchEstimate
 from .estimation import estimate_wrench as estimate_wrench
 from .ik import IKBatchResult as IKBatchResult
+from .ik import IKOptions as IKOptions
 from .ik import IKResult as IKResult
 from .ik import solve_ik as solve_ik
 from .ik import solve_ik_batch as solve_ik_batch

@@ -352,8 +352,77 @@ CONFIGURATIONS: list[Api | Cli] = [
 
 
 # ---------------------------------------------------------------------------- inverse kinematics
+_FAR = np.array([[1.0, 0, 0, 5.0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])  # out of every bundled arm's reach
+
+
+def _twice(robot: robojac.Robot, valid: dict[str, Any], bad: dict[str, Any]) -> Any:
+    """solve_ik with ``valid`` options (which caches a solver), then with ``bad`` ones."""
+    T = robot.fk(robot.neutral())
+    robojac.solve_ik(robot, T, **valid)
+    return robojac.solve_ik(robot, T, **bad)
+
+
 IK: list[Api | Cli] = [
     Api("target with NaN", lambda e: robojac.solve_ik(e.planar, np.full((4, 4), np.nan)), InputError, "finite"),
+    # Options equal to valid ones were accepted once the valid ones had cached a solver.
+    Api(
+        "float max_iterations after a solve",
+        lambda e: _twice(e.planar, dict(max_iterations=60), dict(max_iterations=60.0)),
+        InputError,
+        "max_iterations must be an integer",
+    ),
+    Api(
+        "bool timeout after a solve",
+        lambda e: _twice(e.planar, dict(timeout=1), dict(timeout=True)),
+        InputError,
+        "timeout must be a positive number",
+    ),
+    Api(
+        "float mask after a solve",
+        lambda e: _twice(e.planar, dict(mask=[1] * 6), dict(mask=[1.0] * 6)),
+        InputError,
+        "mask must be 6 booleans",
+    ),
+    # A huge budget or count on an unreachable target never returned.
+    Api("huge timeout", lambda e: robojac.solve_ik(e.planar, _FAR, timeout=1e300), InputError, "at most 3600 s"),
+    Cli(
+        "huge timeout, unreachable target",
+        lambda e: ["ik", "planar_2r", "--target", "5", "0", "0", "0", "0", "0", "1", "--timeout", "1e300"],
+        "at most 3600 s",
+        isolated=True,
+    ),
+    Api(
+        "huge max_restarts without timeout",
+        lambda e: robojac.solve_ik(e.planar, _FAR, timeout=None, max_restarts=10**30),
+        InputError,
+        "max_restarts must be an integer from 0 to 1,000,000",
+    ),
+    Api(
+        "huge max_iterations",
+        lambda e: robojac.solve_ik(e.planar, _FAR, max_iterations=10**12),
+        InputError,
+        "max_iterations must be an integer from 1 to 10,000",
+    ),
+    # Loose types: a TypeError from weakref, a bool taken as a number, a string as true, a ValueError from numpy.
+    Api(
+        "solve_ik on a string",
+        lambda e: robojac.solve_ik("not a robot", np.eye(4)),  # type: ignore[arg-type]
+        InputError,
+        "robot must be a robojac.Robot (from robojac.load), got str",
+    ),
+    Api("damping=True", lambda e: robojac.solve_ik(e.planar, _FAR, damping=True), InputError, "not a boolean"),
+    Api(
+        "position_only as a string",
+        lambda e: robojac.solve_ik(e.planar, _FAR, position_only="no"),  # type: ignore[arg-type]
+        InputError,
+        "position_only must be True or False",
+    ),
+    Api(
+        "mask as a list of arrays",
+        lambda e: robojac.solve_ik(e.planar, _FAR, mask=[np.ones(3), np.ones(2)]),  # type: ignore[arg-type]
+        InputError,
+        "mask must be 6 booleans",
+    ),
 ]
 
 

@@ -6,12 +6,18 @@ their outcome does not depend on the machine's speed.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
+import os
+import pickle
+import select
+import signal
+import subprocess
 import sys
+import threading
 import time
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +25,13 @@ import pinocchio as pin
 import pytest
 
 import robojac
-from robojac import ik, pose
+from robojac import pose
 from robojac.cli import main
 from robojac.errors import FrameError, InputError, PoseError, RobojacError
-from robojac.ik import IKBatchResult, IKResult, _cached_solver, _options, _Solver, solve_ik, solve_ik_batch
+from robojac.ik import IKBatchResult, IKOptions, IKResult, options, solve_ik, solve_ik_batch
+from robojac.ik import solver as ik_solver
+from robojac.ik.single import cached_solver, keywords_solver
+from robojac.ik.solver import Solver
 
 ARMS = ["planar_2r", "ur5", "panda", "iiwa14"]
 REPEATABLE = dict(timeout=None, max_restarts=200)
@@ -111,13 +120,13 @@ def test_unreachable_returns_within_timeout(robots: dict[str, robojac.Robot]) ->
 def test_the_budget_starts_after_the_one_time_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
     # A set-up slower than the whole budget (as on a loaded machine) must not fail the
     # first call for a target that any later call solves.
-    build = _Solver.__init__
+    build = Solver.__init__
 
-    def slow_build(self: _Solver, *args: object) -> None:
+    def slow_build(self: Solver, *args: object) -> None:
         build(self, *args)
         time.sleep(0.05)
 
-    monkeypatch.setattr(_Solver, "__init__", slow_build)
+    monkeypatch.setattr(Solver, "__init__", slow_build)
     robot = robojac.load("ur5")  # a new Robot: no cached solver
     q = robot.random_configuration(np.random.default_rng(4))
     t0 = time.perf_counter()
@@ -142,6 +151,105 @@ def test_determinism_with_a_fixed_seed(robots: dict[str, robojac.Robot]) -> None
     x = solve_ik(robot, far, seed=1, timeout=None, max_restarts=4)
     y = solve_ik(robot, far, seed=2, timeout=None, max_restarts=4)
     assert not np.array_equal(x.q, y.q)
+
+
+@pytest.mark.parametrize("name", ["panda", "ur5"])
+def test_threads_sharing_a_robot_get_their_own_answers(name: str) -> None:
+    """Four threads, one Robot, 25 targets each: every answer is the single-thread one.
+
+    Before, the threads shared one cached solver, whose model each solve moves to its
+    target: with frequent thread switches, solves converged to another thread's target
+    and reported success 0.3–1.2 m off their own.
+    """
+    shared = robojac.load(name)
+    reference = robojac.load(name)  # single-thread solves
+    check = robojac.load(name)  # independent forward kinematics
+    rng = np.random.default_rng(50)
+    Ts = [check.fk(check.random_configuration(rng)) for _ in range(100)]
+    kw = dict(timeout=None, max_restarts=50)
+    expected = [solve_ik(reference, T, seed=i, **kw) for i, T in enumerate(Ts)]
+    results: dict[int, IKResult] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(k: int) -> None:
+        try:
+            start.wait()
+            for i in range(k, len(Ts), 4):
+                results[i] = solve_ik(shared, Ts[i], seed=i, **kw)
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: solves interleave
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors
+    assert sorted(results) == list(range(len(Ts)))
+    for i, T in enumerate(Ts):
+        got, want = results[i], expected[i]
+        assert np.array_equal(got.q, want.q), i
+        assert (got.success, got.iterations, got.restarts) == (want.success, want.iterations, want.restarts)
+        assert got.position_error == want.position_error and got.rotation_error == want.rotation_error
+        if got.success:
+            pe, re = pose.pose_error(check.fk(got.q), T)
+            assert pe <= 1e-6 and re <= 1e-6, (i, pe, re)
+    assert sum(r.success for r in results.values()) >= 95
+
+
+@pytest.mark.parametrize("nullspace", [None, "manipulability"])
+def test_solved_robots_are_released(tmp_path: Path, nullspace: str | None) -> None:
+    """The solver caches hold robots weakly, and a solver does not hold its robot.
+
+    Before, each cached solver referenced its robot, so the weak cache never let it go.
+    """
+    import gc
+    import weakref
+
+    for make in (lambda: robojac.load("panda"), lambda: continuous_ur5(tmp_path)):
+        robot = make()
+        T = robot.fk(robot.random_configuration(55))
+        assert solve_ik(robot, T, nullspace=nullspace, timeout=None, max_restarts=20).success
+        ref = weakref.ref(robot)
+        del robot
+        gc.collect()
+        assert ref() is None
+
+
+def test_a_solver_refuses_other_threads(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["planar_2r"]
+    solver = Solver(robot, IKOptions())
+    T = robot.fk(robot.random_configuration(1))
+    assert solver.solve(T, robot.neutral(), 0).success
+    raised: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            solver.solve(T, robot.neutral(), 0)
+        except RuntimeError as exc:
+            raised.append(exc)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert len(raised) == 1 and "thread" in str(raised[0])
+
+
+def test_manipulability_gradient_on_the_solver_data(robots: dict[str, robojac.Robot], tmp_path: Path) -> None:
+    """The solver's own copy of the gradient equals robojac.singularity's, which writes robot.data."""
+    for robot in (robots["panda"], continuous_ur5(tmp_path)):
+        solver = Solver(robot, IKOptions(nullspace="manipulability"))
+        rng = np.random.default_rng(51)
+        for _ in range(5):
+            q = robot.random_configuration(rng)
+            want = robojac.manipulability_gradient(robot, q)
+            assert np.array_equal(solver._manipulability_gradient(q), want)
 
 
 def continuous_ur5(tmp_path: Path) -> robojac.Robot:
@@ -177,7 +285,7 @@ def test_the_solver_model_takes_angles_for_continuous_joints(tmp_path: Path, una
     kinds = [robot.model.joints[j].shortname() for j in range(1, robot.model.njoints)]
     assert robot.model.nq == robot.dof + 2
     assert ("JointModelRevoluteUnboundedUnaligned" in kinds) == unaligned
-    solver = _Solver(robot, _options(robot, **_defaults()))
+    solver = Solver(robot, IKOptions())
     assert solver.model.nq == robot.dof and solver.to_pin(np.ones(6)).shape == (6,)
     solver.placements[solver.root] = solver.root_placement  # solve() moved it to its last target
     rng = np.random.default_rng(13)
@@ -355,8 +463,8 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     robot = robots[name]
     rng = np.random.default_rng(19)
     weights = None if kind == "full" else [2.0, 1.0, 0.5, 1.5, 1.0, 3.0]
-    opts = _options(robot, **{**_defaults(), "weights": weights})
-    solver = _Solver(robot, opts)
+    opts = IKOptions(weights=weights)
+    solver = Solver(robot, opts)
     T = robot.fk(robot.random_configuration(rng))
     Td = pin.SE3(T[:3, :3], T[:3, 3])
     q = robot.random_configuration(rng)
@@ -371,15 +479,9 @@ def test_error_jacobian_matches_finite_differences(robots: dict[str, robojac.Rob
     assert np.allclose(A, fd, atol=1e-7), np.abs(A - fd).max()
 
 
-def _defaults() -> dict[str, object]:
-    from robojac.ik import _DEFAULTS
-
-    return dict(_DEFAULTS)
-
-
-def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
+def linearise(solver: Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, np.ndarray]:
     """The solver's residual r and Jacobian A at q (the same calls its loop makes)."""
-    model, data, fid = solver.model, solver.data, solver.opts.frame_id
+    model, data, fid = solver.model, solver.data, solver.frame_id
     solver.placements[solver.root] = Td.actInv(solver.root_placement)  # as solve() does
     pin.computeJointJacobians(model, data, solver.to_pin(q))
     dMi = pin.updateFramePlacement(model, data, fid)
@@ -390,7 +492,7 @@ def linearise(solver: _Solver, q: np.ndarray, Td: pin.SE3) -> tuple[np.ndarray, 
     return np.array(r), L @ J
 
 
-def residual(robot: robojac.Robot, solver: _Solver, q: np.ndarray, Td: pin.SE3) -> np.ndarray:
+def residual(robot: robojac.Robot, solver: Solver, q: np.ndarray, Td: pin.SE3) -> np.ndarray:
     """The residual from robot.fk alone: log6(T*⁻¹ T), or the kept, weighted rows of
     [R*ᵀ(p − p*); log3(R*ᵀ R)]."""
     T = pin.SE3(robot.fk(q))
@@ -398,8 +500,8 @@ def residual(robot: robojac.Robot, solver: _Solver, q: np.ndarray, Td: pin.SE3) 
         return np.array(pin.log6(Td.actInv(T)).vector)
     Rd = Td.rotation
     r6 = np.concatenate((Rd.T @ (T.translation - Td.translation), pin.log3(Rd.T @ T.rotation)))
-    assert solver.opts.rows is not None and solver.opts.row_scale is not None
-    return r6[solver.opts.rows] * solver.opts.row_scale
+    assert solver.rows is not None and solver.row_scale is not None
+    return r6[solver.rows] * solver.row_scale
 
 
 def test_joint_limit_does_not_stall_the_solver(robots: dict[str, robojac.Robot]) -> None:
@@ -450,18 +552,18 @@ def test_an_attempt_blocked_by_a_limit_ends_early(
     robot = robots["panda"]
 
     def failed_iterations() -> float:
+        solver = Solver(robot, IKOptions(timeout=None, max_restarts=0))  # reads HELD_STALL_FACTOR
         rng = np.random.default_rng(40)
         its = []
         for _ in range(100):
             T = robot.fk(robot.random_configuration(rng))
-            res = solve_ik(robot, T, robot.random_configuration(rng), timeout=None, max_restarts=0)
+            res = solver.solve(T, robot.random_configuration(rng), 0)
             if not res.success:
                 its.append(res.iterations)
         return float(np.mean(its))
 
     with_rule = failed_iterations()
-    monkeypatch.setattr(ik, "HELD_STALL_FACTOR", 1.0)  # the band (1.0·prev, prev] is empty
-    monkeypatch.setattr(ik, "_SOLVERS", weakref.WeakKeyDictionary())  # solvers read it when built
+    monkeypatch.setattr(ik_solver, "HELD_STALL_FACTOR", 1.0)  # the band (1.0·prev, prev] is empty
     without = failed_iterations()
     assert with_rule < 0.9 * without, (with_rule, without)
 
@@ -469,22 +571,24 @@ def test_an_attempt_blocked_by_a_limit_ends_early(
 def test_restart_schedule(robots: dict[str, robojac.Robot]) -> None:
     """Restarts 1, 3, 5, 7: the four seeds nearest the target; 2: mid-range; the rest: uniform over the ranges."""
     robot = robots["panda"]
-    solver = _Solver(robot, _options(robot, **_defaults()))
+    solver = Solver(robot, IKOptions())
     T = robot.fk(robot.random_configuration(np.random.default_rng(41)))
-    distances = solver._seed_distances(T)
+    distances = solver.restarts.distances(T)
     nearest = np.argsort(distances)[:4]
     span = robot.upper - robot.lower
     for k, i in zip((1, 3, 5, 7), nearest):
-        assert np.all(np.abs(solver._restart(k, distances, 0) - solver.seeds.q[i]) <= 0.01 * span + 1e-12)
-    assert np.all(np.abs(solver._restart(2, distances, 0) - solver.mid) <= 0.01 * span + 1e-12)
-    later = np.array([solver._restart(k, distances, 0) for k in [4, 6, *range(8, 400)]])
+        assert np.all(
+            np.abs(solver.restarts.start(k, distances, 0) - solver.restarts.table.q[i]) <= 0.01 * span + 1e-12
+        )
+    assert np.all(np.abs(solver.restarts.start(2, distances, 0) - solver.mid) <= 0.01 * span + 1e-12)
+    later = np.array([solver.restarts.start(k, distances, 0) for k in [4, 6, *range(8, 400)]])
     assert np.all((later >= robot.lower) & (later <= robot.upper))
     # Uniform over the whole range: about half the values lie outside the middle half
     # (the seeds never do), and none of these starts sits next to a nearest seed.
     outside = np.abs(later - solver.mid) > span / 4
     assert 0.4 < outside.mean() < 0.6
     for i in nearest:
-        assert np.all(np.abs(later - solver.seeds.q[i]).max(axis=1) > 0.01 * span.max())
+        assert np.all(np.abs(later - solver.restarts.table.q[i]).max(axis=1) > 0.01 * span.max())
 
 
 # ---------------------------------------------------------------------------- batch
@@ -576,6 +680,71 @@ def test_batch_workers_use_processes(robots: dict[str, robojac.Robot], monkeypat
     assert used == [2] and two.success.all()
 
 
+_ORPHAN_SCRIPT = """
+import multiprocessing, os, sys, threading, time
+import numpy as np
+import robojac
+
+robot = robojac.load("planar_2r")
+far = np.tile(np.eye(4), (400, 1, 1))
+far[:, 0, 3] = 5.0  # out of reach: every solve runs its whole budget, so the batch takes minutes
+expected = min(2, os.cpu_count() or 2)
+
+def report():
+    while len(multiprocessing.active_children()) < expected:
+        time.sleep(0.01)
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+
+threading.Thread(target=report, daemon=True).start()
+robojac.solve_ik_batch(robot, far, workers=2, timeout=0.5, progress=False)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie waiting to be reaped has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_batch_workers_exit_with_their_parent(sig: int) -> None:
+    """Kill a process in the middle of solve_ik_batch(workers=2): its workers go too.
+
+    Before, they were orphaned and went on solving their chunks for nobody.
+    """
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    workers: list[int] = []
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        assert ready, "the child never reported its workers"
+        assert proc.stdout is not None
+        workers = [int(pid) for pid in proc.stdout.readline().split()]
+        assert workers, proc.stderr.read() if proc.stderr else ""
+        assert all(_running(pid) for pid in workers)
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 10.0  # PR_SET_PDEATHSIG acts at once; the fallback polls every 0.5 s
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in workers if _running(pid)]
+        assert not left, f"workers {left} outlived their parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_batch_shared_start_and_empty(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["iiwa14"]
     T = robot.fk(robot.random_configuration(22))
@@ -583,6 +752,28 @@ def test_batch_shared_start_and_empty(robots: dict[str, robojac.Robot]) -> None:
     assert np.array_equal(res.q[0], solve_ik(robot, T, robot.neutral(), seed=0, **REPEATABLE).q)
     empty = solve_ik_batch(robot, np.zeros((0, 4, 4)), progress=False)
     assert len(empty) == 0 and empty.q.shape == (0, robot.dof) and empty.success_rate == 0.0
+
+
+def test_results_to_dict(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(54)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(3)])
+    far = np.eye(4)
+    far[0, 3] = 5.0
+    batch = solve_ik_batch(robot, np.concatenate([Ts, [far]]), progress=False, timeout=None, max_restarts=3)
+    d = batch.to_dict()
+    back = json.loads(json.dumps(d, allow_nan=False))
+    assert back == d
+    assert np.array_equal(np.array(d["q"]), batch.q) and d["success"] == [True, True, True, False]
+    assert d["success_rate"] == 0.75 and d["messages"][3].startswith("no solution")
+    assert set(d) == {f.name for f in dataclasses.fields(IKBatchResult)} | {"success_rate"}
+    one = batch[3].to_dict()
+    assert json.loads(json.dumps(one, allow_nan=False)) == one
+    assert set(one) == {f.name for f in dataclasses.fields(IKResult)}
+    assert one["q"] == d["q"][3] and one["position_error"] == d["position_error"][3] > 4.0
+    assert type(one["iterations"]) is int and type(one["success"]) is bool and type(one["time"]) is float
+    odd = dataclasses.replace(batch[3], position_error=math.inf, rotation_error=math.nan)
+    assert (odd.to_dict()["position_error"], odd.to_dict()["rotation_error"]) == ("inf", "nan")
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -673,6 +864,100 @@ def test_bad_options_raise(robots: dict[str, robojac.Robot]) -> None:
         solve_ik_batch(robot, np.array([T]), workers=0, progress=False)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(timeout=1e300),
+        dict(timeout=options.TIMEOUT_LIMIT * 1.001),
+        dict(max_iterations=options.ITERATIONS_LIMIT + 1),
+        dict(timeout=None, max_restarts=options.RESTARTS_LIMIT + 1),
+        dict(timeout=None, max_restarts=10**30),
+    ],
+)
+def test_work_bounds(robots: dict[str, robojac.Robot], bad: dict[str, object]) -> None:
+    """A budget or count too large to end on an unreachable target is refused, naming the bound.
+
+    Before, ``timeout=1e300`` on an unreachable target never returned.
+    """
+    robot = robots["planar_2r"]
+    far = np.eye(4)
+    far[:3, 3] = (5.0, 0.0, 0.0)  # the arm reaches 0.9 m
+    with pytest.raises(InputError, match=r"at most 3600 s|to 10,000,|to 1,000,000,"):
+        solve_ik(robot, far, **bad)  # type: ignore[arg-type]
+
+
+def test_work_bounds_are_inclusive(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["planar_2r"]
+    q = np.array([0.3, 0.6])
+    T = robot.fk(q)
+    for kw in (
+        dict(timeout=options.TIMEOUT_LIMIT),
+        dict(max_iterations=options.ITERATIONS_LIMIT),
+        dict(timeout=None, max_restarts=options.RESTARTS_LIMIT),
+    ):
+        assert solve_ik(robot, T, q + 0.1, **kw).success  # type: ignore[arg-type]
+
+
+def test_max_restarts_bounds_an_unreachable_solve(robots: dict[str, robojac.Robot]) -> None:
+    """With no time limit, max_restarts and max_iterations alone end the solve."""
+    robot = robots["ur5"]
+    far = np.eye(4)
+    far[:3, 3] = (5.0, 0.0, 0.0)
+    for restarts, iterations in ((0, 3), (7, 60), (40, 10)):
+        res = solve_ik(robot, far, timeout=None, max_restarts=restarts, max_iterations=iterations)
+        assert not res.success and res.restarts == restarts
+        assert res.iterations <= (restarts + 1) * iterations
+
+
+def test_not_a_robot(robots: dict[str, robojac.Robot]) -> None:
+    T = robots["panda"].fk(robots["panda"].neutral())
+    for bad in ("not a robot", None, robots["panda"].model):
+        with pytest.raises(InputError, match=r"robot must be a robojac.Robot \(from robojac.load\), got"):
+            solve_ik(bad, T)  # type: ignore[arg-type]
+        with pytest.raises(InputError, match=r"robot must be a robojac\.Robot"):
+            solve_ik_batch(bad, np.array([T]), progress=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "phrase"),
+    [
+        (dict(damping=True), "damping"),
+        (dict(damping=np.bool_(False)), "damping"),
+        (dict(position_only="no"), "position_only must be True or False"),
+        (dict(position_only=1), "position_only must be True or False"),
+        (dict(position_only=None), "position_only must be True or False"),
+        (dict(weights=[True] * 6), "not booleans"),
+        (dict(mask=[np.ones(3), np.ones(2)]), "mask must be 6 booleans"),
+        (dict(mask=[np.ones(3), np.ones(3)]), "mask must be 6 booleans"),
+        (dict(mask="111111"), "mask must be 6 booleans"),
+        (dict(mask={"x": True}), "mask must be 6 booleans"),
+        (dict(nullspace=["q0"]), "nullspace must be None or one of"),
+        (dict(frame=3), "frame must be a frame name"),
+    ],
+)
+def test_loose_types_are_refused(robots: dict[str, robojac.Robot], bad: dict[str, object], phrase: str) -> None:
+    """Values whose truth or meaning would be a guess. Before, ``damping=True`` was μ = 1,
+    ``position_only="no"`` meant True, and a ragged mask raised numpy's ValueError."""
+    robot = robots["panda"]
+    T = robot.fk(robot.neutral())
+    with pytest.raises(RobojacError, match=phrase):
+        solve_ik(robot, T, **bad)  # type: ignore[arg-type]
+    with pytest.raises(RobojacError, match=phrase):
+        solve_ik_batch(robot, np.array([T]), progress=False, **bad)
+
+
+def test_strict_types_accept_numpy_values(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    q = robot.random_configuration(np.random.default_rng(53))
+    T = robot.fk(q)
+    kw = dict(timeout=None, max_restarts=np.int64(20))
+    a = solve_ik(robot, T, q + 0.05, position_only=np.bool_(True), mask=np.ones(6, dtype=bool), **kw)
+    b = solve_ik(robot, T, q + 0.05, position_only=True, mask=[1, 1, 1, 1, 1, 1], **kw)  # type: ignore[arg-type]
+    assert a.success and np.array_equal(a.q, b.q)
+    with pytest.raises(InputError, match="progress must be True or False"):
+        solve_ik_batch(robot, np.array([T]), progress="no")  # type: ignore[arg-type]
+
+
 def test_public_names() -> None:
     assert robojac.solve_ik is solve_ik and robojac.solve_ik_batch is solve_ik_batch
     assert robojac.IKResult is IKResult and robojac.IKBatchResult is IKBatchResult
@@ -681,9 +966,96 @@ def test_public_names() -> None:
 
 def test_solver_cache_does_not_leak_options(robots: dict[str, robojac.Robot]) -> None:
     robot = robots["panda"]
-    a = _cached_solver(robot, tuple(_defaults().values()))
-    b = _cached_solver(robot, tuple({**_defaults(), "position_only": True}.values()))
+    a = cached_solver(robot, IKOptions())
+    b = cached_solver(robot, IKOptions(position_only=True))
     assert a is not b and not a.opts.position_only and b.opts.position_only
+    assert cached_solver(robot, IKOptions(max_iterations=60, mask=[1] * 6)) is cached_solver(
+        robot, IKOptions(mask=(True,) * 6)
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "good"),
+    [
+        (dict(max_iterations=60.0), dict(max_iterations=60)),
+        (dict(timeout=True), dict(timeout=1)),
+        (dict(mask=[1.0] * 6), dict(mask=[1] * 6)),
+        (dict(timeout=None, max_restarts=2.0), dict(timeout=None, max_restarts=2)),
+    ],
+    ids=["float max_iterations", "bool timeout", "float mask", "float max_restarts"],
+)
+def test_options_are_checked_before_the_solver_cache(bad: dict[str, object], good: dict[str, object]) -> None:
+    """A value equal to a valid one (60.0 == 60, True == 1, 1.0 == 1) is refused after a solve as before it.
+
+    Before, the solver cache was keyed by the option values, so once a solve had cached a
+    solver for the valid value, the equal invalid one found it and skipped the checks.
+    """
+    robot = robojac.load("panda")  # no cached solver yet
+    T = robot.fk(robot.neutral())
+    with pytest.raises(InputError):
+        solve_ik(robot, T, **bad)  # type: ignore[arg-type]
+    assert solve_ik(robot, T, **good).success  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        solve_ik(robot, T, **bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        solve_ik_batch(robot, np.array([T]), progress=False, **bad)
+    with pytest.raises(InputError):
+        IKOptions(**bad)  # type: ignore[arg-type]
+
+
+def test_keyword_forms_share_one_solver_and_stay_checked() -> None:
+    """Keywords that make the same IKOptions find the same solver; equal values of a refused type never do."""
+    robot = robojac.load("planar_2r")
+
+    def values(**kw: object) -> tuple[object, ...]:
+        return tuple(kw.get(name, getattr(options.DEFAULT_OPTIONS, name)) for name in options.OPTION_NAMES)
+
+    masks = ([1, 1, 1, 0, 0, 0], (True, True, True, False, False, False), np.array([1, 1, 1, 0, 0, 0]))
+    found = {id(keywords_solver(robot, values(mask=m, max_iterations=60))) for m in masks for _ in range(2)}
+    found.add(id(cached_solver(robot, IKOptions(mask=masks[0]))))
+    assert len(found) == 1
+    for bad in (dict(mask=[1.0, 1, 1, 0, 0, 0]), dict(max_iterations=60.0), dict(position_only=0), dict(timeout=True)):
+        for _ in range(2):
+            with pytest.raises(InputError):
+                keywords_solver(robot, values(**bad))
+    assert keywords_solver(robot, values(timeout=1)) is keywords_solver(robot, values(timeout=1.0))
+
+
+def test_ik_options_canonical_form_and_defaults() -> None:
+    import inspect
+
+    a = IKOptions(mask=[1, 1, 1, 1, 1, 0], weights=[1, 2, 3, 4, 5, 6], damping=0, max_iterations=np.int64(30))
+    b = IKOptions(mask=(True,) * 5 + (False,), weights=np.arange(1.0, 7.0), damping=0.0, max_iterations=30)
+    assert a == b and hash(a) == hash(b)
+    assert a.mask == (True,) * 5 + (False,) and a.weights == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    assert type(a.damping) is float and type(a.max_iterations) is int
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.timeout = 1.0  # type: ignore[misc]
+    copy = pickle.loads(pickle.dumps(a))  # worker processes get their options this way
+    assert copy == a and hash(copy) == hash(a)
+    # solve_ik's keyword defaults are IKOptions' defaults.
+    params = inspect.signature(solve_ik).parameters
+    for f in dataclasses.fields(IKOptions):
+        assert params[f.name].default == f.default, f.name
+
+
+def test_options_argument(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
+    rng = np.random.default_rng(52)
+    Ts = np.array([robot.fk(robot.random_configuration(rng)) for _ in range(3)])
+    opts = IKOptions(timeout=None, max_restarts=5, position_tolerance=1e-8)
+    for i, T in enumerate(Ts):
+        a = solve_ik(robot, T, seed=i, options=opts)
+        b = solve_ik(robot, T, seed=i, timeout=None, max_restarts=5, position_tolerance=1e-8)
+        assert np.array_equal(a.q, b.q) and a.iterations == b.iterations
+    batch = solve_ik_batch(robot, Ts, options=opts, progress=False)
+    assert np.array_equal(batch.q[2], solve_ik(robot, Ts[2], seed=2, options=opts).q)
+    with pytest.raises(InputError, match="max_restarts"):
+        solve_ik(robot, Ts[0], options=opts, max_restarts=3)
+    with pytest.raises(InputError, match="frame"):
+        solve_ik_batch(robot, Ts, options=opts, frame="tool0", progress=False)
+    with pytest.raises(InputError, match="IKOptions"):
+        solve_ik(robot, Ts[0], options={"timeout": 1.0})  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------- CLI

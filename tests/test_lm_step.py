@@ -1,4 +1,4 @@
-"""robojac._lm_step: the compiled IK iteration, against dense NumPy references.
+"""robojac.ik.kernel: the compiled IK iteration, against dense NumPy references.
 
 Every branch the solver relies on: the damped step in both forms (m ≤ n and m > n), the
 minimum-norm step when undamped and singular, Nakamura–Chiaverini damping, the projected
@@ -9,13 +9,17 @@ outcomes.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from robojac import _lm_step as lm
 from robojac.dls import adaptive_damping
+from robojac.ik import kernel as lm
 
 WINDOW = 5
 
@@ -214,3 +218,29 @@ def test_a_held_joint_with_an_error_that_barely_falls_stalls() -> None:
     state[lm.S_K] = 1
     outcome, _, _ = step(L, J, r, q, consts(4, held_stall=1.0), state)
     assert outcome == lm.STEPPED
+
+
+_SECOND_PROCESS = """
+import numpy as np
+from robojac.ik import kernel as lm
+
+n = 7
+L, J, r, q = np.eye(6), np.ones((6, n)), np.full(6, 0.1), np.zeros(n)
+c = lm.constants(np.full(n, -3.0), np.full(n, 3.0), np.zeros(n), mu_gain=0.0, mu_bias=1e-3, threshold=0.0,
+                 max_damping=0.0, held_stall=0.8, near=-1.0, stall=0.5, window=5, goal=False)
+lm.lm_step(L, J, r, q, c, lm.fresh_state(n, 5))
+print(sum(lm.lm_step.stats.cache_hits.values()), sum(lm.lm_step.stats.cache_misses.values()))
+"""
+
+
+def test_the_compiled_step_is_cached_on_disk() -> None:
+    """A second process loads lm_step from numba's disk cache instead of compiling it again."""
+    step(np.eye(6), np.ones((6, 7)), np.full(6, 0.1), np.zeros(7), consts(7))  # compiled or loaded here, and saved
+    assert type(lm.lm_step._cache).__name__ == "FunctionCache"  # cache=True took effect
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run(
+        [sys.executable, "-c", _SECOND_PROCESS], capture_output=True, text=True, env=env, timeout=600, check=True
+    )
+    hits, misses = map(int, out.stdout.split())
+    assert (hits, misses) == (1, 0), out.stdout

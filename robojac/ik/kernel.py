@@ -1,21 +1,21 @@
 """One Levenberg–Marquardt iteration of the IK solver, compiled with numba.
 
-:func:`lm_step` is everything :mod:`robojac.ik` does between Pinocchio's calls: the
-residual's squared norm and the best point so far, the stall tests, the chain rule
+:func:`lm_step` is everything :mod:`robojac.ik.solver` does between Pinocchio's calls:
+the residual's squared norm and the best point so far, the stall tests, the chain rule
 ``A = L J``, the active set of joints held at a limit, the damped step, the projected
 secondary goal, and the clamp or wrap at the limits. Pinocchio still computes every
 kinematic quantity (the pose, ``log6``, ``Jlog6``, the Jacobian); this module only does
 the small dense algebra around them.
 
 Why compiled: in NumPy and LAPACK the same algebra is about fifteen calls from Python
-per iteration, each a few tenths of a microsecond of dispatch on matrices of 6 × 7 or
-smaller: half an iteration on a 7-joint arm and two thirds on a 2-joint one. One
-compiled call with six arguments removes most of it. The function is compiled on first
-use (about 8 s on this machine) and cached on disk (numba's ``cache=True``), so later
-processes load it in a fraction of a second.
+per iteration, each paying Python's and NumPy's dispatch on matrices of 6 × 7 or
+smaller, which then outweighs the arithmetic; one compiled call removes most of it. The
+function is compiled on first use and cached on disk (numba's ``cache=True``, in this
+package's ``__pycache__`` or the user's cache folder), so later processes load it
+instead of compiling. ``docs/inverse-kinematics.md`` ("Speed") has the timings.
 
 The solver's constants and the attempt's state travel as two flat arrays (layouts
-below): every argument costs the call about 60 ns of type checking.
+below): every argument costs the call its type checks.
 """
 
 from __future__ import annotations

@@ -1,0 +1,125 @@
+"""What :func:`~robojac.ik.solve_ik` and :func:`~robojac.ik.solve_ik_batch` return."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validate import FloatArray
+
+
+@dataclass(frozen=True)
+class IKResult:
+    """The outcome of one :func:`solve_ik` call.
+
+    Attributes:
+        q: joint values (dof,) [rad or m], always finite and inside the limits, continuous
+            joints wrapped to (−π, π]. On failure, the best configuration found.
+        success: True when both errors are within their tolerances.
+        iterations: damped least-squares iterations, summed over all attempts.
+        restarts: random restarts after the first attempt (0 when the start converged).
+        position_error: ``‖p(q) − p*‖`` [m] over the constrained axes (see ``mask``).
+        rotation_error: angle [rad] of the residual rotation over the constrained axes.
+        message: what happened, in words; on failure, why and what to try.
+        time: wall-clock seconds the solve took.
+    """
+
+    q: FloatArray
+    success: bool
+    iterations: int
+    restarts: int
+    position_error: float
+    rotation_error: float
+    message: str
+    time: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain Python values for JSON: ``q`` as a list of floats.
+
+        Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"``
+        (as the command line's ``--json`` writes them), so ``json.dumps(d,
+        allow_nan=False)`` gives strict JSON. A result's numbers are finite in practice:
+        its errors are measured at its ``q``.
+        """
+        return {
+            "q": [_json_float(x) for x in self.q.tolist()],
+            "success": bool(self.success),
+            "iterations": int(self.iterations),
+            "restarts": int(self.restarts),
+            "position_error": _json_float(self.position_error),
+            "rotation_error": _json_float(self.rotation_error),
+            "message": str(self.message),
+            "time": _json_float(self.time),
+        }
+
+
+def _json_float(x: Any) -> float | str:
+    """``x`` as a float, or as ``"inf"``, ``"-inf"`` or ``"nan"`` when not finite (strict JSON has no such numbers)."""
+    v = float(x)
+    return v if math.isfinite(v) else str(v)
+
+
+@dataclass(frozen=True)
+class IKBatchResult:
+    """Stacked results of :func:`solve_ik_batch`, one row per target.
+
+    Attributes:
+        q: (N, dof) joint values, each row as :attr:`IKResult.q`.
+        success: (N,) bool.
+        iterations, restarts: (N,) int.
+        position_error: (N,) [m]; rotation_error: (N,) [rad].
+        time: (N,) wall-clock seconds per solve.
+        messages: N messages.
+    """
+
+    q: FloatArray
+    success: np.ndarray
+    iterations: np.ndarray
+    restarts: np.ndarray
+    position_error: FloatArray
+    rotation_error: FloatArray
+    time: FloatArray
+    messages: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.success)
+
+    def __getitem__(self, i: int) -> IKResult:
+        """The i-th solve as an :class:`IKResult`."""
+        return IKResult(
+            q=self.q[i].copy(),
+            success=bool(self.success[i]),
+            iterations=int(self.iterations[i]),
+            restarts=int(self.restarts[i]),
+            position_error=float(self.position_error[i]),
+            rotation_error=float(self.rotation_error[i]),
+            message=self.messages[i],
+            time=float(self.time[i]),
+        )
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of targets solved, in [0, 1]."""
+        return float(np.mean(self.success)) if len(self) else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results as plain Python values for JSON: one list per field, N entries each
+        (``q`` a list of N lists), and ``success_rate``.
+
+        Non-finite floats are written as in :meth:`IKResult.to_dict`: ``"inf"``, ``"-inf"``
+        and ``"nan"``.
+        """
+        return {
+            "q": [[_json_float(x) for x in row] for row in self.q.tolist()],
+            "success": [bool(b) for b in self.success.tolist()],
+            "iterations": [int(k) for k in self.iterations.tolist()],
+            "restarts": [int(k) for k in self.restarts.tolist()],
+            "position_error": [_json_float(x) for x in self.position_error.tolist()],
+            "rotation_error": [_json_float(x) for x in self.rotation_error.tolist()],
+            "time": [_json_float(x) for x in self.time.tolist()],
+            "messages": [str(m) for m in self.messages],
+            "success_rate": self.success_rate,
+        }
