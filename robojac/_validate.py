@@ -17,15 +17,51 @@ from .errors import InputError
 FloatArray = NDArray[np.float64]
 
 
+_F64 = np.dtype(np.float64)
+#: numpy dtype kinds that hold real numbers: signed and unsigned integers and floats.
+_REAL_KINDS = frozenset("iuf")
+_KIND_NAMES = {
+    "b": "booleans",
+    "c": "complex numbers",
+    "O": "Python objects",
+    "U": "strings",
+    "S": "bytes",
+    "M": "datetimes",
+    "m": "timedeltas",
+    "V": "raw records",
+}
+
+
 def as_array(value: Any, name: str) -> FloatArray:
-    """``value`` as a float64 array, or an InputError naming ``name``."""
+    """``value`` as a float64 array, or an InputError naming ``name``.
+
+    Accepts real numbers only: a float64 array is returned as is; integer and other float
+    arrays, Python numbers and (nested) lists of them are converted. Booleans, complex
+    numbers, strings (even ``'0.1'``) and object arrays are refused rather than silently
+    cast (``True`` is not 1 rad, and numpy would drop an imaginary part).
+    """
+    if value.__class__ is np.ndarray and value.dtype == np.float64:
+        return value
     if isinstance(value, (str, bytes)):
         raise InputError(f"{name} must be numeric, got the string {value!r}")
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name} must be an array of numbers, got {type(value).__name__}: {exc}") from None
-    return arr
+    if raw.dtype is _F64:  # a list of Python floats: nothing more to check or convert
+        return raw
+    kind = raw.dtype.kind
+    if kind not in _REAL_KINDS:
+        if kind == "O" and raw.ndim and any(x is None for x in raw.ravel().tolist()):
+            bad = [i for i, x in enumerate(raw.ravel().tolist()) if x is None]
+            raise InputError(f"{name} must be finite numbers; entries {bad[:6]} are None")
+        what = _KIND_NAMES.get(kind, f"dtype {raw.dtype}")
+        raise InputError(
+            f"{name} must be an array of numbers (real: ints or floats), got {what} ({type(value).__name__} of "
+            f"dtype {raw.dtype}); convert explicitly, e.g. np.asarray(x, dtype=float)"
+            + (", after checking the imaginary part is zero" if kind == "c" else "")
+        )
+    return raw.astype(np.float64, copy=False)
 
 
 def check_finite(arr: FloatArray, name: str) -> FloatArray:
@@ -62,7 +98,11 @@ def as_matrix(value: Any, shape: tuple[int, ...], name: str) -> FloatArray:
 
 
 def _number(value: Any, name: str, what: str) -> float:
-    if isinstance(value, (str, bytes, bool, np.bool_)):
+    # Refuse what float() would silently cast: a bool, a string, a complex (numpy's drops
+    # the imaginary part) or a 0-d array of any of them.
+    if isinstance(value, (str, bytes, bool, np.bool_, complex)) or (
+        isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind not in _REAL_KINDS
+    ):
         raise InputError(f"{name} must be {what}, got {value!r}")
     try:
         return float(value)

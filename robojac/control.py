@@ -39,11 +39,12 @@ from scipy.linalg import lapack
 
 from ._validate import FloatArray, as_array, as_vector, positive
 from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
-from .errors import InputError
+from .errors import InputError, ModelError
 from .pose import as_matrix
 from .reach import check_in_reach
 from .robot import Robot
 from .singularity import manipulability_gradient
+from .statics import check_mass_matrix
 from .taskspace import (
     TaskSpace,
     critical_damping,
@@ -306,6 +307,17 @@ class _TaskTorqueController(_TorqueController):
             self.joint_damping = NULL_SPACE_RATE * 2.0 * joint_inertia_diagonal(self.robot, q)
         return self.joint_damping
 
+    def _task_inertia(self, qp: FloatArray, J: FloatArray, q: FloatArray, threshold: float, max_damping: float) -> Any:
+        """:func:`~robojac.taskspace.task_inertia`, with a singular ``M(q)`` reported as a ModelError."""
+        try:
+            return task_inertia(self.task.model, self.task.data, qp, J, threshold, max_damping)
+        except np.linalg.LinAlgError:
+            check_mass_matrix(self.robot, q, type(self).__name__)  # names the joints that move no mass
+            raise ModelError(
+                f"{type(self).__name__} could not invert the joint-space inertia M(q) of '{self.robot.name}' at "
+                f"q = {np.round(q, 4).tolist()}"
+            ) from None
+
 
 class CartesianImpedanceController(_TaskTorqueController):
     """Cartesian impedance: the tool behaves like a spring-damper to its reference.
@@ -332,6 +344,10 @@ class CartesianImpedanceController(_TaskTorqueController):
             about a second and scales with each joint's inertia, so a light wrist is not
             over-damped (an explicit integrator needs ``d_j dt / M_ii < 2``).
 
+    The default damping reads ``Λ = (J M⁻¹ Jᵀ)⁻¹``, so it needs an invertible ``M``: an arm
+    whose joints move no mass (a URDF without ``<inertial>``) is then a ModelError; give
+    ``damping`` explicitly to control such a model.
+
     Stability of the sampled loop: every closed-loop mode needs ``ω dt ≲ 0.8`` with
     ``ω = √(K/Λ)`` for critical damping; the bundled URDFs have no rotor inertia, so the
     wrists are light (UR5 wrist 3: 1e-4 kg·m², ω ≈ 550 rad/s at 30 N·m/rad).
@@ -356,6 +372,8 @@ class CartesianImpedanceController(_TaskTorqueController):
         self.damping_matrix: FloatArray | None = None if self.damping is None else np.diag(self.damping)
         self.gravity_compensation = bool(gravity_compensation)
         self.wrench = np.zeros(6)
+        if self.damping_matrix is None:  # the default damping reads the task-space inertia Λ(M⁻¹)
+            check_mass_matrix(robot, robot.neutral(), "CartesianImpedanceController's default damping")
 
     def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         ref = self.trajectory.sample(t)
@@ -365,7 +383,7 @@ class CartesianImpedanceController(_TaskTorqueController):
         e = task.pose_error(ref.pose)
         self.pose, self.error = task.pose, e
         if self.damping_matrix is None:
-            Lam = task_inertia(task.model, task.data, qp, J, 1e-3, 1e-3)[0]
+            Lam = self._task_inertia(qp, J, q, 1e-3, 1e-3)[0]
             self.damping_matrix = modal_damping(self.stiffness, Lam)
         F = self.stiffness * e + self.damping_matrix @ (ref.twist - J @ dq)
         self.wrench = F
@@ -389,6 +407,9 @@ class OperationalSpaceController(_TaskTorqueController):
     * ``K`` [1/s²] and ``D`` [1/s] shape the error dynamics ``ë + D ė + K e = 0`` directly
       (unit-mass gains); default ``D = 2√K`` (critically damped);
     * ``d_j`` [N·m·s/rad] defaults to ``2 M_ii × 1 s⁻¹`` at the first call's configuration.
+
+    ``M`` must be invertible: an arm whose joints move no mass (a URDF without
+    ``<inertial>``) is a ModelError, at construction or at the step that meets it.
     """
 
     kind = "torque"
@@ -412,6 +433,7 @@ class OperationalSpaceController(_TaskTorqueController):
         self.max_damping = float(gains(max_damping, 1, "max_damping", "1/kg")[0])
         self._zero = np.zeros(robot.model.nv)
         self.damping_used = 0.0
+        check_mass_matrix(robot, robot.neutral(), "OperationalSpaceController")  # Λ = (J M⁻¹ Jᵀ)⁻¹
 
     def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         ref = self.trajectory.sample(t)
@@ -424,7 +446,7 @@ class OperationalSpaceController(_TaskTorqueController):
         pin.forwardKinematics(m, d, qp, dq, self._zero)
         drift = pin.getFrameClassicalAcceleration(m, d, fid, LWA).vector  # J̇ q̇
         nle = pin.nonLinearEffects(m, d, qp, dq)
-        Lam, MinvJt, lam = task_inertia(m, d, qp, J, self.threshold, self.max_damping)
+        Lam, MinvJt, lam = self._task_inertia(qp, J, q, self.threshold, self.max_damping)
         self.damping_used = lam
         acc = ref.acceleration + self.stiffness * e + self.damping * (ref.twist - J @ dq) - drift
         tau = J.T @ (Lam @ acc) + nle
@@ -442,7 +464,8 @@ class JointPDController(_TorqueController):
     first call's configuration (then kept): ``kp = M_ii ω²`` with ``ω = 2π·5 Hz`` and
     ``kd = 2√(kp M_ii)`` (critical). A light wrist needs far smaller gains than a shoulder:
     one PD loop sampled at ``dt`` is stable only for ``ω dt ≲ 0.8`` with ``ω = √(kp/M_ii)``.
-    With ``kp = kd = 0`` this is pure gravity compensation.
+    With ``kp = kd = 0`` this is pure gravity compensation. Default gains need every joint
+    to move some mass: a ModelError otherwise (a URDF without ``<inertial>``).
     Its logged pose error is the tool's error to ``fk(q*)``.
     """
 
@@ -473,6 +496,8 @@ class JointPDController(_TorqueController):
                 )
         self.kp: FloatArray | None = None if kp is None else gains(kp, robot.dof, "kp", "N·m/rad")
         self.kd: FloatArray | None = None if kd is None else gains(kd, robot.dof, "kd", "N·m·s/rad")
+        if self.kp is None or self.kd is None:  # default gains scale with M_ii, which must not be 0
+            check_mass_matrix(robot, robot.neutral(), "JointPDController's default gains")
         self.gravity_compensation = bool(gravity_compensation)
         self._zero = np.zeros(robot.dof)
         self._ref_task = TaskSpace(robot, frame)

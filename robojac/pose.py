@@ -21,7 +21,7 @@ import pinocchio as pin
 from scipy.spatial.transform import Rotation
 
 from ._validate import FloatArray, as_array, check_finite
-from .errors import PoseError
+from .errors import InputError, PoseError
 
 PoseLike = Union[FloatArray, "pin.SE3", tuple[Any, Any]]
 
@@ -29,6 +29,8 @@ PoseLike = Union[FloatArray, "pin.SE3", tuple[Any, Any]]
 ORTHONORMAL_TOLERANCE = 1e-6
 #: Largest accepted deviation of a quaternion's norm from 1.
 QUATERNION_NORM_TOLERANCE = 1e-3
+#: Largest ‖v‖ [m/s] and ‖ω‖ [rad/s] :func:`exp6` accepts: ‖ω‖² must stay inside float64.
+MAX_TWIST = 1e150
 
 
 def _check_rotation(R: FloatArray, name: str) -> FloatArray:
@@ -60,11 +62,12 @@ def as_matrix(pose: Any, name: str = "pose") -> FloatArray:
         )
     else:
         try:
-            T = np.asarray(pose, dtype=np.float64)
-        except (TypeError, ValueError):
+            T = as_array(pose, name)  # refuses bools, complex numbers, strings and objects
+        except InputError as exc:
+            why = "" if isinstance(pose, (str, bytes)) else f" ({exc})"
             raise PoseError(
                 f"{name} must be a (4, 4) homogeneous transform, a pinocchio.SE3 or a (position, quaternion_xyzw) "
-                f"pair; got {'the string' if isinstance(pose, str) else type(pose).__name__} {_short(pose)}"
+                f"pair; got {'the string' if isinstance(pose, str) else type(pose).__name__} {_short(pose)}{why}"
             ) from None
     if T.shape != (4, 4):
         raise PoseError(
@@ -154,15 +157,31 @@ def log6(pose: Any) -> FloatArray:
     For a relative pose ``T_cur⁻¹ T_target`` this is the error twist expressed in the
     current frame (units m and rad), the quantity damped least squares drives to zero.
     """
-    return np.array(pin.log6(as_se3(pose)).vector)
+    out = np.array(pin.log6(as_se3(pose)).vector)
+    if not np.isfinite(out).all():  # a position near float64's limit can overflow V⁻¹ p
+        raise InputError(f"log6 of this pose overflows float64 (got {out.tolist()}); its position is too large")
+    return out
 
 
 def exp6(twist: Any) -> FloatArray:
-    """The (4, 4) pose reached by following the constant twist ``[v; ω]`` for 1 s."""
+    """The (4, 4) pose reached by following the constant twist ``[v; ω]`` for 1 s.
+
+    ``‖v‖`` [m/s] and ``‖ω‖`` [rad/s] must each be at most :data:`MAX_TWIST`: beyond it the
+    rotation angle's square overflows float64 and the pose comes out NaN.
+    """
     t = check_finite(as_array(twist, "twist"), "twist")
     if t.shape != (6,):
         raise PoseError(f"twist must have 6 entries [v; ω], got shape {t.shape}")
-    return np.array(pin.exp6(t).homogeneous)
+    v, w = t[:3].tolist(), t[3:].tolist()
+    nv, nw = math.hypot(*v), math.hypot(*w)
+    if not (nv <= MAX_TWIST and nw <= MAX_TWIST):
+        raise InputError(
+            f"twist is too large for exp6: |v| = {nv:.3g} m/s and |ω| = {nw:.3g} rad/s must each be at most "
+            f"{MAX_TWIST:g} (beyond it the result overflows float64)"
+        )
+    T = np.array(pin.exp6(t).homogeneous)
+    check_finite(T, "exp6(twist)")
+    return T
 
 
 def pose_error(pose: Any, target: Any) -> tuple[float, float]:

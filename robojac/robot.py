@@ -31,7 +31,7 @@ import numpy as np
 import pinocchio as pin
 
 from . import urdf as _urdf
-from ._validate import FloatArray, as_array, as_vector, check_finite
+from ._validate import FloatArray, as_array, as_vector, check_finite, non_negative
 from .errors import ChainError, FrameError, InputError, MeshWarning, UnknownRobotError, URDFError
 
 #: Bundled robots: name -> (file in urdf/, default tip link).
@@ -183,15 +183,40 @@ class Robot:
         return q
 
     def random_configuration(self, rng: np.random.Generator | int | None = None) -> FloatArray:
-        """A uniform random ``q`` inside the limits; continuous joints in [−π, π)."""
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        """A uniform random ``q`` inside the limits; continuous joints in [−π, π).
+
+        ``rng`` is a ``numpy.random.Generator``, a non-negative int seed, or None (fresh
+        entropy); anything ``numpy.random.default_rng`` takes (a SeedSequence, a bit generator,
+        a sequence of non-negative ints) works too. Anything else is an InputError.
+        """
+        if isinstance(rng, np.random.Generator):
+            gen = rng
+        else:
+            # A bool is an int to numpy, but True as a seed is a mistake, not a choice.
+            if isinstance(rng, (bool, np.bool_)):
+                raise InputError(
+                    f"rng must be a numpy Generator, a non-negative int seed or None, got the bool {rng!r}"
+                )
+            try:
+                gen = np.random.default_rng(rng)
+            except (TypeError, ValueError) as exc:
+                raise InputError(
+                    f"rng must be a numpy Generator, a non-negative int seed or None, "
+                    f"got {type(rng).__name__} {rng!r:.60} ({exc})"
+                ) from None
         lo = np.where(np.isfinite(self.lower), self.lower, -math.pi)
         hi = np.where(np.isfinite(self.upper), self.upper, math.pi)
         return gen.uniform(lo, hi)
 
     def within_limits(self, q: Any, tol: float = 0.0) -> bool:
-        """True when every joint of ``q`` lies in ``[lower − tol, upper + tol]``."""
+        """True when every joint of ``q`` lies in ``[lower − tol, upper + tol]``.
+
+        ``tol`` [rad or m] is a finite number >= 0; anything else is an InputError (a NaN
+        tolerance would make every ``q`` "outside").
+        """
         qv = self.check_q(q)
+        if tol.__class__ is not float or not 0.0 <= tol < math.inf:  # the default 0.0 skips the full check
+            tol = non_negative(tol, "tol")
         return bool(np.all(qv >= self.lower - tol) and np.all(qv <= self.upper + tol))
 
     def clip(self, q: Any) -> FloatArray:

@@ -39,10 +39,13 @@ from ._validate import FloatArray, as_array, as_vector, positive
 from .errors import InputError, RobojacWarning
 from .log import Log
 from .robot import Robot, check_ref
+from .statics import as_gravity, check_mass_matrix
 from .taskspace import TaskSpace, gains
 
 LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 INTEGRATORS = ("semi_implicit_euler", "rk4")
+#: Most samples one run may log: ~400 bytes each for a 7-joint arm, so ~4 GB at the cap.
+MAX_SAMPLES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,30 @@ class ExternalWrench:
     (``local_world_aligned``), returning a 6-vector. It is expressed in ``ref``
     (``"local_world_aligned"``: at the frame origin, base axes; ``"world"``: at the base
     origin, base axes; ``"local"``: at the frame origin, frame axes).
+
+    ``frame`` is a frame name (None: the robot's tip); whether it exists is checked when a
+    simulation meets the robot. A constant ``wrench`` must be 6 finite numbers and ``ref``
+    a known name, checked here, at construction (an InputError or FrameError).
     """
 
-    frame: str
+    frame: str | None
     wrench: Any
     ref: str = "local_world_aligned"
+
+    def __post_init__(self) -> None:
+        if self.frame is not None and not isinstance(self.frame, str):
+            raise InputError(
+                f"ExternalWrench frame must be a frame name (or None for the tip), got {type(self.frame).__name__} "
+                f"{self.frame!r}"
+            )
+        if not callable(self.wrench):
+            try:
+                as_vector(self.wrench, 6, "ExternalWrench wrench")
+            except InputError as exc:
+                raise InputError(
+                    f"{exc}; expected 6 finite numbers [f; τ] [N; N·m] or a function wrench(t, pose, twist)"
+                ) from None
+        check_ref(self.ref)
 
 
 class VirtualWall:
@@ -119,8 +141,15 @@ class _Passive:
 
 
 def _steps(duration: Any, dt: float) -> int:
+    """Steps of ``dt`` [s] in ``duration`` [s], refusing a run whose log would pass :data:`MAX_SAMPLES`."""
     T = positive(duration, "duration")
-    n = round(T / dt)
+    ratio = T / dt  # may be inf for a tiny dt: the comparison below refuses it too
+    if not ratio < MAX_SAMPLES - 0.5:
+        raise InputError(
+            f"duration = {T:g} s at dt = {dt:g} s is {ratio:.3g} steps; a simulation logs at most "
+            f"{MAX_SAMPLES:,} samples (the log's arrays are allocated up front): shorten duration or raise dt"
+        )
+    n = round(ratio)
     if n < 1:
         raise InputError(f"duration {T} s is shorter than one step dt = {dt} s")
     return n
@@ -249,7 +278,7 @@ class _Plant:
         self.robot = robot
         self.model = pin.Model(robot.model)
         if gravity is not None:
-            self.model.gravity.linear = as_vector(gravity, 3, "gravity")
+            self.model.gravity.linear = as_gravity(gravity)
         self.data = self.model.createData()
         self.viscous, self.coulomb, self.width = viscous, coulomb, width
         self.friction = bool(viscous.any() or coulomb.any())
@@ -346,7 +375,8 @@ def simulate_dynamic(
         q0, dq0: initial state [rad, rad/s] (``dq0`` default zero).
         duration, dt: run length and fixed step [s]; samples at ``t = 0, dt, …, duration``.
         integrator: ``"semi_implicit_euler"`` or ``"rk4"`` (see the module doc).
-        gravity: (3,) [m/s²] in the base frame; default the model's ``(0, 0, −9.81)``.
+        gravity: (3,) [m/s²] in the base frame, of norm at most
+            :data:`robojac.statics.MAX_GRAVITY`; default the model's ``(0, 0, −9.81)``.
             Controllers compensate with the robot model's own gravity, so a different
             value here is a model mismatch on purpose.
         viscous_friction, coulomb_friction: ``b`` [N·m·s/rad], ``c`` [N·m], one or ``dof``
@@ -356,6 +386,10 @@ def simulate_dynamic(
 
     The log's ``external_wrench`` is the resultant of the external wrenches moved to the
     controlled frame's origin (base axes) at each sample.
+
+    Raises:
+        InputError: a bad argument, or more than :data:`MAX_SAMPLES` samples.
+        ModelError: the arm's inertia ``M(q0)`` is singular (links without mass).
     """
     if controller is None:
         ctrl: Any = _Passive(robot)
@@ -369,6 +403,7 @@ def simulate_dynamic(
     vmax = _rate_limit(max_joint_velocity)
     q = _start(robot, q0)
     v = np.zeros(robot.dof) if dq0 is None else robot.check_q(dq0, "dq0").copy()
+    check_mass_matrix(robot, q, "simulate_dynamic")  # forward dynamics solves M(q) q̈ = …
     plant = _Plant(
         robot,
         gravity,

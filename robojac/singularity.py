@@ -53,6 +53,8 @@ DEFAULT_THRESHOLD = 0.01
 DEFAULT_TYPE_TOLERANCE = 0.01
 #: Rows of a 6×n Jacobian each ``part`` keeps.
 PARTS: dict[str, slice] = {"full": slice(0, 6), "translational": slice(0, 3), "rotational": slice(3, 6)}
+#: Largest singular value an analysed Jacobian may have, well inside float64's range (~1.8e308).
+SVD_LIMIT = 1e300
 #: A joint takes part in a null-space motion when |vⱼ| is at least this fraction of the largest |vᵢ|.
 JOINT_SHARE = 0.25
 
@@ -178,7 +180,16 @@ def _as_jacobian(J: Any, name: str = "J") -> FloatArray:
     arr = as_array(J, name)
     if arr.ndim != 2 or 0 in arr.shape:
         raise InputError(f"{name} must be a non-empty 2-D (m, n) Jacobian, got shape {arr.shape}")
-    return check_finite(arr, name)
+    check_finite(arr, name)
+    # σ₁ ≤ √(mn)·max|J|: beyond the bound σ₁ would overflow float64, and LAPACK then
+    # returns garbage (all-zero singular values for a J full of 1e308) rather than inf.
+    biggest = float(np.abs(arr).max())
+    if biggest > SVD_LIMIT / math.sqrt(arr.size):
+        raise InputError(
+            f"{name} is too large to analyse in float64: max |{name}| = {biggest:.3g}, and its singular values "
+            f"must stay below {SVD_LIMIT:g}; rescale it (e.g. change units)"
+        )
+    return arr
 
 
 def _signed_svd(J: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -205,12 +216,18 @@ def _measures(J: FloatArray, threshold: float, J_near: FloatArray | None = None)
         U = _resolve_lost(U, s, J_near)
     smax, smin = float(s[0]), float(s[-1])
     rank = int(np.count_nonzero(s >= threshold))
+    w = math.prod(s.tolist())  # Python floats overflow to inf without numpy's warning
+    if w == math.inf:
+        raise InputError(
+            f"the manipulability σ₁⋯σₖ of this {m}×{n} Jacobian overflows float64 (σ = {s.tolist()!r:.120}); "
+            "rescale it (e.g. change units)"
+        )
     return JacobianMeasures(
         shape=(m, n),
         singular_values=s,
         sigma_min=smin,
         sigma_max=smax,
-        manipulability=float(np.prod(s)),
+        manipulability=w,
         condition_number=smax / smin if smin > 0 else math.inf,
         inverse_condition=smin / smax if smax > 0 else 0.0,
         threshold=threshold,
@@ -260,8 +277,13 @@ def analyze_jacobian(J: Any, *, threshold: float = DEFAULT_THRESHOLD) -> Singula
         J: (m, n) finite array, units of its rows (m/rad for velocities, rad/rad for angular rates).
         threshold: σ below which a direction counts as lost (> 0, units of J).
 
+    An all-zero J reads ``rank 0``, ``manipulability 0``, ``condition_number inf`` and
+    ``inverse_condition 0``: no field is NaN.
+
     Raises:
-        InputError: J not 2-D, empty, or not finite; threshold not positive.
+        InputError: J not 2-D, empty, or not finite; threshold not positive; J so large
+            that its singular values (above :data:`SVD_LIMIT`) or its manipulability
+            would overflow float64.
     """
     t = _check_threshold(threshold)
     Jm = _as_jacobian(J)
@@ -658,6 +680,8 @@ def scan_path(
     :class:`SingularInterval`. With ``refine`` the minimum is located between samples,
     by a bounded scalar search along the straight segments on either side of the lowest
     sample (so a straight path through a singularity finds it to ~1e-9 of a sample).
+    A one-row path is a scan of that one sample: no interval if it is regular, else an
+    interval of one sample, unrefined (there is no segment to search along).
 
     Args:
         robot: the arm.

@@ -23,12 +23,67 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pinocchio as pin
 
-from ._validate import FloatArray, as_vector
-from .errors import InputError
+from ._validate import FloatArray, _number, as_vector
+from .errors import InputError, ModelError
 from .kinematics import Configuration
 from .robot import Robot, check_ref
 from .wrench import as_wrench, force_at_point
+
+#: Largest accepted gravitational acceleration [m/s²], about 1000 g: far beyond any real
+#: use, and small enough that torques m·|g|·L of real arms stay far inside float64.
+MAX_GRAVITY = 1e4
+#: Largest accepted payload mass [kg] (1000 t; the heaviest industrial arms carry ~2 t).
+MAX_PAYLOAD_MASS = 1e6
+#: Largest accepted distance [m] of a payload's centre of mass from its frame.
+MAX_PAYLOAD_OFFSET = 1e3
+
+
+def as_gravity(gravity: Any, name: str = "gravity") -> FloatArray:
+    """``gravity`` as a finite (3,) acceleration [m/s²] of norm at most :data:`MAX_GRAVITY`."""
+    g = as_vector(gravity, 3, name)
+    norm = math.hypot(*g.tolist())  # exact even where squaring would overflow
+    if not norm <= MAX_GRAVITY:
+        raise InputError(
+            f"{name} must be an acceleration of at most {MAX_GRAVITY:g} m/s² (about 1000 g; Earth's is 9.81), "
+            f"got |{name}| = {norm:.3g} m/s²"
+        )
+    return g
+
+
+def finite_torques(tau: FloatArray, what: str) -> FloatArray:
+    """``tau`` if every entry is finite, else an InputError saying ``what`` overflowed float64."""
+    if not math.isfinite(sum(tau.tolist())) and not np.isfinite(tau).all():
+        raise InputError(f"{what} overflow float64 (got {tau.tolist()}); the inputs are too large to be physical")
+    return tau
+
+
+def check_mass_matrix(robot: Robot, q: FloatArray, what: str) -> None:
+    """A ModelError unless the joint-space inertia ``M(q)`` [kg·m², kg] is positive definite.
+
+    A URDF link without ``<inertial>`` has no mass: when a joint moves no mass or inertia
+    at all, ``M`` is singular, and whatever needs ``M⁻¹`` (forward dynamics, the task-space
+    inertia ``Λ = (J M⁻¹ Jᵀ)⁻¹``) is undefined. ``what`` names the caller for the message.
+    """
+    config = Configuration(robot, q)
+    M = np.array(pin.crba(robot.model, config.data, config.q_pinocchio))
+    M = np.triu(M) + np.triu(M, 1).T  # Pinocchio fills the upper triangle
+    diag = np.diag(M)
+    scale = float(diag.max()) if diag.size else 0.0
+    light = [n for n, m in zip(robot.joint_names, diag.tolist()) if not m > 1e-12 * scale]
+    if not light and scale > 0.0:
+        try:
+            np.linalg.cholesky(M)
+            return
+        except np.linalg.LinAlgError:
+            pass
+    which = f"joint(s) {', '.join(repr(n) for n in light)} move no mass or inertia" if light else "it is singular"
+    raise ModelError(
+        f"{what} cannot work on '{robot.name}': it needs an invertible joint-space inertia M(q), but {which} at q = "
+        f"{np.round(q, 4).tolist()}: links without <inertial> (mass and inertia) in the URDF? Give every moving "
+        "link a mass and an inertia, or use a kinematic controller (resolved rate) instead"
+    )
 
 
 def gravity_torques(robot: Robot, q: Any, gravity: Any = None) -> FloatArray:
@@ -50,13 +105,13 @@ def gravity_torques(robot: Robot, q: Any, gravity: Any = None) -> FloatArray:
     # U(q) = −m gᵀ c(q), so ∂U/∂q = −m J_cᵀ g: linear in g, with no need to set the
     # model's gravity (the Robot is shared, and may be in use by other threads).
     mass, Jc = config.center_of_mass_jacobian()
-    return np.asarray(-mass * (Jc.T @ g), dtype=np.float64)
+    return finite_torques(np.asarray(-mass * (Jc.T @ g), dtype=np.float64), "gravity torques")
 
 
 def gravity_vector(robot: Robot, gravity: Any = None) -> FloatArray:
     """Gravitational acceleration (3,) [m/s²] in the base frame: ``gravity``, or the model's."""
     if gravity is not None:
-        return as_vector(gravity, 3, "gravity")
+        return as_gravity(gravity)
     g = np.array(robot.model.gravity.linear, dtype=np.float64)
     return np.asarray(robot.base_in_world[:3, :3].T @ g, dtype=np.float64)
 
@@ -78,8 +133,9 @@ class Contact:
 class Payload:
     """A rigid load carried by ``frame`` (default: the tip).
 
-    ``mass`` [kg] ≥ 0; ``com`` (x, y, z) [m] is its centre of mass in ``frame``'s
-    coordinates (any 3-sequence is accepted and stored as a tuple of floats).
+    ``mass`` [kg] in [0, :data:`MAX_PAYLOAD_MASS`]; ``com`` (x, y, z) [m] is its centre of
+    mass in ``frame``'s coordinates, at most :data:`MAX_PAYLOAD_OFFSET` from the frame's
+    origin (any 3-sequence is accepted and stored as a tuple of floats).
     """
 
     mass: float
@@ -87,14 +143,18 @@ class Payload:
     frame: str | None = None
 
     def __post_init__(self) -> None:
-        try:
-            m = float(self.mass)
-        except (TypeError, ValueError):
-            raise InputError(f"payload mass must be a number of kilograms, got {self.mass!r}") from None
+        m = _number(self.mass, "payload mass", "a number of kilograms")
         if not (math.isfinite(m) and m >= 0):
             raise InputError(f"payload mass must be a finite number of kilograms >= 0, got {m!r}")
+        if m > MAX_PAYLOAD_MASS:
+            raise InputError(f"payload mass must be at most {MAX_PAYLOAD_MASS:g} kg, got {m:.3g} kg")
         object.__setattr__(self, "mass", m)
         c = as_vector(self.com, 3, "payload com")
+        offset = math.hypot(*c.tolist())
+        if not offset <= MAX_PAYLOAD_OFFSET:
+            raise InputError(
+                f"payload com must be at most {MAX_PAYLOAD_OFFSET:g} m from the frame's origin, got {offset:.3g} m"
+            )
         object.__setattr__(self, "com", (float(c[0]), float(c[1]), float(c[2])))
 
 
@@ -142,9 +202,10 @@ def joint_torques(
     check_ref(ref)
     qv = robot.check_q(q)
     tau = np.zeros(robot.dof)
-    for c in _contacts(wrench, frame, ref):
-        tau += robot.jacobian(qv, c.frame, c.ref).T @ c.wrench
-    return tau
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, with the reason
+        for c in _contacts(wrench, frame, ref):
+            tau += robot.jacobian(qv, c.frame, c.ref).T @ c.wrench
+    return finite_torques(tau, "joint torques Jᵀ w")
 
 
 def payload_torques(robot: Robot, q: Any, payload: Payload | float, gravity: Any = None) -> FloatArray:
@@ -187,8 +248,9 @@ def static_torques(
     qv = robot.check_q(q)
     pl = as_payload(payload)
     tau = gravity_torques(robot, qv, gravity) if include_gravity else np.zeros(robot.dof)
-    if pl is not None:
-        tau += payload_torques(robot, qv, pl, gravity)
-    if wrench is not None:
-        tau += joint_torques(robot, qv, wrench, frame, ref)
-    return tau
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, with the reason
+        if pl is not None:
+            tau += payload_torques(robot, qv, pl, gravity)
+        if wrench is not None:
+            tau += joint_torques(robot, qv, wrench, frame, ref)
+    return finite_torques(tau, "static torques")

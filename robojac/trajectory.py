@@ -32,6 +32,21 @@ from .pose import as_matrix
 from .robot import Robot
 
 TIME_LAWS = ("quintic", "trapezoidal")
+#: Shortest accepted duration, period, ramp or waypoint spacing [s]. A time law's
+#: acceleration goes as 1/T², so a T of 1e-320 s gives inf; no controller runs faster than
+#: ~1 µs anyway.
+MIN_TIME = 1e-6
+
+
+def _time_span(value: Any, name: str) -> float:
+    """A finite time [s] of at least :data:`MIN_TIME`, or an InputError naming ``name``."""
+    T = positive(value, name)
+    if T < MIN_TIME:
+        raise InputError(
+            f"{name} must be at least {MIN_TIME:g} s (shorter ones make velocities and accelerations overflow), "
+            f"got {T:g} s"
+        )
+    return T
 
 
 class Reference(NamedTuple):
@@ -60,14 +75,17 @@ class TimeLaw:
     accel_fraction: float = 0.25
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "duration", positive(self.duration, "duration"))
-        if self.kind not in TIME_LAWS:
+        object.__setattr__(self, "duration", _time_span(self.duration, "duration"))
+        if not isinstance(self.kind, str) or self.kind not in TIME_LAWS:
             raise InputError(f"time law must be one of {', '.join(TIME_LAWS)}, got {self.kind!r}")
-        f = float(self.accel_fraction)
+        f = positive(self.accel_fraction, "accel_fraction")
         if not (0.0 < f <= 0.5):
             raise InputError(
                 f"accel_fraction must be in (0, 0.5] (fraction of the duration spent accelerating), got {f}"
             )
+        if self.kind == "trapezoidal":
+            _time_span(f * self.duration, "the acceleration time accel_fraction × duration")
+        object.__setattr__(self, "accel_fraction", f)
 
     def __call__(self, t: float) -> tuple[float, float, float]:
         """``(s, ṡ [1/s], s̈ [1/s²])`` at time ``t`` [s], clamped to the ends outside ``[0, T]``."""
@@ -152,10 +170,19 @@ class Line(Trajectory):
     def __init__(self, start: Any, end: Any, duration: float, time_law: str | TimeLaw = "quintic") -> None:
         self.start = as_matrix(start, "start")
         self.end = as_matrix(end, "end")
-        self.duration = positive(duration, "duration")
+        self.duration = _time_span(duration, "duration")
         self.law = _time_law(time_law, self.duration)
         self._p0 = self.start[:3, 3].copy()
-        self._dp = self.end[:3, 3] - self._p0
+        with np.errstate(over="ignore"):  # an overflow to inf is refused just below
+            self._dp = self.end[:3, 3] - self._p0
+        # |ṡ| ≤ 2/T and |s̈| ≤ max(5.8, 2/f)/T² for both time laws (f: the accel_fraction).
+        T, f = self.duration, self.law.accel_fraction
+        peak = float(np.abs(self._dp).max()) * (1.0 + 2.0 / T + max(6.0, 2.0 / f) / (T * T))
+        if not math.isfinite(peak):
+            raise InputError(
+                f"the line from {self._p0.tolist()} to {self.end[:3, 3].tolist()} m in {self.duration:g} s is too "
+                "long: its velocity or acceleration would overflow float64"
+            )
         self._R0 = self.start[:3, :3].copy()
         self._w = np.array(pin.log3(self._R0.T @ self.end[:3, :3]))  # rotation vector, start axes [rad]
         self._axis = self._R0 @ self._w  # the same, in base axes
@@ -213,13 +240,25 @@ class Circle(Trajectory):
             raise InputError("u must not be parallel to the normal: it points from the centre to the start point")
         self.u = u_vec / np.linalg.norm(u_vec)
         self.v = np.cross(n, self.u)
-        self.period = positive(period, "period")
+        self.period = _time_span(period, "period")
         self.omega = 2.0 * math.pi / self.period
         ramp_arr = as_array(0.25 * self.period if ramp is None else ramp, "ramp")
         if ramp_arr.ndim != 0 or not (math.isfinite(float(ramp_arr)) and float(ramp_arr) >= 0.0):
             raise InputError(f"ramp must be one finite time >= 0 [s], got {ramp!r}")
         self.ramp = float(ramp_arr)
-        self.duration = float(duration) if duration == math.inf else positive(duration, "duration")
+        if self.ramp != 0.0:  # 0 is no ramp; a tiny one makes θ̈ = 6ω/ramp overflow
+            _time_span(self.ramp, "ramp")
+        self.duration = float(duration) if duration == math.inf else _time_span(duration, "duration")
+        # Peak |p − 0|, speed r ω and acceleration r (ω² + 1.5 ω/ramp) must be finite.
+        w = self.omega
+        peak = float(np.abs(self.center).max()) + self.radius * (
+            1.0 + w + w * w + (1.5 * w / self.ramp if self.ramp else 0)
+        )
+        if not math.isfinite(peak):
+            raise InputError(
+                f"the circle of radius {self.radius:g} m about {self.center.tolist()} m is too large: its position, "
+                "velocity or acceleration would overflow float64"
+            )
         self._basis = np.column_stack((self.u, self.v))
         self._pose0 = np.eye(4)
         self._pose0[:3, :3] = self.rotation
@@ -307,6 +346,8 @@ class Waypoints(Trajectory):
             raise InputError(f"times must have one entry per pose, shape ({len(mats)},), got {ts.shape}")
         if ts[0] < 0 or np.any(np.diff(ts) <= 0):
             raise InputError(f"times must start at >= 0 s and increase strictly, got {ts.tolist()}")
+        if np.any(np.diff(ts) < MIN_TIME):
+            raise InputError(f"times must be at least {MIN_TIME:g} s apart (one segment each), got {ts.tolist()}")
         self.poses = mats
         self.times = ts
         self.segments = [Line(mats[i], mats[i + 1], float(ts[i + 1] - ts[i]), time_law) for i in range(len(mats) - 1)]
@@ -339,9 +380,10 @@ class JointTrajectory(Trajectory):
             if not robot.within_limits(q, 1e-9):
                 raise InputError(f"qs[{i}] = {np.round(q, 4).tolist()} is outside the joint limits of '{robot.name}'")
         ts = check_finite(as_array(times, "times"), "times")
-        if ts.shape != (arr.shape[0],) or ts[0] < 0 or np.any(np.diff(ts) <= 0):
+        if ts.shape != (arr.shape[0],) or ts[0] < 0 or np.any(np.diff(ts) < MIN_TIME):
             raise InputError(
-                f"times must be shape ({arr.shape[0]},), start at >= 0 s and increase strictly, got {ts.tolist()}"
+                f"times must be shape ({arr.shape[0]},), start at >= 0 s and increase strictly, at least "
+                f"{MIN_TIME:g} s apart, got {ts.tolist()}"
             )
         self.robot = robot
         self.qs = arr

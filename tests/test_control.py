@@ -389,3 +389,26 @@ def test_default_gains_are_stable_on_every_bundled_arm(name: str) -> None:
     assert runs[0].pose_error[-1, 2] * 600.0 == pytest.approx(-10.0, rel=0.05)  # K e = −F, nearly settled
     assert runs[1].position_error[runs[1].t > 0.5].max() < 1e-3
     assert np.abs(runs[2].q[-1] - (q0 + 0.05)).max() < 1e-3
+
+
+def test_impedance_with_explicit_damping_runs_on_a_massless_model(tmp_path) -> None:
+    # Without <inertial> M(q) is singular: the default damping (which reads Λ) is refused,
+    # but a given damping needs no inertia, so the controller computes its torques.
+    arm = """<robot name="arm"><link name="base"/><link name="l1"/><link name="l2"/><link name="tool"/>
+      <joint name="j1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/>
+        <limit lower="-2" upper="2" effort="10" velocity="1"/></joint>
+      <joint name="j2" type="revolute"><parent link="l1"/><child link="l2"/><origin xyz="0 0 0.5"/>
+        <axis xyz="0 1 0"/><limit lower="-2" upper="2" effort="10" velocity="1"/></joint>
+      <joint name="tj" type="fixed"><parent link="l2"/><child link="tool"/><origin xyz="0 0 0.5"/></joint>
+    </robot>"""
+    path = tmp_path / "massless.urdf"
+    path.write_text(arm)
+    robot = robojac.load(str(path))
+    q = np.array([0.3, 0.6])
+    with pytest.raises(robojac.ModelError, match="move no mass"):
+        CartesianImpedanceController(robot, robot.fk(q))
+    ctrl = CartesianImpedanceController(robot, robot.fk(q + 0.05), damping=10.0, stiffness=100.0)
+    tau = ctrl.torque(q, np.zeros(2), 0.0)
+    assert np.isfinite(tau).all() and np.abs(tau).max() > 0
+    with pytest.raises(robojac.ModelError, match="simulate_dynamic"):
+        simulate_dynamic(robot, ctrl, q, duration=0.01)

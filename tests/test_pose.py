@@ -98,3 +98,10 @@ def test_se3_poses_are_checked_like_arrays():
 def test_a_pose_of_the_wrong_kind_names_the_accepted_forms():
     with pytest.raises(robojac.PoseError, match=r"\(position, quaternion_xyzw\) pair; got tuple"):
         pose.as_matrix(([0, 0, 0], [0, 0, 0, 1], "extra"))
+
+
+def test_exp6_of_a_large_but_bounded_twist_is_a_rigid_transform() -> None:
+    T = pose.exp6([1e3, -2e3, 5e2, 1e6, 2e6, -3e6])  # many turns: still exact to round-off
+    assert np.isfinite(T).all()
+    np.testing.assert_allclose(T[:3, :3].T @ T[:3, :3], np.eye(3), atol=1e-9)
+    assert np.isfinite(pose.exp6([pose.MAX_TWIST, 0, 0, 0, 0, pose.MAX_TWIST])).all()

@@ -402,3 +402,21 @@ def test_urdf_text_is_not_echoed(tmp_path):
     with pytest.raises(robojac.UnknownRobotError) as unknown:
         robojac.load("x" * 5000)
     assert len(str(unknown.value)) < 300
+
+
+def test_random_configuration_takes_a_generator_a_seed_or_none(robots):
+    robot = robots["panda"]
+    a = robot.random_configuration(7)
+    np.testing.assert_array_equal(a, robot.random_configuration(np.random.default_rng(7)))
+    np.testing.assert_array_equal(a, robot.random_configuration(np.int64(7)))
+    np.testing.assert_array_equal(a, robot.random_configuration(np.random.SeedSequence(7)))
+    assert robot.within_limits(robot.random_configuration(None))
+
+
+def test_within_limits_tolerance_widens_the_range(robots):
+    robot = robots["planar_2r"]
+    q = robot.upper + 0.01
+    assert not robot.within_limits(q)
+    assert robot.within_limits(q, tol=0.02)
+    assert robot.within_limits(q, tol=np.float32(0.02))
+    assert not robot.within_limits(q, tol=0)

@@ -186,9 +186,7 @@ def test_kinematic_divergence_by_rate(panda: robojac.Robot) -> None:
         {"duration": 1.0, "viscous_friction": -1.0},
         {"duration": 1.0, "coulomb_friction": np.ones(3)},
         {"duration": 1.0, "gravity": [0, -9.81]},
-        {"duration": 1.0, "external": [ExternalWrench("panda_hand_tcp", np.zeros(5))]},
         {"duration": 1.0, "external": [ExternalWrench("nope", np.zeros(6))]},
-        {"duration": 1.0, "external": [ExternalWrench("panda_hand_tcp", np.zeros(6), "base")]},
         {"duration": 1.0, "external": [np.zeros(6)]},
         {"duration": 1.0, "external": ExternalWrench("panda_hand_tcp", np.zeros(6))},  # not in a list
         {"duration": 1.0, "max_joint_velocity": -1.0},
@@ -198,6 +196,26 @@ def test_kinematic_divergence_by_rate(panda: robojac.Robot) -> None:
 def test_bad_dynamic_input_raises(panda: robojac.Robot, kwargs) -> None:
     with pytest.raises(robojac.RobojacError):
         simulate_dynamic(panda, None, READY, **kwargs)
+
+
+def test_external_wrench_is_checked_at_construction() -> None:
+    for bad in (np.zeros(5), [1.0, 2.0], [0, 0, 0, 0, 0, np.nan], "abc", np.zeros(6, dtype=complex)):
+        with pytest.raises(robojac.InputError, match="ExternalWrench wrench"):
+            ExternalWrench("panda_hand_tcp", bad)
+    with pytest.raises(robojac.FrameError, match="local_world_aligned"):
+        ExternalWrench("panda_hand_tcp", np.zeros(6), "base")
+    with pytest.raises(robojac.InputError, match="frame name"):
+        ExternalWrench(3, np.zeros(6))  # type: ignore[arg-type]
+    # valid: a list, a function, and None for the tip
+    assert ExternalWrench(None, [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]).frame is None
+    assert callable(ExternalWrench("panda_link4", lambda t, pose, twist: np.zeros(6)).wrench)
+
+
+def test_external_wrench_on_the_tip_by_default(panda: robojac.Robot) -> None:
+    w = [0.0, 0.0, 5.0, 0.0, 0.0, 0.0]
+    tip = simulate_dynamic(panda, None, READY, duration=0.002, external=[ExternalWrench(None, w)])
+    named = simulate_dynamic(panda, None, READY, duration=0.002, external=[ExternalWrench(panda.tip, w)])
+    np.testing.assert_array_equal(tip.q, named.q)
 
 
 @pytest.mark.parametrize(

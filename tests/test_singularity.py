@@ -198,6 +198,19 @@ def test_exactly_singular_reports_inf_without_warnings() -> None:
     assert "exactly singular" in singularity_text(rep) and "inf" in singularity_text(rep)
     assert zero.rank == 0 and zero.condition_number == np.inf and zero.null_space.shape == (3, 3)
     assert "zero" in singularity_text(zero)
+    zd = zero.to_dict()
+    for block in (zd, zd["translational"], zd["rotational"]):  # every field defined, none NaN
+        assert block["manipulability"] == 0.0 and block["inverse_condition"] == 0.0 and block["rank"] == 0
+        assert block["condition_number"] == np.inf and block["sigma_max"] == 0.0
+    assert not any(isinstance(v, float) and np.isnan(v) for v in zd.values())
+
+
+def test_huge_but_representable_jacobian_is_analysed_exactly() -> None:
+    A = np.random.default_rng(5).standard_normal((6, 7))
+    base = S.analyze_jacobian(A)
+    big = S.analyze_jacobian(A * 1e50)  # σ up to ~1e51, w ~ 1e300: still inside float64
+    np.testing.assert_allclose(big.singular_values, base.singular_values * 1e50, rtol=1e-12)
+    assert big.manipulability == pytest.approx(base.manipulability * 1e300, rel=1e-12)
 
 
 def test_report_to_dict_is_strict_json(ur5: robojac.Robot) -> None:
@@ -478,6 +491,11 @@ def test_scan_two_crossings_and_clear_path(ur5: robojac.Robot) -> None:
     assert clear.is_clear and "no near-singular interval" in scan_text(clear)
     single = S.scan_path(ur5, [ur5.neutral()])  # one sample, singular: an interval of one
     assert len(single.intervals) == 1 and single.intervals[0].start == single.intervals[0].stop == 0
+    assert single.intervals[0].t_min == 0.0 and np.isfinite(single.intervals[0].sigma_min)
+    one = S.scan_path(ur5, [UR_Q])  # one regular sample: a clear scan of one, all fields defined
+    assert one.is_clear and one.sigma_min.shape == one.manipulability.shape == (1,)
+    assert np.all(np.isfinite(one.sigma_min)) and np.all(np.isfinite(one.manipulability))
+    assert "scan of 1 samples" in scan_text(one) and json.dumps(one.to_dict(), allow_nan=False)
 
 
 # ---------------------------------------------------------------------------- robust motion

@@ -297,3 +297,16 @@ def test_cli_capacity(capsys: pytest.CaptureFixture[str], arms: dict[str, roboja
     assert out["max_force"][0]["force"] == "inf" and out["payload"]["max_mass"] == "inf"
     assert main(["capacity", "planar_2r", "--q", "0.3", "0.9"]) == 0
     assert "heaviest payload it can hold here: unbounded" in capsys.readouterr().out
+
+
+def test_strong_gravity_and_heavy_payload_within_bounds_scale_linearly(arms) -> None:
+    from robojac.statics import MAX_GRAVITY, MAX_PAYLOAD_MASS
+
+    robot = arms["panda"]
+    q = robot.random_configuration(3)
+    g = np.array([0.0, 0.0, -9.81])
+    strong = gravity_torques(robot, q, g * (MAX_GRAVITY / 9.81))
+    np.testing.assert_allclose(strong, gravity_torques(robot, q, g) * (MAX_GRAVITY / 9.81), rtol=1e-12, atol=1e-9)
+    heavy = payload_torques(robot, q, Payload(MAX_PAYLOAD_MASS, (0.0, 0.0, 0.1)))
+    one_kg = payload_torques(robot, q, Payload(1.0, (0.0, 0.0, 0.1)))
+    np.testing.assert_allclose(heavy, one_kg * MAX_PAYLOAD_MASS, rtol=1e-12, atol=1e-9 * MAX_PAYLOAD_MASS)

@@ -204,3 +204,21 @@ def test_trajectory_outside_the_workspace_is_refused_with_a_clear_message(panda:
 def test_bad_trajectories_raise(make) -> None:
     with pytest.raises(robojac.RobojacError):
         make()
+
+
+def test_shortest_accepted_times_give_finite_references() -> None:
+    from robojac.trajectory import MIN_TIME
+
+    c = Circle([0.0, 0.0, 0.0], 0.1, np.eye(3), period=MIN_TIME, ramp=MIN_TIME)
+    for t in (0.0, 0.5 * MIN_TIME, 3.3 * MIN_TIME):
+        ref = c.sample(t)
+        assert all(np.isfinite(a).all() for a in ref)
+    assert np.isfinite(Circle([0.0, 0.0, 0.0], 0.1, np.eye(3), ramp=0.0).sample(0.0).twist).all()  # no ramp
+    A, B = np.eye(4), np.eye(4)
+    B[:3, 3] = [0.1, 0.0, 0.0]
+    for law in ("quintic", "trapezoidal"):
+        line = Line(A, B, MIN_TIME / 0.25, law)  # trapezoid accelerates for exactly MIN_TIME
+        ref = line.sample(0.3 * line.duration)
+        assert all(np.isfinite(a).all() for a in ref)
+    wp = Waypoints([A, B], [0.0, MIN_TIME])
+    assert np.isfinite(wp.sample(0.5 * MIN_TIME).acceleration).all()
