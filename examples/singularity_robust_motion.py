@@ -5,7 +5,7 @@ Run: python examples/singularity_robust_motion.py
 The UR5's tool moves in a straight line at 5 cm/s, with fixed orientation, along a
 line that passes through a wrist-singular pose (q5 = 0). The plain pseudo-inverse asks
 for joint speeds that blow up like 1/σ_min there; the adaptive damped step of
-robojac.singularity.robust_step keeps them bounded, and tracks the line better for it. Then the
+robojac.dls.robust_step keeps them bounded, and tracks the line better for it. Then the
 Panda, which is redundant, climbs its manipulability in the null space while its tool
 holds still.
 """
@@ -31,7 +31,7 @@ for _ in range(200):
 results = {}
 for name, solve in [
     ("pseudo-inverse", lambda q: np.linalg.pinv(robot.jacobian(q)) @ twist),
-    ("robust_step", lambda q: robojac.singularity.robust_step(robot, q, twist).dq),
+    ("robust_step", lambda q: robojac.dls.robust_step(robot, q, twist).dq),
 ]:
     q, peak, lowest = q_start.copy(), 0.0, np.inf
     p0 = robot.fk(q)[:3, 3]
@@ -47,7 +47,7 @@ for name, solve in [
         f"q5 {q_start[4]:+.3f} -> {q[4]:+.3f} rad, off the line by {1000 * error:.2f} mm"
     )
 
-bound = np.linalg.norm(twist) / robojac.dls.DEFAULT_THRESHOLD
+bound = np.linalg.norm(twist) / robojac.dls.DAMPING_THRESHOLD
 print(f"damped steps are bounded by ‖twist‖ / threshold = {bound:.3f} rad/s")
 assert results["robust_step"] <= bound < results["pseudo-inverse"]
 
@@ -57,6 +57,6 @@ q = np.array([0.3, -0.3, 0.3, -2.2, 0.3, 1.9, 0.5])
 T0 = panda.fk(q)
 w0 = robojac.manipulability(panda, q)
 for _ in range(50):
-    q = q + 0.02 * robojac.singularity.robust_step(panda, q, np.zeros(6), manipulability_gain=50.0).dq
+    q = q + 0.02 * robojac.dls.robust_step(panda, q, np.zeros(6), manipulability_gain=50.0).dq
 drift = np.linalg.norm(panda.fk(q)[:3, 3] - T0[:3, 3])
 print(f"panda: w {w0:.5f} -> {robojac.manipulability(panda, q):.5f}, tool moved {drift:.1e} m")

@@ -44,6 +44,8 @@ from .ik import solve_ik as solve_ik
 from .ik import solve_ik_batch as solve_ik_batch
 from .kinematics import Configuration as Configuration
 from .log import Log as Log
+from .measures import manipulability as manipulability
+from .measures import manipulability_gradient as manipulability_gradient
 from .robot import Robot as Robot
 from .robot import bundled_robots as bundled_robots
 from .robot import load as load
@@ -55,8 +57,6 @@ from .singularity import JacobianMeasures as JacobianMeasures
 from .singularity import PathScan as PathScan
 from .singularity import SingularityReport as SingularityReport
 from .singularity import analyze_jacobian as analyze_jacobian
-from .singularity import manipulability as manipulability
-from .singularity import manipulability_gradient as manipulability_gradient
 from .singularity import scan_path as scan_path
 from .singularity import singularity_report as singularity_report
 from .statics import Contact as Contact

@@ -124,3 +124,23 @@ def non_negative(value: Any, name: str) -> float:
     if not (math.isfinite(x) and x >= 0):
         raise InputError(f"{name} must be a finite number >= 0, got {x!r}")
     return x
+
+
+#: Largest singular value an analysed Jacobian may have, well inside float64's range (~1.8e308).
+SVD_LIMIT = 1e300
+
+
+def as_jacobian(J: Any, name: str = "J") -> FloatArray:
+    arr = as_array(J, name)
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise InputError(f"{name} must be a non-empty 2-D (m, n) Jacobian, got shape {arr.shape}")
+    check_finite(arr, name)
+    # σ₁ ≤ √(mn)·max|J|: beyond the bound σ₁ would overflow float64, and LAPACK then
+    # returns garbage (all-zero singular values for a J full of 1e308) rather than inf.
+    biggest = float(np.abs(arr).max())
+    if biggest > SVD_LIMIT / math.sqrt(arr.size):
+        raise InputError(
+            f"{name} is too large to analyse in float64: max |{name}| = {biggest:.3g}, and its singular values "
+            f"must stay below {SVD_LIMIT:g}; rescale it (e.g. change units)"
+        )
+    return arr

@@ -46,12 +46,12 @@ import numpy as np
 import pinocchio as pin
 
 from ._validate import FloatArray, as_array, as_vector, positive
-from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
+from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_gains
 from .errors import InputError, ModelError
+from .measures import manipulability_gradient
 from .pose import as_matrix
 from .reach import check_in_reach
 from .robot import Robot
-from .singularity import manipulability_gradient
 from .statics import check_mass_matrix
 from .taskspace import (
     TaskMeasures,
@@ -204,7 +204,7 @@ class ResolvedRateController:
         position_limits: lock joints at their URDF limits (default True).
         nullspace: ``None``, ``"mid"`` (joint centering, ``H = −½ Σ ((q_i − mid_i)/half_range_i)²``)
             or ``"manipulability"`` (Yoshikawa's ``w``, gradient from
-            :func:`robojac.singularity.manipulability_gradient`).
+            :func:`robojac.manipulability_gradient`).
         nullspace_gain: ``k₀`` [1/s].
         task: ``"pose"`` (6 rows) or ``"position"`` (3 rows; orientation left free).
 
@@ -220,8 +220,8 @@ class ResolvedRateController:
         frame: str | None = None,
         dt: float = 1e-3,
         damping: float | None = None,
-        threshold: float = DEFAULT_THRESHOLD,
-        max_damping: float = DEFAULT_MAX_DAMPING,
+        threshold: float = DAMPING_THRESHOLD,
+        max_damping: float = MAX_DAMPING,
         velocity_limits: Any = "robot",
         position_limits: bool = True,
         nullspace: str | None = None,

@@ -17,20 +17,21 @@ hand-written Jacobians alike.
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import FloatArray
+from ._validate import FloatArray, as_jacobian, as_vector, non_negative, positive
+from .measures import manipulability_gradient, part_rows
+from .robot import Robot
 
 #: σ_min below which damping starts (ε) for Jacobians in m/rad and rad/rad.
-DEFAULT_THRESHOLD = 0.04
+DAMPING_THRESHOLD = 0.04
 #: Damping λ_max reached at an exact singularity.
-DEFAULT_MAX_DAMPING = 0.04
+MAX_DAMPING = 0.04
 
 
-def adaptive_damping(
-    sigma_min: float, threshold: float = DEFAULT_THRESHOLD, max_damping: float = DEFAULT_MAX_DAMPING
-) -> float:
+def adaptive_damping(sigma_min: float, threshold: float = DAMPING_THRESHOLD, max_damping: float = MAX_DAMPING) -> float:
     """λ for the smallest singular value ``sigma_min``: 0 above ``threshold``, ``max_damping`` at 0."""
     if sigma_min >= threshold:
         return 0.0
@@ -42,8 +43,8 @@ def damped_solve(
     x: FloatArray,
     damping: float | None = None,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
-    max_damping: float = DEFAULT_MAX_DAMPING,
+    threshold: float = DAMPING_THRESHOLD,
+    max_damping: float = MAX_DAMPING,
 ) -> tuple[FloatArray, float, float]:
     """Solve ``J dq ≈ x`` by damped least squares; returns ``(dq, λ, σ_min)``.
 
@@ -77,3 +78,103 @@ def damped_pinv(J: FloatArray, damping: float) -> FloatArray:
     m = J.shape[0]
     out = np.asarray(np.linalg.solve(J @ J.T + damping * damping * np.eye(m), J).T, dtype=np.float64)
     return out
+
+
+class RobustStep(NamedTuple):
+    """A singularity-robust joint velocity.
+
+    ``dq`` (dof,) [rad/s or m/s]; ``damping`` the λ used (0 away from singularities);
+    ``sigma_min`` the smallest singular value of the task Jacobian that set it.
+    """
+
+    dq: FloatArray
+    damping: float
+    sigma_min: float
+
+
+def damped_step(
+    J: Any,
+    twist: Any,
+    *,
+    threshold: float = DAMPING_THRESHOLD,
+    max_damping: float = MAX_DAMPING,
+    secondary: Any = None,
+) -> RobustStep:
+    """Joint velocity that tracks ``twist`` through ``J`` (m, n), bounded near singularities.
+
+    ``dq = Σᵢ σᵢ/(σᵢ² + λ²) vᵢ uᵢᵀ x  +  N z``, with λ from
+    :func:`robojac.dls.adaptive_damping` (0 while ``σ_min ≥ threshold``, rising to
+    ``max_damping`` at ``σ_min = 0``). Each gain ``σ/(σ² + λ²)`` is at most
+    ``max(1/threshold, 1/(2 λ_max √(1 − λ_max²/threshold²)))`` when λ_max < threshold,
+    and ``1/threshold`` when λ_max ≥ threshold (the defaults have λ_max = threshold), so
+    ``‖dq − N z‖ ≤ ‖x‖ / threshold`` at and near a singularity, where the plain
+    pseudo-inverse gives ``‖x‖/σ_min``.
+
+    ``secondary`` (n,) is an optional joint velocity ``z`` projected by ``N = I − J⁺J``
+    onto the exact null space of a redundant J (n > m): it changes no part of the
+    twist. It is ignored when ``n ≤ m``.
+
+    Args:
+        J: (m, n) task Jacobian (e.g. rows ``[v; ω]``, m/rad and rad/rad).
+        twist: (m,) desired task velocity, in the same frame as J.
+        threshold: σ_min below which damping starts (> 0).
+        max_damping: λ at an exact singularity (≥ 0; 0 disables damping).
+        secondary: optional (n,) joint velocity for the null space.
+    """
+    Jm = as_jacobian(J)
+    m, n = Jm.shape
+    x = as_vector(twist, m, "twist")
+    t = positive(threshold, "threshold")
+    lam_max = non_negative(max_damping, "max_damping")
+    dq, lam, smin = damped_solve(Jm, x, threshold=t, max_damping=lam_max)
+    if secondary is not None and n > m:
+        z = as_vector(secondary, n, "secondary")
+        _, _, Vt = np.linalg.svd(Jm, full_matrices=True)
+        null = Vt[m:]
+        dq = dq + null.T @ (null @ z)
+    return RobustStep(np.asarray(dq, dtype=np.float64), float(lam), float(smin))
+
+
+def robust_step(
+    robot: Robot,
+    q: Any,
+    twist: Any,
+    *,
+    frame: str | None = None,
+    ref: str = "local_world_aligned",
+    part: str = "full",
+    threshold: float = DAMPING_THRESHOLD,
+    max_damping: float = MAX_DAMPING,
+    manipulability_gain: float = 0.0,
+) -> RobustStep:
+    """One singularity-robust resolved-rate step: joint velocities for a desired twist.
+
+    Solves ``J(q) dq ≈ twist`` by adaptive damped least squares (see :func:`damped_step`),
+    so ``‖dq‖`` stays bounded at and near singularities. For a redundant arm,
+    ``manipulability_gain > 0`` adds ``gain · ∇w`` (:func:`manipulability_gradient`)
+    projected onto the null space of the task: the arm drifts towards better-conditioned
+    configurations without disturbing the tool.
+
+    Args:
+        robot: the arm.
+        q: joint values (dof,) [rad or m].
+        twist: desired twist of ``frame``, expressed in ``ref``: (6,) ``[v; ω]`` [m/s, rad/s]
+            for ``part="full"``, (3,) ``v`` for ``"translational"``, (3,) ``ω`` for ``"rotational"``.
+        frame: frame name (default: the tip).
+        ref: ``"local_world_aligned"`` (default: base axes, at the frame origin), ``"local"``, ``"world"``.
+        part: which rows of the Jacobian the twist constrains.
+        threshold: σ_min below which damping starts (> 0).
+        max_damping: λ at an exact singularity (≥ 0).
+        manipulability_gain: gain on the null-space climb of w (≥ 0) [rad²/s per unit of w].
+
+    Returns:
+        :class:`RobustStep` ``(dq, damping, sigma_min)``; integrate ``q + dq·dt``.
+    """
+    rows = part_rows(part)
+    gain = non_negative(manipulability_gain, "manipulability_gain")
+    qv = robot.check_q(q)
+    J = robot.jacobian(qv, frame, ref)[rows]
+    secondary = None
+    if gain > 0 and robot.dof > J.shape[0]:
+        secondary = gain * manipulability_gradient(robot, qv, frame, part=part)
+    return damped_step(J, twist, threshold=threshold, max_damping=max_damping, secondary=secondary)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._validate import FloatArray, as_vector, non_negative, positive
-from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD, adaptive_damping, damped_gains
+from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_gains
 from .robot import Robot, check_ref
 from .statics import Payload, static_torques
 
@@ -86,8 +86,8 @@ def estimate_wrench(
     include_gravity: bool = True,
     gravity: Any = None,
     damping: float | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
-    max_damping: float = DEFAULT_MAX_DAMPING,
+    threshold: float = DAMPING_THRESHOLD,
+    max_damping: float = MAX_DAMPING,
 ) -> WrenchEstimate:
     """Estimate the wrench the arm exerts through ``frame`` from joint torques ``tau``.
 

@@ -41,10 +41,10 @@ import pinocchio as pin
 from . import _lm_step as _lm
 from . import pose as _pose
 from ._validate import FloatArray, as_array, check_finite, positive
-from .dls import DEFAULT_MAX_DAMPING, DEFAULT_THRESHOLD
+from .dls import DAMPING_THRESHOLD, MAX_DAMPING
 from .errors import InputError, PoseError
+from .measures import manipulability_gradient
 from .robot import Robot
-from .singularity import manipulability_gradient
 
 #: Default damping μ = k·½‖e‖² + μ̄ [m² or rad²]: the gain k ...
 ERROR_DAMPING_GAIN = 0.03
@@ -332,8 +332,8 @@ class _Solver:
             # μ = gain · ½‖e‖² + bias is added to the diagonal; the factor ½ is folded into the gain.
             mu_gain=0.5 * gain,
             mu_bias=float(d) ** 2 if isinstance(d, float) else bias,
-            threshold=DEFAULT_THRESHOLD if nakamura else 0.0,
-            max_damping=DEFAULT_MAX_DAMPING if nakamura else 0.0,
+            threshold=DAMPING_THRESHOLD if nakamura else 0.0,
+            max_damping=MAX_DAMPING if nakamura else 0.0,
             held_stall=HELD_STALL_FACTOR,
             # Below this ‖e‖², measure the true errors (‖v‖ of log6 ≈ ‖Δp‖ there); masked
             # targets measure them at every iteration.

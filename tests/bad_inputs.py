@@ -539,7 +539,7 @@ ANALYSIS: list[Api | Cli] = [
     ),
     Api(
         "damped step of an overflowing Jacobian",
-        lambda e: robojac.singularity.damped_step(np.full((6, 2), 1e308), np.ones(6)),
+        lambda e: robojac.dls.damped_step(np.full((6, 2), 1e308), np.ones(6)),
         InputError,
         "too large to analyse",
     ),

@@ -22,6 +22,12 @@ def robots() -> dict[str, robojac.Robot]:
 
 
 @pytest.fixture(scope="session")
+def panda(robots: dict[str, robojac.Robot]) -> robojac.Robot:
+    """The bundled Panda, shared by every test: a Robot is immutable and safe across threads."""
+    return robots["panda"]
+
+
+@pytest.fixture(scope="session")
 def clash_arm() -> robojac.Robot:
     with pytest.warns(robojac.MeshWarning):  # its missing.dae is missing on purpose
         return robojac.load(DATA / "clash_arm.urdf", tip="tool", package_dirs=[str(DATA)])

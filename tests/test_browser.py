@@ -49,11 +49,6 @@ def no_server_left_behind():
     assert srv.running() == [], "a meshcat server outlived its test"
 
 
-@pytest.fixture(scope="module")
-def panda():
-    return robojac.load("panda")
-
-
 def keep(png: Path, name: str) -> None:
     if KEEP:
         Path(KEEP).mkdir(parents=True, exist_ok=True)

@@ -15,11 +15,6 @@ from robojac.ellipsoid import force_ellipsoid, velocity_ellipsoid
 from robojac.statics import Payload, static_torques
 
 
-@pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in robojac.bundled_robots()}
-
-
 def within(robot: robojac.Robot, tau: np.ndarray) -> bool:
     return bool(np.all(np.abs(tau) <= robot.effort_limits))
 
@@ -36,9 +31,9 @@ def bisect(ok: Callable[[float], bool], lo: float, hi: float, iters: int = 80) -
 @pytest.mark.parametrize("name", ["ur5", "panda", "iiwa14", "planar_2r"])
 @pytest.mark.parametrize("include_gravity", [True, False])
 def test_max_force_matches_bisection_on_effort_limits(
-    arms: dict[str, robojac.Robot], name: str, include_gravity: bool
+    robots: dict[str, robojac.Robot], name: str, include_gravity: bool
 ) -> None:
-    robot = arms[name]
+    robot = robots[name]
     rng = np.random.default_rng(30)
     checked = 0
     while checked < 4:
@@ -65,8 +60,8 @@ def test_max_force_matches_bisection_on_effort_limits(
         checked += 1
 
 
-def test_gravity_changes_the_budget(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["ur5"]
+def test_gravity_changes_the_budget(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
     q = np.array([0.0, -0.3, 0.2, -1.5, -1.57, 0.0])  # arm stretched forward: the shoulder holds the weight
     down = max_force(robot, q, [0, 0, -1])
     up = max_force(robot, q, [0, 0, 1])
@@ -80,16 +75,16 @@ def test_gravity_changes_the_budget(arms: dict[str, robojac.Robot]) -> None:
     assert up.force < loaded.force < free.force
 
 
-def test_force_along_a_lost_direction_is_carried_by_the_structure(arms: dict[str, robojac.Robot]) -> None:
-    arm = arms["planar_2r"]
+def test_force_along_a_lost_direction_is_carried_by_the_structure(robots: dict[str, robojac.Robot]) -> None:
+    arm = robots["planar_2r"]
     res = max_force(arm, [0.3, 0.9], [0, 0, 1])
     assert math.isinf(res.force) and res.limiting_joint is None and res.feasible
     stretched = max_force(arm, [0.3, 0.0], [math.cos(0.3), math.sin(0.3), 0], include_gravity=False)
     assert math.isinf(stretched.force)
 
 
-def test_overloaded_arm_is_infeasible(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["ur5"]
+def test_overloaded_arm_is_infeasible(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
     q = np.array([0.0, -0.3, 0.2, -1.5, -1.57, 0.0])
     res = max_force(robot, q, [0, 0, 1], payload=200.0)
     assert not res.feasible_at_rest and not res.feasible and res.force == 0.0
@@ -107,8 +102,8 @@ def test_overloaded_arm_is_infeasible(arms: dict[str, robojac.Robot]) -> None:
 
 
 @pytest.mark.parametrize("name", ["ur5", "panda", "iiwa14"])
-def test_payload_check_and_max_mass(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_payload_check_and_max_mass(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(31)
     for _ in range(3):
         q = robot.random_configuration(rng)
@@ -138,16 +133,16 @@ def test_payload_check_and_max_mass(arms: dict[str, robojac.Robot], name: str) -
         assert np.argmin(heavy.margins / heavy.limits) == i
 
 
-def test_payload_check_answers_the_five_kilogram_question(arms: dict[str, robojac.Robot]) -> None:
-    panda = arms["panda"]
+def test_payload_check_answers_the_five_kilogram_question(robots: dict[str, robojac.Robot]) -> None:
+    panda = robots["panda"]
     q = panda.neutral()
     res = check_payload(panda, q, 5.0)
     assert res.ok == within(panda, static_torques(panda, q, payload=5.0))
     assert res.payload == Payload(5.0)
 
 
-def test_weighted_ellipsoids(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_weighted_ellipsoids(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     q = robot.random_configuration(32)
     Jv = robot.jacobian(q)[:3]
     F = force_ellipsoid(robot, q, weighted=True)
@@ -170,8 +165,8 @@ def test_weighted_ellipsoids(arms: dict[str, robojac.Robot]) -> None:
     assert force_ellipsoid(robot, q).units == "N per N·m"
 
 
-def test_capacity_report(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["iiwa14"]
+def test_capacity_report(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
     q = robot.random_configuration(33)
     rep = capacity_report(robot, q)
     assert len(rep.max_forces) == 6 and rep.frame == robot.tip
@@ -180,8 +175,8 @@ def test_capacity_report(arms: dict[str, robojac.Robot]) -> None:
     assert one.max_forces[0].force == max_force(robot, q, [0, 1, 0], include_gravity=False).force
 
 
-def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_bad_input(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     q = robot.neutral()
     with pytest.raises(robojac.InputError, match="non-zero"):
         max_force(robot, q, [0, 0, 0])
@@ -220,10 +215,10 @@ def test_missing_effort_limits_are_reported(tmp_path: Path) -> None:
     assert velocity_ellipsoid(robot, q, weighted=True).units == "m/s"
 
 
-def test_demo_section_shows_payload_torques(arms: dict[str, robojac.Robot]) -> None:
+def test_demo_section_shows_payload_torques(robots: dict[str, robojac.Robot]) -> None:
     from robojac.demo.statics import DEMO_PAYLOAD, payload_section
 
-    text = payload_section(arms["ur5"])
-    q = arms["ur5"].neutral()
-    first = static_torques(arms["ur5"], q, payload=DEMO_PAYLOAD)[1]
+    text = payload_section(robots["ur5"])
+    q = robots["ur5"].neutral()
+    first = static_torques(robots["ur5"], q, payload=DEMO_PAYLOAD)[1]
     assert "2 kg payload" in text and f"{first:+.3f}" in text and text.count("holds it:") == 3

@@ -12,11 +12,6 @@ from robojac.statics import Payload, static_torques
 REFS = ("local", "world", "local_world_aligned")
 
 
-@pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in robojac.bundled_robots()}
-
-
 def regular_configuration(robot: robojac.Robot, rng: np.random.Generator, sigma_min: float = 0.1) -> np.ndarray:
     while True:
         q = robot.random_configuration(rng)
@@ -26,8 +21,8 @@ def regular_configuration(robot: robojac.Robot, rng: np.random.Generator, sigma_
 
 @pytest.mark.parametrize("name", ["ur5", "panda", "iiwa14"])
 @pytest.mark.parametrize("ref", REFS)
-def test_round_trip_at_regular_configurations(arms: dict[str, robojac.Robot], name: str, ref: str) -> None:
-    robot = arms[name]
+def test_round_trip_at_regular_configurations(robots: dict[str, robojac.Robot], name: str, ref: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(20)
     for _ in range(4):
         q = regular_configuration(robot, rng)
@@ -43,8 +38,8 @@ def test_round_trip_at_regular_configurations(arms: dict[str, robojac.Robot], na
         assert est.condition_number == pytest.approx(est.singular_values[0] / est.sigma_min)
 
 
-def test_torque_noise_maps_through_the_pseudo_inverse(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_torque_noise_maps_through_the_pseudo_inverse(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     rng = np.random.default_rng(21)
     q = regular_configuration(robot, rng)
     w = np.array([5.0, -3.0, 10.0, 0.2, 0.0, -0.1])
@@ -57,8 +52,8 @@ def test_torque_noise_maps_through_the_pseudo_inverse(arms: dict[str, robojac.Ro
     np.testing.assert_allclose(J @ est.residual_torque, 0, atol=1e-9)
 
 
-def test_planar_arm_reports_what_it_cannot_see(arms: dict[str, robojac.Robot]) -> None:
-    arm = arms["planar_2r"]
+def test_planar_arm_reports_what_it_cannot_see(robots: dict[str, robojac.Robot]) -> None:
+    arm = robots["planar_2r"]
     q = np.array([0.4, 1.2])
     w = np.array([3.0, -2.0, 7.0, 1.0, -1.0, 0.5])
     est = estimate_wrench(arm, q, static_torques(arm, q, wrench=w))
@@ -74,8 +69,8 @@ def test_planar_arm_reports_what_it_cannot_see(arms: dict[str, robojac.Robot]) -
     assert not est.ill_conditioned
 
 
-def test_singular_configuration_is_flagged_not_garbage(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["ur5"]
+def test_singular_configuration_is_flagged_not_garbage(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
     q = np.array([0.3, -1.2, 1.5, -0.8, 0.0, 0.4])  # wrist singularity: q5 = 0
     rng = np.random.default_rng(22)
     tau = static_torques(robot, q) + rng.normal(size=6) * 0.1
@@ -95,8 +90,8 @@ def test_singular_configuration_is_flagged_not_garbage(arms: dict[str, robojac.R
     assert damped.ill_conditioned and np.linalg.norm(damped.wrench) < np.linalg.norm(plain.wrench) / 10
 
 
-def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_bad_input(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     with pytest.raises(robojac.InputError, match="tau"):
         estimate_wrench(robot, robot.neutral(), np.zeros(6))
     with pytest.raises(robojac.InputError, match="finite"):
@@ -108,11 +103,11 @@ def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
 
 
 def test_undamped_solve_near_a_singularity_stays_zero_along_unobservable_directions(
-    arms: dict[str, robojac.Robot],
+    robots: dict[str, robojac.Robot],
 ) -> None:
     # q5 = 1e-10: σ_min ≈ 5e-11, below RANK_TOLERANCE but above the 1e-12 that damped_solve drops.
     # A plain (damping=0) solve would put ~1e8 N along that direction; the estimate must not.
-    robot = arms["ur5"]
+    robot = robots["ur5"]
     q = np.array([0.3, -1.2, 1.5, -0.8, 1e-10, 0.4])
     rng = np.random.default_rng(23)
     tau = static_torques(robot, q) + rng.normal(size=6) * 0.1
@@ -127,8 +122,8 @@ def test_undamped_solve_near_a_singularity_stays_zero_along_unobservable_directi
     assert np.linalg.norm(est.wrench) < 1e3
 
 
-def test_bad_tuning_is_rejected(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["ur5"]
+def test_bad_tuning_is_rejected(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
     q, tau = robot.neutral(), np.zeros(6)
     for kwargs, match in (
         ({"damping": -0.1}, "damping"),

@@ -17,11 +17,6 @@ READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
 
 
 @pytest.fixture(scope="module")
-def panda() -> robojac.Robot:
-    return robojac.load("panda")
-
-
-@pytest.fixture(scope="module")
 def logs(panda: robojac.Robot) -> dict[str, Log]:
     circle = Circle.starting_at(panda.fk(READY), 0.05, normal=[1, 0, 0], period=1.0)
     kin = simulate_kinematic(panda, ResolvedRateController(panda, circle, dt=0.01), READY, duration=0.5)

@@ -16,10 +16,13 @@ import pytest
 from scipy.optimize import brentq
 
 import robojac
+from robojac import dls
+from robojac import measures as manip
 from robojac import singularity as S
 from robojac.cli import main
 from robojac.cli.format import scan_text, singularity_text
 from robojac.errors import FrameError, InputError, RobojacError
+from robojac.singularity import ur
 
 L1, L2 = 0.5, 0.4  # planar_2r link lengths [m]
 # UR5 standard DH lengths [m] (urdf/generate.py)
@@ -29,18 +32,13 @@ BUNDLED = robojac.bundled_robots()
 
 
 @pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in BUNDLED}
+def ur5(robots: dict[str, robojac.Robot]) -> robojac.Robot:
+    return robots["ur5"]
 
 
 @pytest.fixture(scope="module")
-def ur5(arms: dict[str, robojac.Robot]) -> robojac.Robot:
-    return arms["ur5"]
-
-
-@pytest.fixture(scope="module")
-def r2(arms: dict[str, robojac.Robot]) -> robojac.Robot:
-    return arms["planar_2r"]
+def r2(robots: dict[str, robojac.Robot]) -> robojac.Robot:
+    return robots["planar_2r"]
 
 
 def jacobian_2r(t1: float, t2: float) -> np.ndarray:
@@ -72,7 +70,7 @@ def ur_shoulder_q() -> np.ndarray:
 
 def fd_manipulability(robot: robojac.Robot, q: np.ndarray, part: str, h: float = 1e-6) -> np.ndarray:
     """Central differences of w(q) = σ₁⋯σₖ, computed by plain numpy from robot.jacobian."""
-    rows = S.PARTS[part]
+    rows = manip.PARTS[part]
 
     def w(x: np.ndarray) -> float:
         return float(np.prod(np.linalg.svd(robot.jacobian(x)[rows], compute_uv=False)))
@@ -132,18 +130,18 @@ def test_2r_scan_translational_through_stretch(r2: robojac.Robot) -> None:
 
 
 # ---------------------------------------------------------------------------- measures on arrays
-def test_manipulability_against_sqrt_det(arms: dict[str, robojac.Robot]) -> None:
+def test_manipulability_against_sqrt_det(robots: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(2)
     for name in ("ur5", "panda", "iiwa14"):
-        robot = arms[name]
+        robot = robots[name]
         for _ in range(10):
             q = robot.random_configuration(rng)
             J = robot.jacobian(q)
             rep = S.singularity_report(robot, q)
             assert rep.manipulability == pytest.approx(np.sqrt(np.linalg.det(J @ J.T)), rel=1e-9)
-            assert S.manipulability(robot, q) == pytest.approx(rep.manipulability, rel=1e-12)
+            assert manip.manipulability(robot, q) == pytest.approx(rep.manipulability, rel=1e-12)
             for part, block in (("translational", rep.translational), ("rotational", rep.rotational)):
-                Jb = J[S.PARTS[part]]
+                Jb = J[manip.PARTS[part]]
                 assert block is not None
                 assert block.manipulability == pytest.approx(np.sqrt(np.linalg.det(Jb @ Jb.T)), rel=1e-9)
             s = np.linalg.svd(J, compute_uv=False)
@@ -155,8 +153,8 @@ def test_manipulability_against_sqrt_det(arms: dict[str, robojac.Robot]) -> None
             )
     # square: w = |det J|, for the UR5's DH closed form too
     for _ in range(10):
-        q = arms["ur5"].random_configuration(rng)
-        assert S.manipulability(arms["ur5"], q) == pytest.approx(abs(ur_det(q)), rel=1e-9)
+        q = robots["ur5"].random_configuration(rng)
+        assert manip.manipulability(robots["ur5"], q) == pytest.approx(abs(ur_det(q)), rel=1e-9)
 
 
 def test_directions_and_null_space_are_what_they_claim() -> None:
@@ -224,9 +222,9 @@ def test_report_to_dict_is_strict_json(ur5: robojac.Robot) -> None:
 
 
 # ---------------------------------------------------------------------------- invariants under ref
-def test_invariants_under_ref(arms: dict[str, robojac.Robot]) -> None:
+def test_invariants_under_ref(robots: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(5)
-    for robot in arms.values():
+    for robot in robots.values():
         for _ in range(5):
             q = robot.random_configuration(rng)
             reps = {ref: S.singularity_report(robot, q, ref=ref) for ref in ("local", "world", "local_world_aligned")}
@@ -252,13 +250,13 @@ def test_invariants_under_ref(arms: dict[str, robojac.Robot]) -> None:
 
 # ---------------------------------------------------------------------------- gradient
 @pytest.mark.parametrize("name", BUNDLED)
-def test_gradient_against_central_differences(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_gradient_against_central_differences(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(6)
     qs = [robot.random_configuration(rng) for _ in range(4)]
     for q in qs:
-        for part in S.PARTS:
-            g = S.manipulability_gradient(robot, q, part=part)
+        for part in manip.PARTS:
+            g = manip.manipulability_gradient(robot, q, part=part)
             fd = fd_manipulability(robot, q, part)
             assert g.shape == (robot.dof,)
             scale = max(1.0, float(np.abs(fd).max()))
@@ -266,18 +264,18 @@ def test_gradient_against_central_differences(arms: dict[str, robojac.Robot], na
     # Yoshikawa's form w · tr((J Jᵀ)⁻¹ ∂J/∂qₖ Jᵀ) agrees where J Jᵀ is invertible
     if robot.dof >= 6:
         q = qs[0]
-        J, dJ = S.frame_hessian(robot, q)
+        J, dJ = manip.frame_hessian(robot, q)
         w = np.sqrt(np.linalg.det(J @ J.T))
         M = np.linalg.inv(J @ J.T)
         yosh = np.array([w * np.trace(M @ dJ[:, :, k] @ J.T) for k in range(robot.dof)])
-        assert np.allclose(S.manipulability_gradient(robot, q), yosh, atol=1e-10)
+        assert np.allclose(manip.manipulability_gradient(robot, q), yosh, atol=1e-10)
 
 
-def test_frame_hessian_against_finite_differences(arms: dict[str, robojac.Robot]) -> None:
+def test_frame_hessian_against_finite_differences(robots: dict[str, robojac.Robot]) -> None:
     for name in ("ur5", "panda"):
-        robot = arms[name]
+        robot = robots[name]
         q = robot.random_configuration(7)
-        J, dJ = S.frame_hessian(robot, q)
+        J, dJ = manip.frame_hessian(robot, q)
         assert np.allclose(J, robot.jacobian(q, ref="local"), atol=1e-12)
         h = 1e-6
         for k in range(robot.dof):
@@ -286,16 +284,16 @@ def test_frame_hessian_against_finite_differences(arms: dict[str, robojac.Robot]
             assert np.allclose(dJ[:, :, k], fd, atol=1e-8)
 
 
-def test_gradient_near_and_at_singularities(arms: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
+def test_gradient_near_and_at_singularities(robots: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
     q = UR_Q.copy()
     q[4] = 1e-3  # near the wrist singularity: w ~ |q5|, slope along q5 ≈ w/q5
-    g = S.manipulability_gradient(ur5, q)
+    g = manip.manipulability_gradient(ur5, q)
     assert np.allclose(g, fd_manipulability(ur5, q, "full", h=1e-7), atol=1e-7)
     assert g[4] == pytest.approx(abs(ur_det(q)) / np.tan(q[4]), rel=1e-5)
     # a double zero (elbow and wrist at once): w is of second order, the gradient is 0 and finite
     with np.errstate(all="raise"):
-        assert np.allclose(S.manipulability_gradient(ur5, ur5.neutral()), 0.0, atol=1e-12)
-        g_iiwa = S.manipulability_gradient(arms["iiwa14"], arms["iiwa14"].neutral())
+        assert np.allclose(manip.manipulability_gradient(ur5, ur5.neutral()), 0.0, atol=1e-12)
+        g_iiwa = manip.manipulability_gradient(robots["iiwa14"], robots["iiwa14"].neutral())
     assert np.all(np.isfinite(g_iiwa))
 
 
@@ -306,7 +304,7 @@ def test_gradient_on_continuous_prismatic_and_moved_base() -> None:
     for robot in (arm, ur_up):
         q = robot.random_configuration(8)
         for part in ("full", "translational"):
-            g = S.manipulability_gradient(robot, q, part=part)
+            g = manip.manipulability_gradient(robot, q, part=part)
             assert np.allclose(g, fd_manipulability(robot, q, part), atol=1e-8)
 
 
@@ -348,7 +346,7 @@ def test_ur5_wrist_and_elbow_detected_and_named(ur5: robojac.Robot, kind: str, j
 
 
 def _involved(robot: robojac.Robot, v: np.ndarray) -> list[str]:
-    return [n for n, x in zip(robot.joint_names, v) if abs(x) >= S.JOINT_SHARE * np.abs(v).max()]
+    return [n for n, x in zip(robot.joint_names, v) if abs(x) >= S.scan.JOINT_SHARE * np.abs(v).max()]
 
 
 def test_ur5_shoulder_detected_named_and_its_lost_direction_is_physical(ur5: robojac.Robot) -> None:
@@ -361,7 +359,7 @@ def test_ur5_shoulder_detected_named_and_its_lost_direction_is_physical(ur5: rob
     # in the plane of axes 1 and 2, so it has no moment about axis 1; it is parallel to
     # axes 2–4; axes 5 and 6 pass through its point. As a wrench at the tool origin:
     a, p = S.joint_axes(ur5, q)
-    wrist_point = S._closest_point(p[4], a[4], p[5], a[5])
+    wrist_point = ur._closest_point(p[4], a[4], p[5], a[5])
     tool = ur5.fk(q)[:3, 3]
     wrench = np.r_[a[1], np.cross(wrist_point - tool, a[1])]
     wrench /= np.linalg.norm(wrench)
@@ -382,9 +380,9 @@ def test_ur5_regular_and_multiple(ur5: robojac.Robot) -> None:
     assert S.classify_ur_singularity(ur5, q, tolerance=1e-3) == ()
 
 
-def test_ur_classification_only_for_ur_geometry(arms: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
+def test_ur_classification_only_for_ur_geometry(robots: dict[str, robojac.Robot], ur5: robojac.Robot) -> None:
     for name in ("panda", "iiwa14", "planar_2r"):
-        robot = arms[name]
+        robot = robots[name]
         rep = S.singularity_report(robot, robot.neutral())
         assert rep.type_margins is None and rep.singularity_types == ()
     # a frame before the wrist: joints 5 and 6 do not move it, so the 6R conditions do not apply
@@ -471,8 +469,8 @@ def test_scan_straight_path_through_wrist_singularity(ur5: robojac.Robot) -> Non
     assert iv.sigma_min < 1e-7 and iv.types == ("wrist",)
     assert {"wrist_1_joint", "wrist_3_joint"} <= set(iv.joints)
     assert np.linalg.norm(ur5.jacobian(iv.q_min) @ iv.null_vector) < 1e-7
-    assert np.all(scan.sigma_min[iv.start : iv.stop + 1] < S.DEFAULT_THRESHOLD)
-    assert scan.sigma_min[iv.start - 1] >= S.DEFAULT_THRESHOLD and scan.sigma_min[iv.stop + 1] >= S.DEFAULT_THRESHOLD
+    assert np.all(scan.sigma_min[iv.start : iv.stop + 1] < S.SINGULAR_THRESHOLD)
+    assert scan.sigma_min[iv.start - 1] >= S.SINGULAR_THRESHOLD and scan.sigma_min[iv.stop + 1] >= S.SINGULAR_THRESHOLD
     assert scan.manipulability.shape == (40,)
     assert "wrist" in scan_text(scan)
     # without refinement the minimum is the lowest sample
@@ -500,14 +498,14 @@ def test_scan_two_crossings_and_clear_path(ur5: robojac.Robot) -> None:
 
 # ---------------------------------------------------------------------------- robust motion
 def test_damped_step_stays_bounded_where_pseudo_inverse_blows_up(ur5: robojac.Robot) -> None:
-    bound = 1.0 / S.dls.DEFAULT_THRESHOLD  # ‖dq‖ ≤ ‖x‖/ε with the default λ_max = ε
+    bound = 1.0 / robojac.dls.DAMPING_THRESHOLD  # ‖dq‖ ≤ ‖x‖/ε with the default λ_max = ε
     q = UR_Q.copy()
     grew = []
     for q5 in (1e-1, 1e-2, 1e-3, 1e-5, 1e-8, 0.0):
         q[4] = q5
         rep = S.singularity_report(ur5, q)
         x = rep.output_directions[-1]  # the worst twist: along the direction being lost
-        step = S.robust_step(ur5, q, x)
+        step = dls.robust_step(ur5, q, x)
         assert np.linalg.norm(step.dq) <= bound * (1 + 1e-9)
         assert step.sigma_min == pytest.approx(rep.sigma_min, abs=1e-12)
         if q5 > 0:
@@ -520,7 +518,7 @@ def test_damped_step_stays_bounded_where_pseudo_inverse_blows_up(ur5: robojac.Ro
     for qq in (ur5.neutral(), ur_shoulder_q()):
         for _ in range(5):
             x = rng.standard_normal(6)
-            assert np.linalg.norm(S.robust_step(ur5, qq, x).dq) <= bound * np.linalg.norm(x) * (1 + 1e-9)
+            assert np.linalg.norm(dls.robust_step(ur5, qq, x).dq) <= bound * np.linalg.norm(x) * (1 + 1e-9)
 
 
 def test_damped_step_gain_bound_on_hand_written_jacobians() -> None:
@@ -530,7 +528,10 @@ def test_damped_step_gain_bound_on_hand_written_jacobians() -> None:
     for lam_max in (0.04, 0.02, 0.01, 0.06):
         sigmas = np.r_[np.linspace(0.0, 2 * eps, 4001), 1e-9, 1e-6]
         norms = np.array(
-            [np.linalg.norm(S.damped_step(np.diag([1.0, s]), x, threshold=eps, max_damping=lam_max).dq) for s in sigmas]
+            [
+                np.linalg.norm(dls.damped_step(np.diag([1.0, s]), x, threshold=eps, max_damping=lam_max).dq)
+                for s in sigmas
+            ]
         )
         # independent closed form: the gain σ/(σ² + λ²), λ² = λ_max² (1 − σ²/ε²) below ε
         lam2 = np.where(sigmas < eps, lam_max**2 * (1 - (sigmas / eps) ** 2), 0.0)
@@ -543,49 +544,49 @@ def test_damped_step_gain_bound_on_hand_written_jacobians() -> None:
         assert norms.max() <= bound * (1 + 1e-9)
         assert norms.max() >= 0.99 * bound  # the bound is reached, not just respected
     # max_damping = 0 is the plain pseudo-inverse: 1/σ, and an exact zero is dropped, not divided by
-    plain = S.damped_step(np.diag([1.0, 1e-6]), x, threshold=eps, max_damping=0.0)
+    plain = dls.damped_step(np.diag([1.0, 1e-6]), x, threshold=eps, max_damping=0.0)
     assert plain.damping == 0.0 and np.linalg.norm(plain.dq) == pytest.approx(1e6, rel=1e-9)
-    assert np.all(S.damped_step(np.diag([1.0, 0.0]), x, max_damping=0.0).dq == 0.0)
+    assert np.all(dls.damped_step(np.diag([1.0, 0.0]), x, max_damping=0.0).dq == 0.0)
 
 
-def test_damped_step_is_exact_away_from_singularities(arms: dict[str, robojac.Robot]) -> None:
+def test_damped_step_is_exact_away_from_singularities(robots: dict[str, robojac.Robot]) -> None:
     rng = np.random.default_rng(11)
     for name in ("ur5", "panda"):
-        robot = arms[name]
+        robot = robots[name]
         q = UR_Q if name == "ur5" else robot.neutral()
         x = rng.standard_normal(6)
-        step = S.robust_step(robot, q, x)
+        step = dls.robust_step(robot, q, x)
         assert step.damping == 0.0
         assert np.allclose(robot.jacobian(q) @ step.dq, x, atol=1e-10)
         assert np.allclose(step.dq, np.linalg.pinv(robot.jacobian(q)) @ x, atol=1e-9)
     # position-only task on the planar arm
-    r2 = arms["planar_2r"]
-    step = S.robust_step(r2, [0.2, 1.0], [0.1, -0.2, 0.0], part="translational")
+    r2 = robots["planar_2r"]
+    step = dls.robust_step(r2, [0.2, 1.0], [0.1, -0.2, 0.0], part="translational")
     assert np.allclose(r2.jacobian([0.2, 1.0])[:3] @ step.dq, [0.1, -0.2, 0.0], atol=1e-12)
 
 
-def test_null_space_climb_keeps_the_task_and_raises_manipulability(arms: dict[str, robojac.Robot]) -> None:
-    panda = arms["panda"]
+def test_null_space_climb_keeps_the_task_and_raises_manipulability(robots: dict[str, robojac.Robot]) -> None:
+    panda = robots["panda"]
     q = panda.clip(panda.neutral() + 0.3 * np.where(np.arange(7) % 2 == 0, -1.0, 1.0))  # not a critical point of w
     x = np.array([0.05, 0.0, -0.02, 0.0, 0.1, 0.0])
-    plain = S.robust_step(panda, q, x)
-    climb = S.robust_step(panda, q, x, manipulability_gain=5.0)
+    plain = dls.robust_step(panda, q, x)
+    climb = dls.robust_step(panda, q, x, manipulability_gain=5.0)
     J = panda.jacobian(q)
     assert np.allclose(J @ climb.dq, J @ plain.dq, atol=1e-12)  # the tool does the same
     assert not np.allclose(climb.dq, plain.dq)
-    g = S.manipulability_gradient(panda, q)
+    g = manip.manipulability_gradient(panda, q)
     assert (climb.dq - plain.dq) @ g > 0  # and the extra motion climbs w
     # holding the tool still, the climb alone raises w step after step, and the tool stays put
-    ws, T0 = [S.manipulability(panda, q)], panda.fk(q)
+    ws, T0 = [manip.manipulability(panda, q)], panda.fk(q)
     for _ in range(20):
-        q = q + 0.05 * S.robust_step(panda, q, np.zeros(6), manipulability_gain=50.0).dq
-        ws.append(S.manipulability(panda, q))
+        q = q + 0.05 * dls.robust_step(panda, q, np.zeros(6), manipulability_gain=50.0).dq
+        ws.append(manip.manipulability(panda, q))
     assert np.all(np.diff(ws) > 0)
     assert np.linalg.norm(panda.fk(q)[:3, 3] - T0[:3, 3]) < 1e-5
     # not redundant: no null space, no change
-    ur5 = arms["ur5"]
-    a = S.robust_step(ur5, UR_Q, x).dq
-    b = S.robust_step(ur5, UR_Q, x, manipulability_gain=5.0).dq
+    ur5 = robots["ur5"]
+    a = dls.robust_step(ur5, UR_Q, x).dq
+    b = dls.robust_step(ur5, UR_Q, x, manipulability_gain=5.0).dq
     assert np.array_equal(a, b)
 
 
@@ -611,11 +612,11 @@ def test_bad_input_raises_clear_errors(ur5: robojac.Robot) -> None:
         (lambda: S.scan_path(ur5, [[np.nan] * 6]), "finite"),
         (lambda: S.scan_path(ur5, np.zeros((3, 6)), threshold=0), "threshold"),
         (lambda: S.scan_path(ur5, np.zeros((3, 6)), part="linear"), "part"),
-        (lambda: S.manipulability_gradient(ur5, UR_Q, part="both"), "part"),
-        (lambda: S.robust_step(ur5, UR_Q, np.zeros(5)), "twist"),
-        (lambda: S.robust_step(ur5, UR_Q, np.zeros(6), manipulability_gain=-1), "manipulability_gain"),
-        (lambda: S.robust_step(ur5, UR_Q, np.zeros(6), max_damping=-0.1), "max_damping"),
-        (lambda: S.damped_step(np.eye(6), np.zeros(6), threshold=0), "threshold"),
+        (lambda: manip.manipulability_gradient(ur5, UR_Q, part="both"), "part"),
+        (lambda: dls.robust_step(ur5, UR_Q, np.zeros(5)), "twist"),
+        (lambda: dls.robust_step(ur5, UR_Q, np.zeros(6), manipulability_gain=-1), "manipulability_gain"),
+        (lambda: dls.robust_step(ur5, UR_Q, np.zeros(6), max_damping=-0.1), "max_damping"),
+        (lambda: dls.damped_step(np.eye(6), np.zeros(6), threshold=0), "threshold"),
         (lambda: S.classify_ur_singularity(ur5, UR_Q, tolerance=0), "tolerance"),
     ]
     for call, words in cases:
@@ -627,7 +628,7 @@ def test_bad_input_raises_clear_errors(ur5: robojac.Robot) -> None:
     with pytest.raises(FrameError):
         S.scan_path(ur5, np.zeros((2, 6)), ref="body")
     with pytest.raises(RobojacError):
-        S.manipulability_gradient(ur5, [0, 0, 0, 0, 0, np.inf])
+        manip.manipulability_gradient(ur5, [0, 0, 0, 0, 0, np.inf])
 
 
 # ---------------------------------------------------------------------------- CLI and demo
@@ -673,13 +674,13 @@ def test_cli_scan_npy_and_csv(tmp_path: Path, ur5: robojac.Robot, capsys: pytest
     assert "6 joint values" in capsys.readouterr().err
 
 
-def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot]) -> None:
+def test_demo_section_shows_singular_and_regular(robots: dict[str, robojac.Robot]) -> None:
     from robojac.demo import SECTIONS
     from robojac.demo.singularity import demo_pair
 
     section = dict(SECTIONS)["Singularities"]
     for name in ("ur5", "panda", "planar_2r"):
-        robot = arms[name]
+        robot = robots[name]
         part, q_sing, _, q_reg, _ = demo_pair(robot)
         # the two configurations really are singular and regular for the Jacobian the walk followed
         sing, reg = S.singularity_report(robot, q_sing), S.singularity_report(robot, q_reg)
@@ -692,6 +693,6 @@ def test_demo_section_shows_singular_and_regular(arms: dict[str, robojac.Robot])
         assert heads[0].startswith("--- a singular configuration") and f"{part} Jacobian: " in heads[0]
         assert "singular: σ_min" in heads[0] and f"{part} Jacobian: regular" in heads[1]
         assert singularity_text(sing) in text and singularity_text(reg) in text
-    assert demo_pair(arms["planar_2r"])[0] == "translational"
-    ur_text = section(arms["ur5"])
+    assert demo_pair(robots["planar_2r"])[0] == "translational"
+    ur_text = section(robots["ur5"])
     assert "wrist" in ur_text and "UR-type conditions" in ur_text

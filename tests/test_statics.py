@@ -24,11 +24,6 @@ REFS = ("local", "world", "local_world_aligned")
 L1, L2 = 0.5, 0.4
 
 
-@pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in robojac.bundled_robots()}
-
-
 def fd_twist(robot: robojac.Robot, q: np.ndarray, dq: np.ndarray, ref: str, h: float = 1e-6) -> np.ndarray:
     """The tool twist for joint velocity dq, by central differences of fk only (no Jacobian)."""
     T = robot.fk(q)
@@ -44,9 +39,9 @@ def fd_twist(robot: robojac.Robot, q: np.ndarray, dq: np.ndarray, ref: str, h: f
 
 @pytest.mark.parametrize("name", ["planar_2r", "ur5", "panda", "iiwa14"])
 @pytest.mark.parametrize("ref", REFS)
-def test_power_balance(arms: dict[str, robojac.Robot], name: str, ref: str) -> None:
+def test_power_balance(robots: dict[str, robojac.Robot], name: str, ref: str) -> None:
     # τ·q̇ = w·V, with V measured from fk alone, for random q, q̇ and w.
-    robot = arms[name]
+    robot = robots[name]
     rng = np.random.default_rng(hash((name, ref)) % 2**32)
     for _ in range(4):
         q = robot.random_configuration(rng)
@@ -57,8 +52,8 @@ def test_power_balance(arms: dict[str, robojac.Robot], name: str, ref: str) -> N
 
 
 @pytest.mark.parametrize("name", ["planar_2r", "ur5", "panda", "iiwa14"])
-def test_gravity_matches_rnea_at_rest(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_gravity_matches_rnea_at_rest(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(10)
     zero = np.zeros(robot.model.nv)
     for _ in range(5):
@@ -68,9 +63,9 @@ def test_gravity_matches_rnea_at_rest(arms: dict[str, robojac.Robot], name: str)
 
 
 @pytest.mark.parametrize("name", ["ur5", "panda"])
-def test_gravity_is_the_gradient_of_potential_energy(arms: dict[str, robojac.Robot], name: str) -> None:
+def test_gravity_is_the_gradient_of_potential_energy(robots: dict[str, robojac.Robot], name: str) -> None:
     # U(q) = −M g·c(q) with c the centre of mass; g(q) = ∂U/∂q, by central differences.
-    robot = arms[name]
+    robot = robots[name]
     q = robot.random_configuration(11)
     model, data = robot.model, robot.model.createData()
 
@@ -83,8 +78,8 @@ def test_gravity_is_the_gradient_of_potential_energy(arms: dict[str, robojac.Rob
     np.testing.assert_allclose(gravity_torques(robot, q), grad, atol=1e-6)
 
 
-def test_planar_2r_closed_form_wrench(arms: dict[str, robojac.Robot]) -> None:
-    arm = arms["planar_2r"]
+def test_planar_2r_closed_form_wrench(robots: dict[str, robojac.Robot]) -> None:
+    arm = robots["planar_2r"]
     rng = np.random.default_rng(12)
     for _ in range(10):
         q1, q2 = rng.uniform(-math.pi, math.pi, 2)
@@ -95,8 +90,8 @@ def test_planar_2r_closed_form_wrench(arms: dict[str, robojac.Robot]) -> None:
         np.testing.assert_allclose(joint_torques(arm, [q1, q2], w), [tau1, tau2], atol=1e-12)
 
 
-def test_planar_2r_closed_form_gravity(arms: dict[str, robojac.Robot]) -> None:
-    arm = arms["planar_2r"]
+def test_planar_2r_closed_form_gravity(robots: dict[str, robojac.Robot]) -> None:
+    arm = robots["planar_2r"]
     # The URDF's links: 1 kg at 0.25 m on link 1, 0.8 kg at 0.2 m on link 2 (urdf/generate.py).
     (m1, m2), (c1x, c2x) = (arm.model.inertias[1].mass, arm.model.inertias[2].mass), (0.25, 0.2)
     assert (m1, m2) == pytest.approx((1.0, 0.8))
@@ -127,8 +122,8 @@ PUBLISHED_MASSES = {
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_MASSES))
-def test_bundled_arms_carry_the_published_masses(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_bundled_arms_carry_the_published_masses(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     masses = [robot.model.inertias[j].mass for j in range(1, robot.model.njoints)]
     # generate.py writes masses with 6 significant figures (4.970684 -> 4.97068): a few ppm
     np.testing.assert_allclose(masses, PUBLISHED_MASSES[name], rtol=1e-5)
@@ -153,8 +148,8 @@ def model_with_payload(robot: robojac.Robot, payload: Payload) -> tuple[pin.Mode
 
 
 @pytest.mark.parametrize("name", ["ur5", "panda", "iiwa14"])
-def test_payload_torques_equal_a_heavier_model(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_payload_torques_equal_a_heavier_model(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(13)
     for frame in (None, robot.joint_names[-2]):
         pl = Payload(2.5, rng.normal(size=3) * 0.05, frame)
@@ -165,8 +160,8 @@ def test_payload_torques_equal_a_heavier_model(arms: dict[str, robojac.Robot], n
         np.testing.assert_allclose(static_torques(robot, q, payload=pl), heavier, atol=1e-10)
 
 
-def test_bare_mass_is_a_payload_at_the_tip(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_bare_mass_is_a_payload_at_the_tip(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     q = robot.random_configuration(14)
     np.testing.assert_allclose(payload_torques(robot, q, 3.0), payload_torques(robot, q, Payload(3.0)))
     # a payload's torques scale with the mass and with g
@@ -175,8 +170,8 @@ def test_bare_mass_is_a_payload_at_the_tip(arms: dict[str, robojac.Robot]) -> No
     )
 
 
-def test_static_torques_add_up(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["iiwa14"]
+def test_static_torques_add_up(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["iiwa14"]
     rng = np.random.default_rng(15)
     q, w = robot.random_configuration(rng), rng.normal(size=6)
     total = static_torques(robot, q, wrench=w, ref="local", payload=1.5)
@@ -186,8 +181,8 @@ def test_static_torques_add_up(arms: dict[str, robojac.Robot]) -> None:
     np.testing.assert_allclose(static_torques(robot, q), gravity_torques(robot, q))
 
 
-def test_several_contacts_sum(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_several_contacts_sum(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     rng = np.random.default_rng(16)
     q = robot.random_configuration(rng)
     w1, w2 = rng.normal(size=6), rng.normal(size=6)
@@ -200,8 +195,8 @@ def test_several_contacts_sum(arms: dict[str, robojac.Robot]) -> None:
     np.testing.assert_allclose(joint_torques(robot, q, w1, "panda_link4")[4:], 0, atol=1e-12)
 
 
-def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["ur5"]
+def test_bad_input(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
     q = robot.neutral()
     with pytest.raises(robojac.InputError, match="6 entries"):
         joint_torques(robot, q, [1.0, 2.0, 3.0])
@@ -229,10 +224,10 @@ def test_bad_input(arms: dict[str, robojac.Robot]) -> None:
         payload_torques(robot, q, None)  # type: ignore[arg-type]
 
 
-def test_a_base_below_the_root_keeps_gravity_physical(arms: dict[str, robojac.Robot]) -> None:
+def test_a_base_below_the_root_keeps_gravity_physical(robots: dict[str, robojac.Robot]) -> None:
     # A chain that starts at panda_link2 (joints 1-2 locked at 0): gravity still points down
     # the URDF root's −z, which is +y in link 2's axes; torques match the whole arm's.
-    panda = arms["panda"]
+    panda = robots["panda"]
     sub = robojac.load("panda", base="panda_link2")
     q = panda.random_configuration(17)
     q[:2] = 0.0
@@ -244,12 +239,12 @@ def test_a_base_below_the_root_keeps_gravity_physical(arms: dict[str, robojac.Ro
     np.testing.assert_allclose(payload_torques(sub, q[2:], 2.0), payload_torques(panda, q, 2.0)[2:], atol=1e-10)
 
 
-def test_cli_torque(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.Robot]) -> None:
+def test_cli_torque(capsys: pytest.CaptureFixture[str], robots: dict[str, robojac.Robot]) -> None:
     import json
 
     from robojac.cli import main
 
-    robot = arms["ur5"]
+    robot = robots["ur5"]
     q = [0.1, -1.0, 1.2, -0.5, 0.7, 0.2]
     w = [1.0, -2.0, 30.0, 0.5, 0.0, -0.3]
     argv = ["torque", "ur5", "--q", *map(str, q), "--wrench", *map(str, w), "--payload", "2", "--json"]
@@ -272,13 +267,13 @@ def test_cli_torque(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.
     assert captured.out == "" and "unknown ref" in captured.err
 
 
-def test_cli_capacity(capsys: pytest.CaptureFixture[str], arms: dict[str, robojac.Robot]) -> None:
+def test_cli_capacity(capsys: pytest.CaptureFixture[str], robots: dict[str, robojac.Robot]) -> None:
     import json
 
     from robojac.capacity import check_payload, max_force
     from robojac.cli import main
 
-    robot = arms["panda"]
+    robot = robots["panda"]
     assert main(["capacity", "panda", "--direction", "0", "0", "-2", "--payload", "1.5", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     q = robot.neutral()
@@ -299,10 +294,10 @@ def test_cli_capacity(capsys: pytest.CaptureFixture[str], arms: dict[str, roboja
     assert "heaviest payload it can hold here: unbounded" in capsys.readouterr().out
 
 
-def test_strong_gravity_and_heavy_payload_within_bounds_scale_linearly(arms) -> None:
+def test_strong_gravity_and_heavy_payload_within_bounds_scale_linearly(robots) -> None:
     from robojac.statics import MAX_GRAVITY, MAX_PAYLOAD_MASS
 
-    robot = arms["panda"]
+    robot = robots["panda"]
     q = robot.random_configuration(3)
     g = np.array([0.0, 0.0, -9.81])
     strong = gravity_torques(robot, q, g * (MAX_GRAVITY / 9.81))

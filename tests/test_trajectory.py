@@ -18,11 +18,6 @@ from robojac.trajectory import Circle, Hold, JointTrajectory, Line, TimeLaw, Tra
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
 
 
-@pytest.fixture(scope="module")
-def panda() -> robojac.Robot:
-    return robojac.load("panda")
-
-
 def _pose(p, rotvec) -> np.ndarray:
     T = np.eye(4)
     T[:3, :3] = Rotation.from_rotvec(rotvec).as_matrix()

@@ -14,14 +14,9 @@ N = 20_000
 
 
 @pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in robojac.bundled_robots()}
-
-
-@pytest.fixture(scope="module")
-def monte_carlo(arms: dict[str, robojac.Robot]) -> dict[str, object]:
+def monte_carlo(robots: dict[str, robojac.Robot]) -> dict[str, object]:
     """20,000 joint samples around a Panda configuration, and the tool's pose errors in each ref."""
-    robot = arms["panda"]
+    robot = robots["panda"]
     rng = np.random.default_rng(40)
     q = robot.random_configuration(rng)
     A = rng.normal(size=(robot.dof, robot.dof))
@@ -39,8 +34,8 @@ def monte_carlo(arms: dict[str, robojac.Robot]) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("ref", ["local", "world", "local_world_aligned"])
-def test_covariance_matches_monte_carlo(arms: dict[str, robojac.Robot], monte_carlo: dict, ref: str) -> None:
-    robot = arms["panda"]
+def test_covariance_matches_monte_carlo(robots: dict[str, robojac.Robot], monte_carlo: dict, ref: str) -> None:
+    robot = robots["panda"]
     res = pose_covariance(robot, monte_carlo["q"], monte_carlo["cov_q"], ref=ref)
     X = monte_carlo["errors"][ref]
     sample = np.cov(X.T)
@@ -56,8 +51,8 @@ def test_covariance_matches_monte_carlo(arms: dict[str, robojac.Robot], monte_ca
     assert res.frame == robot.tip and res.ref == ref
 
 
-def test_ellipsoids_hold_the_expected_share_of_samples(arms: dict[str, robojac.Robot], monte_carlo: dict) -> None:
-    robot = arms["panda"]
+def test_ellipsoids_hold_the_expected_share_of_samples(robots: dict[str, robojac.Robot], monte_carlo: dict) -> None:
+    robot = robots["panda"]
     res = pose_covariance(robot, monte_carlo["q"], monte_carlo["cov_q"], ref="world")
     dp = monte_carlo["errors"]["local_world_aligned"][:, :3]
     for sigma, share in ((1.0, 0.1987), (3.0, 0.9707)):  # P(χ²₃ ≤ σ²)
@@ -68,8 +63,8 @@ def test_ellipsoids_hold_the_expected_share_of_samples(arms: dict[str, robojac.R
     assert res.position_ellipsoid(3.0).radii == pytest.approx(3 * res.position_ellipsoid(1.0).radii)
 
 
-def test_independent_encoders_on_the_planar_arm(arms: dict[str, robojac.Robot]) -> None:
-    arm = arms["planar_2r"]
+def test_independent_encoders_on_the_planar_arm(robots: dict[str, robojac.Robot]) -> None:
+    arm = robots["planar_2r"]
     s = 1e-3
     res = pose_covariance(arm, [0.0, 0.0], np.diag([s**2, s**2]))
     # stretched along x: y moves by (l1 + l2) δq1 + l2 δq2, the heading by δq1 + δq2
@@ -79,8 +74,8 @@ def test_independent_encoders_on_the_planar_arm(arms: dict[str, robojac.Robot]) 
     assert res.covariance[1, 5] == pytest.approx(s**2 * (0.9 + 0.4))
 
 
-def test_bad_covariance_is_rejected(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["ur5"]
+def test_bad_covariance_is_rejected(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["ur5"]
     q = robot.neutral()
     with pytest.raises(robojac.InputError, match=r"\(6, 6\).*np.diag"):
         pose_covariance(robot, q, np.full(6, 1e-6))

@@ -71,11 +71,6 @@ def colors(viewer: Viewer) -> dict[str, list[float]]:
 
 
 @pytest.fixture(scope="module")
-def panda():
-    return robojac.load("panda")
-
-
-@pytest.fixture(scope="module")
 def ur5():
     return robojac.load("ur5")
 

@@ -22,11 +22,6 @@ from robojac.wrench import (
 REFS = ("local", "world", "local_world_aligned")
 
 
-@pytest.fixture(scope="module")
-def arms() -> dict[str, robojac.Robot]:
-    return {name: robojac.load(name) for name in robojac.bundled_robots()}
-
-
 def random_pose(rng: np.random.Generator) -> np.ndarray:
     return exp6(rng.normal(size=6))
 
@@ -64,8 +59,8 @@ def test_wrench_at_is_force_at_a_point() -> None:
 
 
 @pytest.mark.parametrize("name", ["ur5", "panda", "planar_2r"])
-def test_change_wrench_ref_gives_the_same_torques(arms: dict[str, robojac.Robot], name: str) -> None:
-    robot = arms[name]
+def test_change_wrench_ref_gives_the_same_torques(robots: dict[str, robojac.Robot], name: str) -> None:
+    robot = robots[name]
     rng = np.random.default_rng(3)
     for _ in range(5):
         q = robot.random_configuration(rng)
@@ -83,8 +78,8 @@ def test_change_wrench_ref_gives_the_same_torques(arms: dict[str, robojac.Robot]
                 )
 
 
-def test_ref_pose_names_the_expression_frame(arms: dict[str, robojac.Robot]) -> None:
-    panda = arms["panda"]
+def test_ref_pose_names_the_expression_frame(robots: dict[str, robojac.Robot]) -> None:
+    panda = robots["panda"]
     q = panda.random_configuration(5)
     T = panda.fk(q)
     np.testing.assert_allclose(ref_pose(panda, q, None, "local"), T)
@@ -108,8 +103,8 @@ def point_jacobian(robot: robojac.Robot, q: np.ndarray, frame: str | None, p_loc
 
 
 @pytest.mark.parametrize("ref", REFS)
-def test_force_at_point_does_the_work_of_that_point(arms: dict[str, robojac.Robot], ref: str) -> None:
-    robot = arms["iiwa14"]
+def test_force_at_point_does_the_work_of_that_point(robots: dict[str, robojac.Robot], ref: str) -> None:
+    robot = robots["iiwa14"]
     rng = np.random.default_rng(6)
     q = robot.random_configuration(rng)
     f, p = rng.normal(size=3) * 10, np.array([0.02, -0.03, 0.15])
@@ -119,8 +114,8 @@ def test_force_at_point_does_the_work_of_that_point(arms: dict[str, robojac.Robo
     np.testing.assert_allclose(robojac.joint_torques(robot, q, w, ref=ref), expected, atol=1e-6)
 
 
-def test_force_at_point_in_other_frames(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["panda"]
+def test_force_at_point_in_other_frames(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["panda"]
     q = robot.random_configuration(7)
     T_tool, T_link = robot.fk(q), robot.fk(q, "panda_link7")
     f_link = np.array([1.0, 2.0, 3.0])
@@ -131,8 +126,8 @@ def test_force_at_point_in_other_frames(arms: dict[str, robojac.Robot]) -> None:
 
 
 @pytest.mark.parametrize("ref", REFS)
-def test_pure_moment_is_a_couple(arms: dict[str, robojac.Robot], ref: str) -> None:
-    robot = arms["ur5"]
+def test_pure_moment_is_a_couple(robots: dict[str, robojac.Robot], ref: str) -> None:
+    robot = robots["ur5"]
     q = robot.random_configuration(8)
     n_tool = np.array([0.0, 0.0, 2.0])  # twisting about the tool's own z axis
     w = pure_moment(robot, q, n_tool, ref=ref, moment_frame=robot.tip)
@@ -152,8 +147,8 @@ def test_bad_wrenches_are_rejected() -> None:
         transform_wrench(np.zeros(6), np.ones((4, 4)))
 
 
-def test_bad_refs_are_rejected(arms: dict[str, robojac.Robot]) -> None:
-    robot = arms["planar_2r"]
+def test_bad_refs_are_rejected(robots: dict[str, robojac.Robot]) -> None:
+    robot = robots["planar_2r"]
     with pytest.raises(robojac.FrameError, match="unknown ref"):
         change_wrench_ref(robot, [0, 0], np.zeros(6), from_ref="body", to_ref="world")
     with pytest.raises(robojac.FrameError):

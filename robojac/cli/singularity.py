@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..singularity import DEFAULT_THRESHOLD, DEFAULT_TYPE_TOLERANCE, PARTS, scan_path, singularity_report
+from ..measures import PARTS
+from ..singularity import DEFAULT_TYPE_TOLERANCE, SINGULAR_THRESHOLD, scan_path, singularity_report
 from .common import add_robot_options, emit_json, load_robot, q_of
 from .format import scan_text, singularity_text
 from .readers import read_numbers
@@ -41,8 +42,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"σ below which a direction is lost [m/rad, rad/rad] (default {DEFAULT_THRESHOLD})",
+        default=SINGULAR_THRESHOLD,
+        help=f"σ below which a direction is lost [m/rad, rad/rad] (default {SINGULAR_THRESHOLD})",
     )
 
 

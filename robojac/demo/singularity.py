@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..cli.format import singularity_text, verdict_text
+from ..measures import PARTS, manipulability_gradient
 from ..robot import Robot
-from ..singularity import PARTS, JacobianMeasures, analyze_jacobian, manipulability_gradient, singularity_report
+from ..singularity import JacobianMeasures, analyze_jacobian, singularity_report
 
 
 def walk_manipulability(
