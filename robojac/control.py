@@ -48,17 +48,15 @@ import pinocchio as pin
 from ._validate import FloatArray, as_array, as_vector, positive
 from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_gains
 from .errors import InputError, ModelError
-from .measures import manipulability_gradient
+from .measures import TaskMeasures, jacobian_measures, manipulability_gradient
 from .pose import as_matrix
 from .reach import check_in_reach
 from .robot import Robot
 from .statics import check_mass_matrix
 from .taskspace import (
-    TaskMeasures,
     TaskSpace,
     critical_damping,
     gains,
-    jacobian_measures,
     joint_inertia_diagonal,
     modal_damping,
     task_inertia,
@@ -89,7 +87,7 @@ class Diagnostics:
             base axes; NaN when the controller has no target (:class:`ZeroTorqueController`).
         sigma_min, manipulability, condition_number: of the task Jacobian
             (``local_world_aligned``; its 3 position rows for a ``"position"`` task), see
-            :func:`robojac.taskspace.jacobian_measures`. NaN before the first command.
+            :func:`robojac.measures.jacobian_measures`. NaN before the first command.
         damping: the damping λ the command used: the damped least-squares λ of the
             resolved-rate solve [units of J], the task-inertia λ of the OSC [1/kg]; 0 when
             undamped or not applicable.

@@ -15,8 +15,7 @@ second with ``J(q)``, carries the tool to the target to first order.
 
 from __future__ import annotations
 
-import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pinocchio as pin
@@ -138,30 +137,3 @@ def thin_svd(J: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     if info != 0:
         return np.linalg.svd(J, full_matrices=False)
     return U, s, Vt
-
-
-class TaskMeasures(NamedTuple):
-    """How well conditioned a task Jacobian is, from its singular values σ₁ ≥ … ≥ σₖ."""
-
-    #: σₖ, the smallest singular value (units of J: m/rad, rad/rad, or mixed).
-    sigma_min: float
-    #: Yoshikawa's ``w = σ₁ ⋯ σₖ``.
-    manipulability: float
-    #: ``σ₁/σₖ``; ``inf`` when σₖ = 0.
-    condition_number: float
-
-
-def jacobian_measures(J: FloatArray, singular_values: FloatArray | None = None) -> TaskMeasures:
-    """σ_min, manipulability and condition number of the Jacobian ``J`` (m, n).
-
-    The one place the controllers' diagnostics get these numbers. It runs LAPACK's
-    ``dgesvd`` without singular vectors (a few µs for 6×7), unless the caller already has
-    the SVD and passes ``J``'s ``singular_values`` (descending).
-    :func:`robojac.singularity.analyze_jacobian` reports the same measures and much more
-    (directions, null space, both blocks, input checks) at some 30 times the cost, too
-    slow for every step of a 1 kHz loop; its values differ only in that it reads round-off
-    singular values as exactly 0.
-    """
-    s = lapack.dgesvd(J, compute_uv=0)[1] if singular_values is None else singular_values
-    smin, smax = float(s[-1]), float(s[0])
-    return TaskMeasures(smin, float(s.prod()), smax / smin if smin > 0 else math.inf)
