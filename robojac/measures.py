@@ -25,11 +25,6 @@ from .robot import Robot
 PARTS: dict[str, slice] = {"full": slice(0, 6), "translational": slice(0, 3), "rotational": slice(3, 6)}
 
 
-def sigma_min(J: FloatArray) -> float:
-    """The smallest singular value of ``J`` (m, n) [units of J], from LAPACK's singular values only."""
-    return float(np.linalg.svd(J, compute_uv=False)[-1])
-
-
 def part_rows(part: str) -> slice:
     try:
         return PARTS[part]
@@ -46,7 +41,7 @@ def manipulability(robot: Robot, q: Any, frame: str | None = None, *, part: str 
     """
     rows = part_rows(part)
     J = robot.jacobian(q, frame, "local_world_aligned")[rows]
-    return float(np.prod(np.linalg.svd(J, compute_uv=False)))
+    return jacobian_measures(np.ascontiguousarray(J)).manipulability
 
 
 def frame_hessian(robot: Robot, q: Any, frame: str | None = None) -> tuple[FloatArray, FloatArray]:
@@ -120,7 +115,8 @@ class TaskMeasures(NamedTuple):
 def jacobian_measures(J: FloatArray, singular_values: FloatArray | None = None) -> TaskMeasures:
     """σ_min, manipulability and condition number of the Jacobian ``J`` (m, n).
 
-    The one place the controllers' diagnostics get these numbers. It runs LAPACK's
+    The one place robojac computes these numbers alone (controller diagnostics,
+    :func:`manipulability`, path scans). It runs LAPACK's
     ``dgesvd`` without singular vectors (a few µs for 6×7), unless the caller already has
     the SVD and passes ``J``'s ``singular_values`` (descending).
     :func:`robojac.singularity.analyze_jacobian` reports the same measures and much more
