@@ -51,7 +51,7 @@ from .errors import InputError, ModelError
 from .measures import TaskMeasures, jacobian_measures, manipulability_gradient
 from .pose import as_matrix
 from .reach import check_in_reach
-from .robot import Robot
+from .robot import LWA, Robot
 from .statics import check_mass_matrix
 from .taskspace import (
     TaskSpace,
@@ -64,7 +64,6 @@ from .taskspace import (
 )
 from .trajectory import Hold, JointTrajectory, Trajectory
 
-LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 NULLSPACE_OBJECTIVES = ("mid", "manipulability")  # the names solve_ik uses too
 TASKS = {"pose": slice(0, 6), "position": slice(0, 3)}
 #: Rate [1/s] of the default joint damping ``2 M_ii × rate`` that settles a redundant arm's self-motion.

@@ -178,3 +178,16 @@ def robust_step(
     if gain > 0 and robot.dof > J.shape[0]:
         secondary = gain * manipulability_gradient(robot, qv, frame, part=part)
     return damped_step(J, twist, threshold=threshold, max_damping=max_damping, secondary=secondary)
+
+
+__all__ = [
+    "DAMPING_THRESHOLD",
+    "MAX_DAMPING",
+    "RobustStep",
+    "adaptive_damping",
+    "damped_gains",
+    "damped_pinv",
+    "damped_solve",
+    "damped_step",
+    "robust_step",
+]

@@ -461,3 +461,12 @@ def _frame_ids(model: pin.Model, tree: _urdf.URDFTree, pin_to_urdf: dict[str, st
         if link not in frame_ids:
             raise URDFError(f"internal: link {link!r} has no frame in Pinocchio's model of {source}")
     return frame_ids
+
+
+__all__ = [
+    "BUNDLED",
+    "MAX_CHAIN_JOINTS",
+    "bundled_robots",
+    "load",
+    "urdf_dir",
+]

@@ -127,3 +127,15 @@ def jacobian_measures(J: FloatArray, singular_values: FloatArray | None = None) 
     s = lapack.dgesvd(J, compute_uv=0)[1] if singular_values is None else singular_values
     smin, smax = float(s[-1]), float(s[0])
     return TaskMeasures(smin, float(s.prod()), smax / smin if smin > 0 else math.inf)
+
+
+__all__ = [
+    "PARTS",
+    "TaskMeasures",
+    "frame_hessian",
+    "jacobian_measures",
+    "manipulability",
+    "manipulability_gradient",
+    "manipulability_gradient_from",
+    "part_rows",
+]

@@ -28,16 +28,21 @@ from .errors import FrameError, InputError
 
 _F64 = np.dtype(np.float64)
 _ndarray = np.ndarray
-_DEFAULT_REF = "local_world_aligned"
-_LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
+#: The ``ref`` every Jacobian, twist and wrench defaults to.
+DEFAULT_REF = "local_world_aligned"
 _isfinite = math.isfinite
 _frame_jacobian = pin.computeFrameJacobian
 
+#: Pinocchio's reference frame for each ``ref`` name (see docs/conventions.md).
 REFS: dict[str, pin.ReferenceFrame] = {
     "local": pin.ReferenceFrame.LOCAL,
     "world": pin.ReferenceFrame.WORLD,
     "local_world_aligned": pin.ReferenceFrame.LOCAL_WORLD_ALIGNED,
 }
+#: The default ``ref``: the frame's origin, base-frame axes.
+LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
+#: Names of a twist's or wrench's six components, in robojac's order ``[v; ω]`` or ``[f; τ]``.
+TWIST_AXES = ("x", "y", "z", "rx", "ry", "rz")
 
 
 _REF_OF = REFS.get
@@ -280,7 +285,7 @@ class Robot:
         pin.framesForwardKinematics(self.model, data, qp)
         return {name: self.pose_in_base(data.oMf[fid].homogeneous) for name, fid in self.frame_ids.items()}
 
-    def jacobian(self, q: Any, frame: str | None = None, ref: str = _DEFAULT_REF) -> FloatArray:
+    def jacobian(self, q: Any, frame: str | None = None, ref: str = DEFAULT_REF) -> FloatArray:
         """Geometric Jacobian (6, dof) of ``frame`` (default: the tip), rows ``[v; ω]``.
 
         ``J @ dq`` is the twist of the frame for joint rates ``dq`` [rad/s or m/s],
@@ -295,8 +300,8 @@ class Robot:
         ``J(ref).T @ w`` maps a wrench ``[f; τ]`` [N, N·m] expressed in the same ``ref``
         to joint torques [N·m or N].
         """
-        if ref is _DEFAULT_REF:  # the default argument itself: no lookup
-            rf = _LWA
+        if ref is DEFAULT_REF:  # the default argument itself: no lookup
+            rf = LWA
         else:
             rf = _REF_OF(ref) if ref.__class__ is str else None
             if rf is None:
@@ -369,3 +374,14 @@ class Robot:
             return self._world_to_base_action @ jacobian_in_world
         Rt = self._world_to_base[:3, :3]
         return np.vstack((Rt @ jacobian_in_world[:3], Rt @ jacobian_in_world[3:]))
+
+
+__all__ = [
+    "DEFAULT_REF",
+    "LWA",
+    "REFS",
+    "TWIST_AXES",
+    "Robot",
+    "ThreadData",
+    "check_ref",
+]

@@ -44,11 +44,10 @@ from ._validate import FloatArray, as_array, as_vector, positive
 from .control import Controller, Diagnostics, TorqueController, VelocityController, ZeroTorqueController
 from .errors import InputError, RobojacWarning
 from .log import Log
-from .robot import Robot, check_ref
+from .robot import LWA, Robot, check_ref
 from .statics import as_gravity, check_mass_matrix
 from .taskspace import gains
 
-LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 INTEGRATORS = ("semi_implicit_euler", "rk4")
 #: Most samples one run may log: ~400 bytes each for a 7-joint arm, so ~4 GB at the cap.
 MAX_SAMPLES = 10_000_000
