@@ -1,5 +1,7 @@
 """Controllers: resolved-rate motion control and three torque controllers.
 
+(Over 500 lines: the protocol and the four controllers share one set-up and one diagnostics type.)
+
 Every controller follows a reference from :mod:`robojac.trajectory` with one frame (the
 tip by default). Frames and units:
 
