@@ -23,7 +23,7 @@ checking entry points below are for calls by hand.
 returns the same joint rates; ``dq`` is ignored); :func:`~robojac.simulate.simulate_kinematic`
 runs it:
 
-* :class:`ResolvedRateController`: ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H``.
+* :class:`ResolvedRateController`: ``dq = J⁺_λ (V* + K e) + (I − V Vᵀ) k₀ ∇H``.
 
 :class:`TorqueController`, ``tau = controller.torque(q, dq, t)`` [N·m];
 :func:`~robojac.simulate.simulate_dynamic` runs it:
@@ -48,7 +48,7 @@ import numpy as np
 import pinocchio as pin
 
 from ._validate import FloatArray, as_array, as_vector, positive
-from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_gains
+from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_step_from_svd
 from .errors import InputError, ModelError
 from .measures import TaskMeasures, jacobian_measures, manipulability_gradient
 from .pose import as_matrix
@@ -179,8 +179,9 @@ def _time(t: Any) -> float:
 class ResolvedRateController:
     """Resolved-rate motion control with the singularity-robust damped inverse.
 
-    ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H(q)``, where ``J⁺_λ = V diag(σ/(σ²+λ²)) Uᵀ``
-    (:func:`robojac.dls.damped_gains`). Then, in this order:
+    ``dq = J⁺_λ (V* + K e) + (I − V Vᵀ) k₀ ∇H(q)``, where ``J⁺_λ = V diag(σ/(σ²+λ²)) Uᵀ``
+    and ``I − V Vᵀ`` projects onto the exact null space of J, so the objective never moves
+    the tool, even while λ > 0 (:func:`robojac.dls.damped_step_from_svd`). Then, in this order:
 
     1. **position limits**: a joint that would cross a limit within ``dt`` is locked
        (its Jacobian column removed) and the others re-solved, so the task is kept as
@@ -291,11 +292,7 @@ class ResolvedRateController:
         """``(dq, singular values, λ)`` of the damped solve plus the projected objective ``z``."""
         U, s, Vt = thin_svd(J)
         lam = self._lambda(float(s[-1]))
-        g = damped_gains(s, lam)
-        dq = Vt.T @ (g * (U.T @ x))
-        if z is not None:
-            dq += z - Vt.T @ ((s * g) * (Vt @ z))
-        return dq, s, lam
+        return damped_step_from_svd(U, s, Vt, x, lam, z), s, lam
 
     def _lambda(self, smin: float) -> float:
         if self.damping is None:
