@@ -72,9 +72,9 @@ def shot_static(viewer: Viewer, tmp_path: Path, name: str, chromium: str, size: 
 def project(viewer: Viewer, points: np.ndarray, size: tuple[int, int] = (W, H)) -> np.ndarray:
     """Pixel (u, v) of base-frame points [m] through the page's camera, as framed by the viewer."""
     center, radius, direction = viewer.view
-    eye = direction * 0.95 * radius / np.sin(np.radians(scene.CAMERA_FOV_DEG / 2))
+    eye = direction * scene.FRAME_MARGIN * radius / np.sin(np.radians(scene.CAMERA_FOV_DEG / 2))
     fwd = -eye / np.linalg.norm(eye)
-    right = np.cross(fwd, [0.0, 0.0, 1.0])
+    right = np.cross(fwd, viewer.up)
     right /= np.linalg.norm(right)
     up = np.cross(right, fwd)
     f = (size[1] / 2) / np.tan(np.radians(scene.CAMERA_FOV_DEG / 2))
@@ -221,3 +221,84 @@ def test_docs_screenshots(tmp_path, chromium):
     view.frame(qs=qs)
     img = shot_static(view, tmp_path, "viewer_planar", chromium, size)
     assert changed_near(img[..., 0] > 200, project(view, target[:3, 3], size)[0], r=30)  # the pink target
+
+
+# ---------------------------------------------------------------------------- the default view
+def offset_root_urdf(tmp_path: Path) -> Path:
+    """The bundled UR5 bolted to a table: its root ``world`` is 0.8 m below and 0.3 m
+    beside the arm's base link, turned 90° about z."""
+    text = (Path(robojac.__file__).parent.parent / "urdf" / "ur5.urdf").read_text()
+    root = text.split('<link name="', 1)[1].split('"', 1)[0]
+    joint = (
+        '<link name="table_world"/><joint name="table_mount" type="fixed"><parent link="table_world"/>'
+        f'<child link="{root}"/><origin xyz="0.3 0 0.8" rpy="0 0 1.5708"/></joint>'
+    )
+    path = tmp_path / "ur5_on_table.urdf"
+    path.write_text(text.replace("</robot>", joint + "</robot>"))
+    return path
+
+
+DEFAULT_VIEWS = {
+    "panda": lambda tmp: robojac.load("panda"),
+    "ur5": lambda tmp: robojac.load("ur5"),
+    "iiwa14": lambda tmp: robojac.load("iiwa14"),
+    "planar_2r": lambda tmp: robojac.load("planar_2r"),
+    "panda_from_link2": lambda tmp: robojac.load("panda", base="panda_link2"),
+    "ur5_on_table": lambda tmp: robojac.load(offset_root_urdf(tmp)),
+}
+
+
+def green(img: np.ndarray) -> np.ndarray:
+    return (img[..., 1] > 150) & (img[..., 0] < 90) & (img[..., 2] < 90)
+
+
+def centroid(mask: np.ndarray) -> np.ndarray:
+    v, u = np.nonzero(mask)
+    return np.array([u.mean(), v.mean()])
+
+
+@pytest.mark.parametrize("arm", sorted(DEFAULT_VIEWS))
+def test_default_view_stands_the_arm_on_the_floor_in_frame(arm, tmp_path, chromium):
+    """The default view, as the page draws it: up is up on the screen, the floor lies
+    under the base, and the whole arm is in the picture with a margin.
+
+    A red marker at the base origin and a green one 0.5 m above it (the URDF root's up),
+    on their own: the green one must be drawn higher. The floor's pixels (the picture
+    less the same without the floor) must lie mostly below the green marker and reach
+    below the base. The arm's pixels (against the page without the arm) must stay 3 % of
+    the picture's size from its edges."""
+    robot = DEFAULT_VIEWS[arm](tmp_path)
+    view = Viewer(robot, server=False)
+    up = view.up
+    robot_node, floor = view.root + "/robot", view.root + "/floor"
+    hide = lambda path, hidden: view.send([scene.set_property(path, "visible", not hidden)])  # noqa: E731
+    full = shot_static(view, tmp_path, f"default_view_{arm}", chromium)
+    hide(robot_node, True)
+    no_arm = shot_static(view, tmp_path, f"{arm}_no_arm", chromium)
+    view.send(
+        [
+            scene.set_object(view.root + "/mark_base", scene.sphere(0.03, (1.0, 0.0, 0.0, 1.0))),
+            scene.set_object(view.root + "/mark_up", scene.sphere(0.03, (0.0, 1.0, 0.0, 1.0))),
+            scene.set_transform(view.root + "/mark_up", scene.translation(0.5 * up)),
+        ]
+    )
+    marks = shot_static(view, tmp_path, f"{arm}_marks", chromium)
+    hide(floor, True)
+    no_floor = shot_static(view, tmp_path, f"{arm}_no_floor", chromium)
+
+    base_uv, up_uv = centroid(red(marks)), centroid(green(marks))
+    assert up_uv[1] < base_uv[1] - 20, (
+        f"the marker 0.5 m above the base is drawn at {up_uv}, not above the base at {base_uv}"
+    )
+    grid = changed(marks, no_floor, tol=25)
+    assert grid.mean() > 0.01, "the floor is drawn"
+    v = np.nonzero(grid)[0]
+    assert np.median(v) > up_uv[1], "the floor lies below the height of the arm, not across its shoulders"
+    assert v.max() > base_uv[1] + 30, "the floor reaches the bottom of the picture, under the base"
+    arm_px = changed(full, no_arm)
+    assert arm_px.mean() > 0.005, "the arm is drawn"
+    vv, uu = np.nonzero(arm_px)
+    mu, mv = 0.03 * W, 0.03 * H
+    assert uu.min() > mu and uu.max() < W - mu and vv.min() > mv and vv.max() < H - mv, (
+        f"the arm's pixels span u {uu.min()}..{uu.max()}, v {vv.min()}..{vv.max()} in a {W}×{H} picture"
+    )

@@ -61,6 +61,16 @@ class ViewerBase:
     _singularity: _Overlay | None
     #: The framed view: centre [m, base frame], radius [m], unit direction towards the camera.
     view: tuple[FloatArray, float, FloatArray]
+    #: The rotation (4×4) that the page applies to the base frame to stand it upright: the
+    #: base's orientation in the URDF root frame, whose z is up (the floor is its xy plane,
+    #: moved to the base origin). The identity when the base is the root.
+    upright: FloatArray
+
+    @property
+    def up(self) -> FloatArray:
+        """The page's up direction (the URDF root's z) in base-frame axes, a unit vector."""
+        return np.asarray(self.upright[2, :3], dtype=float)
+
     # The drawn robot: link nodes, and what singularity colouring recolours (path, URDF
     # colour) with the index of the joint that moves each.
     skeleton: bool

@@ -10,6 +10,12 @@ from .._validate import FloatArray, as_array, check_finite
 from ..errors import InputError, ViewerError
 from . import scene
 from ._base import ViewerBase, _flag
+from .scene import Command
+
+#: The default view: degrees round from the arm's mean reach (about the vertical) and above the horizon.
+VIEW_AZIMUTH_DEG = 45.0
+VIEW_ELEVATION_DEG = 30.0
+FLOOR_RGBA = (0.45, 0.47, 0.5, 1.0)
 
 
 class Camera(ViewerBase):
@@ -18,7 +24,14 @@ class Camera(ViewerBase):
     def frame(self, points: Any = None, *, qs: Any = None, overlays: bool = True) -> None:
         """Aim the camera: at the robot at the current q (default), or over configurations
         ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame], plus the overlays
-        drawn now (with ``overlays``)."""
+        drawn now (with ``overlays``).
+
+        The camera looks down at 30° from a three-quarter angle (45° round from the
+        arm's mean reach) at the centre of the box around all of these, from just far
+        enough for the ball around them to fit the view. The floor grid lies through the
+        base origin, level in the URDF root's axes; :attr:`view` keeps the result
+        (centre [m, base frame], radius [m], unit direction towards the camera, base frame).
+        """
         _flag(overlays, "overlays")
         if qs is None:
             Q = [self.q]
@@ -56,14 +69,32 @@ class Camera(ViewerBase):
         if not keep.any():
             raise ViewerError("cannot aim the camera: none of the points to frame is finite")
         A, R = A[keep], np.where(np.isfinite(R[keep]), R[keep], 0.0)
-        # Look from the side of the arm's reach, a little ahead of it: the bends show in profile.
-        base = self.robot.fk(self.q, self.robot.base)[:2, 3]
-        reach = A[:, :2].mean(axis=0) - base
-        if np.linalg.norm(reach) > 0.05:
-            a = np.arctan2(reach[1], reach[0]) + np.radians(60.0)
-            direction = np.array([np.cos(a), np.sin(a), 0.55])
-        else:
-            direction = np.array([1.0, 0.75, 0.55])
-        center, radius = scene.bounding_ball(A, R)
-        self.view = (center, radius, direction / np.linalg.norm(direction))
-        self._conn.send(scene.camera_commands(center, radius, direction))
+        # The page draws the base frame turned upright (the URDF root's z up, see
+        # ``upright``), so the view is chosen in those axes: ``D`` are the points there.
+        up_rot = self.upright[:3, :3]
+        D = A @ up_rot.T
+        # A three-quarter view from above the floor: 45° round from the arm's mean reach,
+        # 30° above the horizon, so that the arm's bends show and the floor lies below it.
+        reach = D[:, :2].mean(axis=0)
+        azimuth = np.arctan2(reach[1], reach[0]) if np.linalg.norm(reach) > 0.05 else 0.0
+        a, e = azimuth + np.radians(VIEW_AZIMUTH_DEG), np.radians(VIEW_ELEVATION_DEG)
+        direction = np.array([np.cos(a) * np.cos(e), np.sin(a) * np.cos(e), np.sin(e)])
+        center, radius = scene.bounding_ball(D, R)
+        cmds = scene.camera_commands(center, radius, direction) + self._floor(center, radius)
+        self.view = (up_rot.T @ center, radius, up_rot.T @ direction)
+        self._conn.send(cmds)
+
+    def _floor(self, center: FloatArray, radius: float) -> list[Command]:
+        """The floor: a grid level in the page's axes through the base origin, under the
+        framed view, in place of meshcat's (see :func:`scene.floor_grid`)."""
+        reach = float(np.linalg.norm(center[:2])) + radius
+        step = 0.1 if reach <= 1.5 else 0.25 if reach <= 4 else 1.0
+        half = step * np.ceil(1.2 * reach / step)
+        path = f"{self.root}/floor"
+        level = np.eye(4)
+        level[:3, :3] = self.upright[:3, :3].T  # undoes the root's turn: the floor is level on the page
+        return [
+            scene.set_property("/Grid", "visible", False),
+            scene.set_object(path, scene.line_segments(scene.floor_grid(half, step), FLOOR_RGBA)),
+            scene.set_transform(path, level),
+        ]

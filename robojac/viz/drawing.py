@@ -26,7 +26,8 @@ class RobotDrawing(ViewerBase):
 
     def _build_robot(self) -> None:
         robot = self.robot
-        cmds: list[Command] = [scene.delete(self.root)]
+        # The root node turns the base frame upright (see ``upright``); all below is in the base frame.
+        cmds: list[Command] = [scene.delete(self.root), scene.set_transform(self.root, self.upright)]
         links: list[str] = []
         # What singularity colouring recolours: (path, URDF colour, index of the joint that moves it).
         self._visual_paths: list[tuple[str, tuple[float, float, float, float]]] = []

@@ -232,14 +232,17 @@ class Overlays(ViewerBase):
             raise InputError(f"text must be a string, got {type(text).__name__} {text!r}")
         center, radius, direction = self.view
         s = positive(size, "size") if size is not None else 0.6 * radius
-        p = center + np.array([0.0, 0.0, 0.75 * radius]) if position is None else as_vector(position, 3, "position")
+        up = self.up
+        p = center + 0.75 * radius * up if position is None else as_vector(position, 3, "position")
         with np.errstate(over="ignore", invalid="ignore"):
             _finite_geometry(p + 0.5 * s * np.vstack([np.eye(3), -np.eye(3)]), "the text plane (position ± size/2)")
         path = self._new_overlay(name, "text")
-        d = np.array([direction[0], direction[1], 0.0])
-        d = d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-9 else np.array([1.0, 0.0, 0.0])
+        d = direction - (direction @ up) * up  # the camera's direction, level
+        if np.linalg.norm(d) < 1e-9:  # looking straight down: any level direction will do
+            d = np.cross(up, [1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.cross(up, [0.0, 1.0, 0.0])
+        d = d / np.linalg.norm(d)
         T = np.eye(4)
-        T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = np.cross([0.0, 0.0, 1.0], d), [0.0, 0.0, 1.0], d, p
+        T[:3, 0], T[:3, 1], T[:3, 2], T[:3, 3] = np.cross(up, d), up, d, p
         cmds = [scene.set_object(path, scene.text_plane(text, s)), scene.set_transform(path, T)]
         corners = p + 0.5 * s * np.vstack([T[:3, 0], -T[:3, 0], T[:3, 1], -T[:3, 1]])
         self._add(_Overlay(name, path, info={"text": text, "position": p, "extent": corners}), cmds)

@@ -31,6 +31,7 @@ Y_TO_Z = np.array([[1.0, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
 CAMERA = "/Cameras/default/rotated/<object>"
 SCENE_ROOTS = ("/meshcat", "/Grid", "/Axes")  # shifted together to put the robot at the orbit centre
 CAMERA_FOV_DEG = 75.0  # meshcat's default camera
+FRAME_MARGIN = 1.2  # the framed ball fills 1/1.2 of the view's height, leaving a margin round the arm
 
 
 # ---------------------------------------------------------------------------- commands
@@ -178,6 +179,40 @@ def polyline(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
     return mesh_object(geom, rgba, kind="Line", mat=material(rgba, "LineBasicMaterial", linewidth=2.0))
 
 
+def line_segments(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
+    """Separate lines, one between each pair of ``points`` (2N, 3) [m]."""
+    obj = polyline(points, rgba)
+    obj["object"]["type"] = "LineSegments"
+    obj["materials"][0]["linewidth"] = 1.0
+    return obj
+
+
+def floor_grid(half: float, step: float) -> FloatArray:
+    """Points (2N, 3) [m] of a square grid in the xy plane, ``half`` [m] each side of the
+    origin, lines ``step`` [m] apart, each line cut into pieces ``step`` long.
+
+    The pieces are for software WebGL (SwiftShader, as in headless Chromium): it drops a
+    whole line that crosses the camera's plane, and meshcat's 20 m grid lines all do when
+    the camera is near the floor, so that only a far sliver of that grid is drawn.
+    """
+    n = max(1, math.ceil(half / step))
+    ticks = np.arange(-n, n + 1) * step
+    a, b = ticks[:-1], ticks[1:]
+    segs = []
+    for t in ticks:
+        segs.append(
+            np.stack(
+                [np.column_stack([a, np.full_like(a, t), 0 * a]), np.column_stack([b, np.full_like(b, t), 0 * b])], 1
+            )
+        )
+        segs.append(
+            np.stack(
+                [np.column_stack([np.full_like(a, t), a, 0 * a]), np.column_stack([np.full_like(b, t), b, 0 * b])], 1
+            )
+        )
+    return np.concatenate(segs).reshape(-1, 3)
+
+
 def text_plane(text: str, size: float) -> dict[str, Any]:
     """A square plane ``size`` [m] wide (normal +z) showing ``text`` in black.
 
@@ -290,10 +325,12 @@ def bounding_ball(points: FloatArray, radii: FloatArray | None = None) -> tuple[
 
 
 def camera_commands(center: FloatArray, radius: float, direction: Any = (1.0, 0.75, 0.55)) -> list[Command]:
-    """Frame a ball (``center`` [m], ``radius`` [m]): shift the scene so that the centre
-    sits at the orbit centre (the page's camera always looks at its origin), and put the
-    camera along ``direction`` just far enough for the ball to fit its view cone."""
-    distance = 0.95 * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
+    """Frame a ball (``center`` [m], ``radius`` [m], in the page's axes): shift the scene
+    so that the centre sits at the orbit centre (the page's camera always looks at its
+    origin), and put the camera along ``direction`` just far enough for the ball to fit
+    its view cone. meshcat's grid and axes move with the scene, so they stay at the
+    origin of the drawn robot's frame."""
+    distance = FRAME_MARGIN * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
     d = np.asarray(direction, dtype=float)
     c = np.asarray(center, dtype=float)
     norm = float(np.linalg.norm(d))

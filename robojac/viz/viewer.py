@@ -99,6 +99,8 @@ class Viewer(RobotDrawing, Camera, Overlays, Playback):
         self._singularity: _Overlay | None = None
         self.q = robot.neutral() if q is None else robot.check_q(q)
         self.view = (np.zeros(3), 1.0, np.array([1.0, 0.75, 0.55]) / 1.4)
+        self.upright = np.eye(4)
+        self.upright[:3, :3] = robot.base_in_world[:3, :3]
         self._conn: Recorder
         if zmq_url is not None:
             conn = ZMQConnection(zmq_url)
