@@ -302,3 +302,43 @@ def test_default_view_stands_the_arm_on_the_floor_in_frame(arm, tmp_path, chromi
     assert uu.min() > mu and uu.max() < W - mu and vv.min() > mv and vv.max() < H - mv, (
         f"the arm's pixels span u {uu.min()}..{uu.max()}, v {vv.min()}..{vv.max()} in a {W}×{H} picture"
     )
+
+
+# ---------------------------------------------------------------------------- real meshes
+MESH_PKG = Path(__file__).resolve().parent / "data" / "mesh_pkg"
+#: Each mesh link of the test arm, and the centre of its box in the link frame [m].
+MESH_CENTRES = {
+    "stl_binary": [0.0, 0.0, 0.1],
+    "stl_ascii": [0.0, 0.0, 0.1],
+    "obj": [0.0, 0.0, 0.09],
+    "dae": [0.0, 0.0, 0.075],
+    "stl_again": [0.0, 0.0, 0.05],
+}
+
+
+def blue(img: np.ndarray) -> np.ndarray:
+    return (img[..., 2] > 150) & (img[..., 0] < 90) & (img[..., 1] < 120)
+
+
+def test_each_mesh_kind_is_drawn(tmp_path, chromium):
+    """Binary and ASCII STL, OBJ (scaled), Collada (millimetres, own colours) and a
+    repeated STL: each, hidden, takes away pixels where fk puts its box, and nowhere else
+    far from it. The Collada part shows its own red and blue."""
+    size = (800, 600)
+    arm = robojac.load(MESH_PKG / "urdf" / "mesh_arm.urdf", package_dirs=[str(MESH_PKG.parent)])
+    view = Viewer(arm, server=False)
+    full = shot_static(view, tmp_path, "viewer_meshes", chromium, size)
+    q = view.q
+    for link, centre in MESH_CENTRES.items():
+        node = f"{view.root}/robot/{link}/v0"
+        view.send([scene.set_property(node, "visible", False)])
+        without = shot_static(view, tmp_path, f"meshes_without_{link}", chromium, size)
+        view.send([scene.set_property(node, "visible", True)])
+        drawn = changed(full, without)
+        assert drawn.sum() > 150, f"the {link} mesh covers part of the picture"
+        uv = project(view, (arm.fk(q, link) @ [*centre, 1.0])[:3], size)[0]
+        assert changed_near(drawn, uv, r=25), f"the {link} mesh is not drawn near {uv}, where fk puts it"
+        vv, uu = np.nonzero(drawn)
+        assert np.abs(uu - uv[0]).max() < 150 and np.abs(vv - uv[1]).max() < 150, f"the {link} mesh is drawn far off"
+        if link == "dae":
+            assert (red(full) & drawn).sum() > 50 and (blue(full) & drawn).sum() > 20, "the Collada file's own colours"

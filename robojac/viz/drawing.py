@@ -15,6 +15,7 @@ from ..errors import MeshWarning
 from ..robot import Robot
 from . import scene
 from ._base import JOINT_RGBA, SKELETON_RGBA, Poses, ViewerBase
+from .meshes import MeshUnreadable, mesh
 from .scene import Command
 
 
@@ -38,8 +39,8 @@ class RobotDrawing(ViewerBase):
             if vis.link not in robot.frame_ids:
                 continue
             try:
-                obj, origin = self._visual_object(vis)
-            except scene.MeshUnreadable as exc:
+                obj, origin, own_colors = self._visual_object(vis)
+            except MeshUnreadable as exc:
                 unreadable.append(str(exc))
                 continue
             i = counts.get(vis.link, 0)
@@ -49,8 +50,9 @@ class RobotDrawing(ViewerBase):
             cmds += [scene.set_object(path, obj), scene.set_transform(path, origin)]
             if vis.link not in links:
                 links.append(vis.link)
-            self._visual_paths.append((path, tuple(vis.rgba)))  # type: ignore[arg-type]
-            self._joint_of_visual.append(_moving_joint(robot, vis.link))
+            if not own_colors:  # a mesh in its own colours has several materials, which the page cannot recolour
+                self._visual_paths.append((path, tuple(vis.rgba)))  # type: ignore[arg-type]
+                self._joint_of_visual.append(_moving_joint(robot, vis.link))
         if unreadable:
             warnings.warn(
                 f"{len(unreadable)} visual(s) of '{robot.name}' cannot be drawn, e.g. {unreadable[0]}; "
@@ -64,29 +66,32 @@ class RobotDrawing(ViewerBase):
         cmds += self._skeleton_objects() if self.skeleton else []
         self._conn.send(cmds)
 
-    def _visual_object(self, vis: Any) -> tuple[dict[str, Any], FloatArray]:
+    def _visual_object(self, vis: Any) -> tuple[dict[str, Any], FloatArray, bool]:
+        """The object of a URDF visual, its node's pose in the link frame (with the mesh
+        scale and the mesh file's own units), and whether it keeps the file's colours."""
         origin = np.asarray(vis.origin, dtype=float)
         size = np.asarray(vis.size, dtype=float)
         # The page would draw NaN geometry as nothing, or stall on it: such a visual is
         # undrawable, like a missing mesh, and the skeleton stands in for it.
         if not (np.isfinite(size).all() and (size >= 0).all()):
-            raise scene.MeshUnreadable(
+            raise MeshUnreadable(
                 f"link '{vis.link}' has a {vis.kind} of size {size.tolist()}; expected finite sizes >= 0"
             )
         if not np.isfinite(origin).all():
-            raise scene.MeshUnreadable(f"link '{vis.link}' has a {vis.kind} whose origin is not finite")
+            raise MeshUnreadable(f"link '{vis.link}' has a {vis.kind} whose origin is not finite")
         if not np.isfinite(np.asarray(vis.rgba, dtype=float)).all():
-            raise scene.MeshUnreadable(f"link '{vis.link}' has a colour {list(vis.rgba)} that is not finite")
+            raise MeshUnreadable(f"link '{vis.link}' has a colour {list(vis.rgba)} that is not finite")
         if vis.kind == "box":
-            return scene.box(vis.size, vis.rgba), origin
+            return scene.box(vis.size, vis.rgba), origin, False
         if vis.kind == "cylinder":
-            return scene.cylinder(vis.size[0], vis.size[1], vis.rgba), origin
+            return scene.cylinder(vis.size[0], vis.size[1], vis.rgba), origin, False
         if vis.kind == "sphere":
-            return scene.sphere(vis.size[0], vis.rgba), origin
+            return scene.sphere(vis.size[0], vis.rgba), origin, False
         if vis.kind == "mesh":
-            obj = scene.mesh_file(vis.mesh_path, vis.mesh_uri, vis.rgba)
-            return obj, origin @ np.diag([*vis.size, 1.0])
-        raise scene.MeshUnreadable(f"link '{vis.link}' has a visual of unknown kind {vis.kind!r}")
+            m = mesh(vis.mesh_path, vis.mesh_uri, vis.rgba)
+            self._conn.share(m.payload)  # a saved page holds each file once, however many links use it
+            return m.object, origin @ np.diag([*vis.size, 1.0]) @ m.matrix, m.own_colors
+        raise MeshUnreadable(f"link '{vis.link}' has a visual of unknown kind {vis.kind!r}")
 
     def _skeleton_objects(self) -> list[Command]:
         robot = self.robot

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,7 +67,7 @@ def clean_name(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------- three.js objects
-def _uuid(kind: str, counter: list[int] = [0]) -> str:  # noqa: B006 - a deliberate per-process counter
+def new_id(kind: str, counter: list[int] = [0]) -> str:  # noqa: B006 - a deliberate per-process counter
     # Deterministic ids keep saved pages reproducible; uniqueness within a page is all three.js needs.
     counter[0] += 1
     return f"robojac-{kind}-{counter[0]}"
@@ -82,7 +81,7 @@ def rgb_int(rgba: Sequence[float]) -> int:
 def material(rgba: Sequence[float], kind: str = "MeshPhongMaterial", **extra: Any) -> dict[str, Any]:
     a = float(rgba[3]) if len(rgba) > 3 else 1.0
     return {
-        "uuid": _uuid("material"),
+        "uuid": new_id("material"),
         "type": kind,
         "color": rgb_int(rgba),
         "reflectivity": 0.5,
@@ -112,7 +111,7 @@ def mesh_object(
         "geometries": [geometry],
         "materials": [m],
         "object": {
-            "uuid": _uuid("object"),
+            "uuid": new_id("object"),
             "type": kind,
             "geometry": geometry["uuid"],
             "material": m["uuid"],
@@ -126,12 +125,12 @@ def mesh_object(
 
 def box(size: Sequence[float], rgba: Sequence[float]) -> dict[str, Any]:
     x, y, z = (float(s) for s in size)
-    return mesh_object({"uuid": _uuid("geometry"), "type": "BoxGeometry", "width": x, "height": y, "depth": z}, rgba)
+    return mesh_object({"uuid": new_id("geometry"), "type": "BoxGeometry", "width": x, "height": y, "depth": z}, rgba)
 
 
 def sphere(radius: float, rgba: Sequence[float], segments: int = 24) -> dict[str, Any]:
     geom = {
-        "uuid": _uuid("geometry"),
+        "uuid": new_id("geometry"),
         "type": "SphereGeometry",
         "radius": float(radius),
         "widthSegments": segments,
@@ -150,7 +149,7 @@ def cylinder(
 ) -> dict[str, Any]:
     """A cylinder (or a cone, with ``radius_top``) along z: centred, or from z = 0 to ``length``."""
     geom = {
-        "uuid": _uuid("geometry"),
+        "uuid": new_id("geometry"),
         "type": "CylinderGeometry",
         "radiusTop": float(radius if radius_top is None else radius_top),
         "radiusBottom": float(radius),
@@ -170,7 +169,7 @@ def polyline(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
     pts = np.ascontiguousarray(np.asarray(points, dtype=np.float32).reshape(-1, 3))
     data = umsgpack.Ext(0x17, pts.tobytes())  # 0x17: Float32Array, x y z of each point in turn
     geom = {
-        "uuid": _uuid("geometry"),
+        "uuid": new_id("geometry"),
         "type": "BufferGeometry",
         "data": {
             "attributes": {"position": {"itemSize": 3, "type": "Float32Array", "array": data, "normalized": False}}
@@ -218,47 +217,16 @@ def text_plane(text: str, size: float) -> dict[str, Any]:
 
     The page draws the text on a 256 px canvas, centred, shrinking the font until it fits.
     """
-    texture = {"uuid": _uuid("texture"), "type": "_text", "text": str(text), "font_size": 48, "font_face": "sans-serif"}
-    geom = {"uuid": _uuid("geometry"), "type": "PlaneGeometry", "width": size, "height": size}
+    texture = {
+        "uuid": new_id("texture"),
+        "type": "_text",
+        "text": str(text),
+        "font_size": 48,
+        "font_face": "sans-serif",
+    }
+    geom = {"uuid": new_id("geometry"), "type": "PlaneGeometry", "width": size, "height": size}
     mat = material((1.0, 1.0, 1.0, 1.0), "MeshBasicMaterial", map=texture["uuid"], transparent=True)
     return mesh_object(geom, (1.0, 1.0, 1.0, 1.0), mat=mat, textures=[texture])
-
-
-class MeshUnreadable(Exception):
-    """A mesh file that the page could not draw: missing, unreadable or of an unknown format."""
-
-
-def mesh_file(path: str | None, uri: str | None, rgba: Sequence[float]) -> dict[str, Any]:
-    """A three.js object for an .stl, .obj or .dae file, or :class:`MeshUnreadable`."""
-    import umsgpack
-
-    if path is None:
-        raise MeshUnreadable(f"{uri!r} was not found (pass package_dirs=... to robojac.load)")
-    suffix = Path(path).suffix.lower()
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise MeshUnreadable(f"{path} cannot be read: {exc.strerror or exc}") from None
-    if suffix == ".stl":
-        ok = raw[:5].lower() == b"solid" or (
-            len(raw) >= 84 and len(raw) == 84 + 50 * int.from_bytes(raw[80:84], "little")
-        )
-        data: Any = umsgpack.Ext(0x12, raw)  # 0x12: Uint8Array
-    elif suffix in (".obj", ".dae"):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise MeshUnreadable(f"{path} is not UTF-8 text, as .obj and .dae files must be") from None
-        ok = "<COLLADA" in text if suffix == ".dae" else any(line.startswith("v ") for line in text.splitlines())
-        data = text
-    else:
-        raise MeshUnreadable(
-            f"{path}: the viewer reads .stl, .obj and .dae meshes, not {suffix or 'extensionless'} files"
-        )
-    if not ok:
-        raise MeshUnreadable(f"{path} is not a valid {suffix[1:].upper()} file")
-    geom = {"uuid": _uuid("geometry"), "type": "_meshfile_geometry", "format": suffix[1:], "data": data}
-    return mesh_object(geom, rgba)
 
 
 # ---------------------------------------------------------------------------- poses
