@@ -1001,3 +1001,49 @@ def test_public_methods_refuse_bad_numbers_and_flags(view):
     with pytest.raises(InputError, match="server must be True or False"):
         Viewer(view.robot, server="no")  # type: ignore[arg-type]
     assert view.overlays == ()
+
+
+# ---------------------------------------------------------------------------- notebooks
+def test_a_viewer_shows_inline_in_jupyter(panda, tmp_path):
+    from robojac.viz import Page
+
+    view = Viewer(panda, server=False)
+    cell = view._repr_html_()
+    assert cell.count("<iframe") == 1 and 'srcdoc="' in cell
+    srcdoc = html_unescape(cell.split('srcdoc="', 1)[1].split('"', 1)[0])
+    assert srcdoc == view.static_html()  # the whole scene, nothing fetched
+    with Viewer(panda) as live:
+        assert f'src="{live.url}"' in live._repr_html_()  # meshcat's own way: the server's page
+    page = view.save_html(tmp_path / "p.html")
+    assert html_unescape(Page(page)._repr_html_().split('srcdoc="', 1)[1].split('"', 1)[0]) == page.read_text()
+    with pytest.raises(InputError, match="height"):
+        view.notebook_cell(height=5)
+    with pytest.raises(ViewerError, match="cannot read"):
+        Page(tmp_path / "missing.html")
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_the_notebook_example_runs(tmp_path):
+    """examples/viewer_notebook.ipynb, executed headless in a fresh kernel, as Jupyter would."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    path = Path(__file__).resolve().parent.parent / "examples" / "viewer_notebook.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    shown = [
+        out["data"]["text/html"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if "text/html" in out.get("data", {})
+    ]
+    assert len(shown) == 2, "the viewer and the saved page both show inline"
+    assert all("<iframe srcdoc=" in h and "MeshCat.Viewer" in html_unescape(h) for h in shown)
+    assert (tmp_path / "ur5_view.html").is_file()

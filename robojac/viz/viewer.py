@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import InputError, ViewerError
 from ..kinematics import Configuration
 from ..robot import Robot
-from . import scene
+from . import notebook, scene
 from ._base import _flag, _Overlay
 from .camera import Camera
 from .drawing import RobotDrawing
@@ -178,6 +178,18 @@ class Viewer(RobotDrawing, Camera, Overlays, Playback):
     def static_html(self) -> str:
         """The scene as one standalone HTML page (meshcat's viewer inlined, no network)."""
         return self._conn.static_html(title=f"robojac: {self.robot.name}")
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the viewer inline: the live page in a frame (meshcat's iframe),
+        or, for a viewer without a server, the whole scene as it is now."""
+        return self.notebook_cell()
+
+    def notebook_cell(self, height: int = notebook.HEIGHT) -> str:
+        """The HTML of a frame ``height`` px high showing this viewer: the live server's
+        page, or (``server=False``) the standalone page of the scene as it is now."""
+        if self.url is not None:
+            return notebook.iframe(url=self.url, height=height)
+        return notebook.iframe(page=self.static_html(), height=height)
 
     def save_html(self, path: str | Path) -> Path:
         """Write :meth:`static_html` to ``path``; returns the path."""
