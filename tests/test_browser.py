@@ -3,8 +3,10 @@ standalone page and (b) the live server page, and the screenshots' pixels are ch
 against where robojac's kinematics put the arm.
 
 Without Chromium these tests skip, unless REQUIRE_BROWSER=1 (CI sets it), where they
-fail. With ROBOJAC_SCREENSHOT_DIR set, the screenshots are kept there (docs/img/ is
-made this way: ``ROBOJAC_SCREENSHOT_DIR=docs/img pytest tests/test_browser.py``).
+fail. With ROBOJAC_SCREENSHOT_DIR set, the screenshots that docs/viewer.md shows
+(:data:`DOC_SHOTS`) are kept there, so docs/img/ is made this way:
+``ROBOJAC_SCREENSHOT_DIR=docs/img pytest tests/test_browser.py``; with
+ROBOJAC_SCREENSHOT_ALL=1 as well, every screenshot is kept.
 """
 
 from __future__ import annotations
@@ -49,8 +51,22 @@ def no_server_left_behind():
     assert srv.running() == [], "a meshcat server outlived its test"
 
 
+#: The screenshots in docs/img/.
+DOC_SHOTS = {
+    "live_arm.png",
+    "live_overlay.png",
+    "viewer_ellipsoids.png",
+    "viewer_planar.png",
+    "viewer_singularity.png",
+    "viewer_wrench.png",
+    "viewer_meshes.png",
+    "default_view_panda.png",
+    "default_view_panda_from_link2.png",
+}
+
+
 def keep(png: Path, name: str) -> None:
-    if KEEP:
+    if KEEP and (name in DOC_SHOTS or os.environ.get("ROBOJAC_SCREENSHOT_ALL") == "1"):
         Path(KEEP).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, Path(KEEP) / name)
 
@@ -225,8 +241,8 @@ def test_docs_screenshots(tmp_path, chromium):
 
 # ---------------------------------------------------------------------------- the default view
 def offset_root_urdf(tmp_path: Path) -> Path:
-    """The bundled UR5 bolted to a table: its root ``world`` is 0.8 m below and 0.3 m
-    beside the arm's base link, turned 90° about z."""
+    """The bundled UR5 bolted to a table: the URDF's root is 0.8 m below and 0.3 m
+    beside the arm's first link, turned 90° about z."""
     text = (Path(robojac.__file__).parent.parent / "urdf" / "ur5.urdf").read_text()
     root = text.split('<link name="', 1)[1].split('"', 1)[0]
     joint = (
@@ -244,7 +260,7 @@ DEFAULT_VIEWS = {
     "iiwa14": lambda tmp: robojac.load("iiwa14"),
     "planar_2r": lambda tmp: robojac.load("planar_2r"),
     "panda_from_link2": lambda tmp: robojac.load("panda", base="panda_link2"),
-    "ur5_on_table": lambda tmp: robojac.load(offset_root_urdf(tmp)),
+    "ur5_on_table": lambda tmp: robojac.load(offset_root_urdf(tmp), base=robojac.load("ur5").base),
 }
 
 
