@@ -13,7 +13,11 @@ Rows, each the median of single ``show(q)`` calls over random configurations:
 The server runs on this machine (loopback). The numbers are the Python side's cost and
 the round trip to the server, not the page's drawing (the page draws at its own rate).
 
-Run: .venv/bin/python benchmarks/viewer.py [--calls 500]
+Then the size of a saved page (``save_html``) for each bundled arm and for the test arm
+with one mesh of each kind (tests/data/mesh_pkg), with and without sharing the mesh
+that two of its links use; ``--pages`` prints only these.
+
+Run: .venv/bin/python benchmarks/viewer.py [--calls 500] [--pages]
 """
 
 from __future__ import annotations
@@ -59,10 +63,36 @@ def watch(viewer: robojac.Viewer) -> subprocess.Popen[bytes] | None:
     return proc
 
 
+def page_sizes() -> None:
+    """Bytes of a saved page: meshcat's viewer script (the same in every page) and the scene."""
+    from pathlib import Path
+
+    from robojac.viz.transport import _viewer_js
+
+    script = len(_viewer_js().encode())
+    print(f"saved pages (meshcat's viewer script alone: {script / 1e3:.0f} kB)")
+    arms = {name: robojac.load(name) for name in ("panda", "ur5", "iiwa14", "planar_2r")}
+    pkg = Path(__file__).resolve().parent.parent / "tests" / "data" / "mesh_pkg"
+    arms["mesh_arm (tests/data)"] = robojac.load(pkg / "urdf" / "mesh_arm.urdf", package_dirs=[str(pkg.parent)])
+    for name, robot in arms.items():
+        view = robojac.Viewer(robot, server=False)
+        size = len(view.static_html().encode())
+        line = f"  {name:24s} {size / 1e3:8.1f} kB, scene {(size - script) / 1e3:6.1f} kB"
+        if view._conn.shared:
+            view._conn.shared.clear()
+            unshared = len(view.static_html().encode())
+            line += f" ({(unshared - script) / 1e3:.1f} kB without sharing repeated meshes)"
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--pages", action="store_true", help="only the saved pages' sizes")
     args = parser.parse_args()
+    page_sizes()
+    if args.pages:
+        return
     robot = robojac.load("panda")
     rng = np.random.default_rng(0)
     qs = np.array([robot.random_configuration(rng) for _ in range(args.calls)])

@@ -575,8 +575,11 @@ def _check_tree(links: dict[str, None], joints: dict[str, URDFJoint], parent_joi
 
 
 def _materials(root_el: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """Named colours: a material defined with a colour anywhere (at the top or in a link's
+    visual) can be named by any visual, as in urdfdom; a top-level definition wins."""
     out = {}
-    for m in root_el.findall("material"):
+    inner = [m for link in root_el.findall("link") for vis in link.findall("visual") for m in vis.findall("material")]
+    for m in [*reversed(inner), *root_el.findall("material")]:
         color = m.find("color")
         if m.get("name") and color is not None:
             try:

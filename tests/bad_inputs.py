@@ -682,7 +682,18 @@ VIEWER: list[Api | Cli] = [
         "prefix must be",
     ),
     Api("camera at a NaN centre", _nan_camera, ViewerError, "cannot aim the camera"),
+    Api("notebook cell 5 px high", lambda e: _view(e).notebook_cell(height=5), InputError, "height must be a whole"),
+    Api("notebook cell of height 400.5", lambda e: _view(e).notebook_cell(height=400.5), InputError, "height"),
+    Api("Page of a missing file", lambda e: _page(path=e.tmp / "none.html"), ViewerError, "cannot read the page"),
+    Api("Page of no page", lambda e: _page(), InputError, "Page needs a saved page's path or its html"),
+    Api("Page of html=3", lambda e: _page(html=3), InputError, "html must be a string"),
 ]
+
+
+def _page(**kw: Any) -> Any:
+    from robojac.viz import Page
+
+    return Page(**kw)
 
 
 # ---------------------------------------------------------------------------- command line

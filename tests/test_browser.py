@@ -3,8 +3,10 @@ standalone page and (b) the live server page, and the screenshots' pixels are ch
 against where robojac's kinematics put the arm.
 
 Without Chromium these tests skip, unless REQUIRE_BROWSER=1 (CI sets it), where they
-fail. With ROBOJAC_SCREENSHOT_DIR set, the screenshots are kept there (docs/img/ is
-made this way: ``ROBOJAC_SCREENSHOT_DIR=docs/img pytest tests/test_browser.py``).
+fail. With ROBOJAC_SCREENSHOT_DIR set, the screenshots that docs/viewer.md shows
+(:data:`DOC_SHOTS`) are kept there, so docs/img/ is made this way:
+``ROBOJAC_SCREENSHOT_DIR=docs/img pytest tests/test_browser.py``; with
+ROBOJAC_SCREENSHOT_ALL=1 as well, every screenshot is kept.
 """
 
 from __future__ import annotations
@@ -49,8 +51,22 @@ def no_server_left_behind():
     assert srv.running() == [], "a meshcat server outlived its test"
 
 
+#: The screenshots in docs/img/.
+DOC_SHOTS = {
+    "live_arm.png",
+    "live_overlay.png",
+    "viewer_ellipsoids.png",
+    "viewer_planar.png",
+    "viewer_singularity.png",
+    "viewer_wrench.png",
+    "viewer_meshes.png",
+    "default_view_panda.png",
+    "default_view_panda_from_link2.png",
+}
+
+
 def keep(png: Path, name: str) -> None:
-    if KEEP:
+    if KEEP and (name in DOC_SHOTS or os.environ.get("ROBOJAC_SCREENSHOT_ALL") == "1"):
         Path(KEEP).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(png, Path(KEEP) / name)
 
@@ -72,9 +88,9 @@ def shot_static(viewer: Viewer, tmp_path: Path, name: str, chromium: str, size: 
 def project(viewer: Viewer, points: np.ndarray, size: tuple[int, int] = (W, H)) -> np.ndarray:
     """Pixel (u, v) of base-frame points [m] through the page's camera, as framed by the viewer."""
     center, radius, direction = viewer.view
-    eye = direction * 0.95 * radius / np.sin(np.radians(scene.CAMERA_FOV_DEG / 2))
+    eye = direction * scene.FRAME_MARGIN * radius / np.sin(np.radians(scene.CAMERA_FOV_DEG / 2))
     fwd = -eye / np.linalg.norm(eye)
-    right = np.cross(fwd, [0.0, 0.0, 1.0])
+    right = np.cross(fwd, viewer.up)
     right /= np.linalg.norm(right)
     up = np.cross(right, fwd)
     f = (size[1] / 2) / np.tan(np.radians(scene.CAMERA_FOV_DEG / 2))
@@ -221,3 +237,124 @@ def test_docs_screenshots(tmp_path, chromium):
     view.frame(qs=qs)
     img = shot_static(view, tmp_path, "viewer_planar", chromium, size)
     assert changed_near(img[..., 0] > 200, project(view, target[:3, 3], size)[0], r=30)  # the pink target
+
+
+# ---------------------------------------------------------------------------- the default view
+def offset_root_urdf(tmp_path: Path) -> Path:
+    """The bundled UR5 bolted to a table: the URDF's root is 0.8 m below and 0.3 m
+    beside the arm's first link, turned 90° about z."""
+    text = (Path(robojac.__file__).parent.parent / "urdf" / "ur5.urdf").read_text()
+    root = text.split('<link name="', 1)[1].split('"', 1)[0]
+    joint = (
+        '<link name="table_world"/><joint name="table_mount" type="fixed"><parent link="table_world"/>'
+        f'<child link="{root}"/><origin xyz="0.3 0 0.8" rpy="0 0 1.5708"/></joint>'
+    )
+    path = tmp_path / "ur5_on_table.urdf"
+    path.write_text(text.replace("</robot>", joint + "</robot>"))
+    return path
+
+
+DEFAULT_VIEWS = {
+    "panda": lambda tmp: robojac.load("panda"),
+    "ur5": lambda tmp: robojac.load("ur5"),
+    "iiwa14": lambda tmp: robojac.load("iiwa14"),
+    "planar_2r": lambda tmp: robojac.load("planar_2r"),
+    "panda_from_link2": lambda tmp: robojac.load("panda", base="panda_link2"),
+    "ur5_on_table": lambda tmp: robojac.load(offset_root_urdf(tmp), base=robojac.load("ur5").base),
+}
+
+
+def green(img: np.ndarray) -> np.ndarray:
+    return (img[..., 1] > 150) & (img[..., 0] < 90) & (img[..., 2] < 90)
+
+
+def centroid(mask: np.ndarray) -> np.ndarray:
+    v, u = np.nonzero(mask)
+    return np.array([u.mean(), v.mean()])
+
+
+@pytest.mark.parametrize("arm", sorted(DEFAULT_VIEWS))
+def test_default_view_stands_the_arm_on_the_floor_in_frame(arm, tmp_path, chromium):
+    """The default view, as the page draws it: up is up on the screen, the floor lies
+    under the base, and the whole arm is in the picture with a margin.
+
+    A red marker at the base origin and a green one 0.5 m above it (the URDF root's up),
+    on their own: the green one must be drawn higher. The floor's pixels (the picture
+    less the same without the floor) must lie mostly below the green marker and reach
+    below the base. The arm's pixels (against the page without the arm) must stay 3 % of
+    the picture's size from its edges."""
+    robot = DEFAULT_VIEWS[arm](tmp_path)
+    view = Viewer(robot, server=False)
+    up = view.up
+    robot_node, floor = view.root + "/robot", view.root + "/floor"
+    hide = lambda path, hidden: view.send([scene.set_property(path, "visible", not hidden)])  # noqa: E731
+    full = shot_static(view, tmp_path, f"default_view_{arm}", chromium)
+    hide(robot_node, True)
+    no_arm = shot_static(view, tmp_path, f"{arm}_no_arm", chromium)
+    view.send(
+        [
+            scene.set_object(view.root + "/mark_base", scene.sphere(0.03, (1.0, 0.0, 0.0, 1.0))),
+            scene.set_object(view.root + "/mark_up", scene.sphere(0.03, (0.0, 1.0, 0.0, 1.0))),
+            scene.set_transform(view.root + "/mark_up", scene.translation(0.5 * up)),
+        ]
+    )
+    marks = shot_static(view, tmp_path, f"{arm}_marks", chromium)
+    hide(floor, True)
+    no_floor = shot_static(view, tmp_path, f"{arm}_no_floor", chromium)
+
+    base_uv, up_uv = centroid(red(marks)), centroid(green(marks))
+    assert up_uv[1] < base_uv[1] - 20, (
+        f"the marker 0.5 m above the base is drawn at {up_uv}, not above the base at {base_uv}"
+    )
+    grid = changed(marks, no_floor, tol=25)
+    assert grid.mean() > 0.01, "the floor is drawn"
+    v = np.nonzero(grid)[0]
+    assert np.median(v) > up_uv[1], "the floor lies below the height of the arm, not across its shoulders"
+    assert v.max() > base_uv[1] + 30, "the floor reaches the bottom of the picture, under the base"
+    arm_px = changed(full, no_arm)
+    assert arm_px.mean() > 0.005, "the arm is drawn"
+    vv, uu = np.nonzero(arm_px)
+    mu, mv = 0.03 * W, 0.03 * H
+    assert uu.min() > mu and uu.max() < W - mu and vv.min() > mv and vv.max() < H - mv, (
+        f"the arm's pixels span u {uu.min()}..{uu.max()}, v {vv.min()}..{vv.max()} in a {W}×{H} picture"
+    )
+
+
+# ---------------------------------------------------------------------------- real meshes
+MESH_PKG = Path(__file__).resolve().parent / "data" / "mesh_pkg"
+#: Each mesh link of the test arm, and the centre of its box in the link frame [m].
+MESH_CENTRES = {
+    "stl_binary": [0.0, 0.0, 0.1],
+    "stl_ascii": [0.0, 0.0, 0.1],
+    "obj": [0.0, 0.0, 0.09],
+    "dae": [0.0, 0.0, 0.075],
+    "stl_again": [0.0, 0.0, 0.05],
+}
+
+
+def blue(img: np.ndarray) -> np.ndarray:
+    return (img[..., 2] > 150) & (img[..., 0] < 90) & (img[..., 1] < 120)
+
+
+def test_each_mesh_kind_is_drawn(tmp_path, chromium):
+    """Binary and ASCII STL, OBJ (scaled), Collada (millimetres, own colours) and a
+    repeated STL: each, hidden, takes away pixels where fk puts its box, and nowhere else
+    far from it. The Collada part shows its own red and blue."""
+    size = (800, 600)
+    arm = robojac.load(MESH_PKG / "urdf" / "mesh_arm.urdf", package_dirs=[str(MESH_PKG.parent)])
+    view = Viewer(arm, server=False)
+    full = shot_static(view, tmp_path, "viewer_meshes", chromium, size)
+    q = view.q
+    for link, centre in MESH_CENTRES.items():
+        node = f"{view.root}/robot/{link}/v0"
+        view.send([scene.set_property(node, "visible", False)])
+        without = shot_static(view, tmp_path, f"meshes_without_{link}", chromium, size)
+        view.send([scene.set_property(node, "visible", True)])
+        drawn = changed(full, without)
+        assert drawn.sum() > 150, f"the {link} mesh covers part of the picture"
+        uv = project(view, (arm.fk(q, link) @ [*centre, 1.0])[:3], size)[0]
+        assert changed_near(drawn, uv, r=25), f"the {link} mesh is not drawn near {uv}, where fk puts it"
+        vv, uu = np.nonzero(drawn)
+        assert np.abs(uu - uv[0]).max() < 150 and np.abs(vv - uv[1]).max() < 150, f"the {link} mesh is drawn far off"
+        if link == "dae":
+            assert (red(full) & drawn).sum() > 50 and (blue(full) & drawn).sum() > 20, "the Collada file's own colours"

@@ -190,6 +190,79 @@ def test_meshes_are_drawn_and_a_missing_one_falls_back_with_a_warning():
     assert last(view, f"{view.root}/robot/fore") == pytest.approx(arm.fk(q, "fore"), abs=1e-12)
 
 
+MESH_PKG = DATA / "mesh_pkg"
+MESH_ARM = MESH_PKG / "urdf" / "mesh_arm.urdf"
+
+
+def mesh_arm(urdf: Path = MESH_ARM) -> robojac.Robot:
+    return robojac.load(urdf, package_dirs=[str(DATA)])
+
+
+def test_each_mesh_kind_becomes_meshcats_mesh_file_object():
+    arm = mesh_arm()
+    view = Viewer(arm, server=False)
+    assert not view.skeleton
+    objs = objects(view)
+    meshes = MESH_PKG / "meshes"
+
+    def geometry(link: str) -> dict:
+        return objs[f"{view.root}/robot/{link}/v0"]["geometries"][0]
+
+    for link, fmt, file in (("stl_binary", "stl", "binary.stl"), ("stl_ascii", "stl", "ascii.stl")):
+        g = geometry(link)
+        assert (g["type"], g["format"]) == ("_meshfile_geometry", fmt)
+        assert g["data"].data == (meshes / file).read_bytes()  # the page parses the file's own bytes
+    assert geometry("obj")["data"] == (meshes / "part.obj").read_text()
+    # the URDF's scale, on the visual's node
+    assert last(view, f"{view.root}/robot/obj/v0")[:3, :3] == pytest.approx(np.diag([0.5, 0.5, 1.5]))
+    # the Collada file keeps its own two colours (no URDF colour), and its millimetres become metres
+    dae = objs[f"{view.root}/robot/dae/v0"]["object"]
+    assert (dae["type"], dae["format"]) == ("_meshfile_object", "dae")
+    assert dae["data"] == (meshes / "part.dae").read_text()
+    assert last(view, f"{view.root}/robot/dae/v0")[:3, :3] == pytest.approx(0.001 * np.eye(3))
+    assert all(not p.startswith(f"{view.root}/robot/dae/") for p, _ in view._visual_paths)  # not recoloured
+    # colours: inline, and named by a material defined in another link's visual (as urdfdom reads it)
+    rgb = {link: objs[f"{view.root}/robot/{link}/v0"]["materials"][0]["color"] for link in ("stl_binary", "stl_again")}
+    assert rgb["stl_again"] == rgb["stl_binary"] == scene.rgb_int((0.95, 0.8, 0.1))
+    assert objs[f"{view.root}/robot/base_link/v0"]["materials"][0]["color"] == scene.rgb_int((0.0, 0.6, 0.6))
+    # colouring by singularity recolours the others and leaves the Collada file's own colours
+    view.color_by_singularity()
+    view.show(arm.random_configuration(3))
+
+
+def test_a_saved_page_holds_a_repeated_mesh_once(tmp_path):
+    view = Viewer(mesh_arm(), server=False)
+    stl = (MESH_PKG / "meshes" / "binary.stl").read_bytes()
+    html = view.static_html()
+    assert html.count(base64.b64encode(stl).decode()) == 1, "binary.stl, drawn on two links, is in the page once"
+    view._conn.shared.clear()
+    unshared = view.static_html()
+    assert len(html) < len(unshared)
+    assert len(html) < len(unshared) - len(base64.b64encode(stl)) + 200  # the second copy is gone
+
+
+def test_a_mesh_that_cannot_be_read_warns_once_and_the_skeleton_stands_in(tmp_path):
+    """Two visuals name a broken file: one MeshWarning for the viewer, no exception."""
+    pkg = tmp_path / "mesh_pkg"
+    (pkg / "urdf").mkdir(parents=True)
+    (pkg / "meshes").mkdir()
+    for f in (MESH_PKG / "meshes").iterdir():
+        (pkg / "meshes" / f.name).write_bytes(f.read_bytes())
+    (pkg / "meshes" / "binary.stl").write_bytes(b"\x00" * 90)  # neither ASCII nor a whole binary STL
+    (pkg / "urdf" / "mesh_arm.urdf").write_text(MESH_ARM.read_text())
+    arm = robojac.load(pkg / "urdf" / "mesh_arm.urdf", package_dirs=[str(tmp_path)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        view = Viewer(arm, server=False)
+    mesh_warnings = [w for w in caught if issubclass(w.category, MeshWarning)]
+    assert len(mesh_warnings) == 1, [str(w.message) for w in mesh_warnings]
+    assert "2 visual(s)" in str(mesh_warnings[0].message) and "binary.stl" in str(mesh_warnings[0].message)
+    assert view.skeleton
+    assert f"{view.root}/robot/stl_binary/v0" not in objects(view)
+    assert f"{view.root}/robot/dae/v0" in objects(view)  # the readable meshes are still drawn
+    view.show(arm.random_configuration(2))
+
+
 @pytest.mark.parametrize(
     "content, suffix, match",
     [(b"\x00\x01garbage", ".stl", "not a valid STL"), (b"solid-ish", ".ply", ".ply"), (b"\xff\xfe", ".obj", "UTF-8")],
@@ -928,3 +1001,49 @@ def test_public_methods_refuse_bad_numbers_and_flags(view):
     with pytest.raises(InputError, match="server must be True or False"):
         Viewer(view.robot, server="no")  # type: ignore[arg-type]
     assert view.overlays == ()
+
+
+# ---------------------------------------------------------------------------- notebooks
+def test_a_viewer_shows_inline_in_jupyter(panda, tmp_path):
+    from robojac.viz import Page
+
+    view = Viewer(panda, server=False)
+    cell = view._repr_html_()
+    assert cell.count("<iframe") == 1 and 'srcdoc="' in cell
+    srcdoc = html_unescape(cell.split('srcdoc="', 1)[1].split('"', 1)[0])
+    assert srcdoc == view.static_html()  # the whole scene, nothing fetched
+    with Viewer(panda) as live:
+        assert f'src="{live.url}"' in live._repr_html_()  # meshcat's own way: the server's page
+    page = view.save_html(tmp_path / "p.html")
+    assert html_unescape(Page(page)._repr_html_().split('srcdoc="', 1)[1].split('"', 1)[0]) == page.read_text()
+    with pytest.raises(InputError, match="height"):
+        view.notebook_cell(height=5)
+    with pytest.raises(ViewerError, match="cannot read"):
+        Page(tmp_path / "missing.html")
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_the_notebook_example_runs(tmp_path):
+    """examples/viewer_notebook.ipynb, executed headless in a fresh kernel, as Jupyter would."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    path = Path(__file__).resolve().parent.parent / "examples" / "viewer_notebook.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    shown = [
+        out["data"]["text/html"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if "text/html" in out.get("data", {})
+    ]
+    assert len(shown) == 2, "the viewer and the saved page both show inline"
+    assert all("<iframe srcdoc=" in h and "MeshCat.Viewer" in html_unescape(h) for h in shown)
+    assert (tmp_path / "ur5_view.html").is_file()

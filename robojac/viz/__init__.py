@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .notebook import Page
 from .viewer import Viewer
 
-__all__ = ["Viewer"]
+__all__ = ["Page", "Viewer"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ Y_TO_Z = np.array([[1.0, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
 CAMERA = "/Cameras/default/rotated/<object>"
 SCENE_ROOTS = ("/meshcat", "/Grid", "/Axes")  # shifted together to put the robot at the orbit centre
 CAMERA_FOV_DEG = 75.0  # meshcat's default camera
+FRAME_MARGIN = 1.2  # the framed ball fills 1/1.2 of the view's height, leaving a margin round the arm
 
 
 # ---------------------------------------------------------------------------- commands
@@ -67,7 +67,7 @@ def clean_name(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------- three.js objects
-def _uuid(kind: str, counter: list[int] = [0]) -> str:  # noqa: B006 - a deliberate per-process counter
+def new_id(kind: str, counter: list[int] = [0]) -> str:  # noqa: B006 - a deliberate per-process counter
     # Deterministic ids keep saved pages reproducible; uniqueness within a page is all three.js needs.
     counter[0] += 1
     return f"robojac-{kind}-{counter[0]}"
@@ -81,7 +81,7 @@ def rgb_int(rgba: Sequence[float]) -> int:
 def material(rgba: Sequence[float], kind: str = "MeshPhongMaterial", **extra: Any) -> dict[str, Any]:
     a = float(rgba[3]) if len(rgba) > 3 else 1.0
     return {
-        "uuid": _uuid("material"),
+        "uuid": new_id("material"),
         "type": kind,
         "color": rgb_int(rgba),
         "reflectivity": 0.5,
@@ -111,7 +111,7 @@ def mesh_object(
         "geometries": [geometry],
         "materials": [m],
         "object": {
-            "uuid": _uuid("object"),
+            "uuid": new_id("object"),
             "type": kind,
             "geometry": geometry["uuid"],
             "material": m["uuid"],
@@ -125,12 +125,12 @@ def mesh_object(
 
 def box(size: Sequence[float], rgba: Sequence[float]) -> dict[str, Any]:
     x, y, z = (float(s) for s in size)
-    return mesh_object({"uuid": _uuid("geometry"), "type": "BoxGeometry", "width": x, "height": y, "depth": z}, rgba)
+    return mesh_object({"uuid": new_id("geometry"), "type": "BoxGeometry", "width": x, "height": y, "depth": z}, rgba)
 
 
 def sphere(radius: float, rgba: Sequence[float], segments: int = 24) -> dict[str, Any]:
     geom = {
-        "uuid": _uuid("geometry"),
+        "uuid": new_id("geometry"),
         "type": "SphereGeometry",
         "radius": float(radius),
         "widthSegments": segments,
@@ -149,7 +149,7 @@ def cylinder(
 ) -> dict[str, Any]:
     """A cylinder (or a cone, with ``radius_top``) along z: centred, or from z = 0 to ``length``."""
     geom = {
-        "uuid": _uuid("geometry"),
+        "uuid": new_id("geometry"),
         "type": "CylinderGeometry",
         "radiusTop": float(radius if radius_top is None else radius_top),
         "radiusBottom": float(radius),
@@ -169,7 +169,7 @@ def polyline(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
     pts = np.ascontiguousarray(np.asarray(points, dtype=np.float32).reshape(-1, 3))
     data = umsgpack.Ext(0x17, pts.tobytes())  # 0x17: Float32Array, x y z of each point in turn
     geom = {
-        "uuid": _uuid("geometry"),
+        "uuid": new_id("geometry"),
         "type": "BufferGeometry",
         "data": {
             "attributes": {"position": {"itemSize": 3, "type": "Float32Array", "array": data, "normalized": False}}
@@ -178,52 +178,55 @@ def polyline(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
     return mesh_object(geom, rgba, kind="Line", mat=material(rgba, "LineBasicMaterial", linewidth=2.0))
 
 
+def line_segments(points: FloatArray, rgba: Sequence[float]) -> dict[str, Any]:
+    """Separate lines, one between each pair of ``points`` (2N, 3) [m]."""
+    obj = polyline(points, rgba)
+    obj["object"]["type"] = "LineSegments"
+    obj["materials"][0]["linewidth"] = 1.0
+    return obj
+
+
+def floor_grid(half: float, step: float) -> FloatArray:
+    """Points (2N, 3) [m] of a square grid in the xy plane, ``half`` [m] each side of the
+    origin, lines ``step`` [m] apart, each line cut into pieces ``step`` long.
+
+    The pieces are for software WebGL (SwiftShader, as in headless Chromium): it drops a
+    whole line that crosses the camera's plane, and meshcat's 20 m grid lines all do when
+    the camera is near the floor, so that only a far sliver of that grid is drawn.
+    """
+    n = max(1, math.ceil(half / step))
+    ticks = np.arange(-n, n + 1) * step
+    a, b = ticks[:-1], ticks[1:]
+    segs = []
+    for t in ticks:
+        segs.append(
+            np.stack(
+                [np.column_stack([a, np.full_like(a, t), 0 * a]), np.column_stack([b, np.full_like(b, t), 0 * b])], 1
+            )
+        )
+        segs.append(
+            np.stack(
+                [np.column_stack([np.full_like(a, t), a, 0 * a]), np.column_stack([np.full_like(b, t), b, 0 * b])], 1
+            )
+        )
+    return np.concatenate(segs).reshape(-1, 3)
+
+
 def text_plane(text: str, size: float) -> dict[str, Any]:
     """A square plane ``size`` [m] wide (normal +z) showing ``text`` in black.
 
     The page draws the text on a 256 px canvas, centred, shrinking the font until it fits.
     """
-    texture = {"uuid": _uuid("texture"), "type": "_text", "text": str(text), "font_size": 48, "font_face": "sans-serif"}
-    geom = {"uuid": _uuid("geometry"), "type": "PlaneGeometry", "width": size, "height": size}
+    texture = {
+        "uuid": new_id("texture"),
+        "type": "_text",
+        "text": str(text),
+        "font_size": 48,
+        "font_face": "sans-serif",
+    }
+    geom = {"uuid": new_id("geometry"), "type": "PlaneGeometry", "width": size, "height": size}
     mat = material((1.0, 1.0, 1.0, 1.0), "MeshBasicMaterial", map=texture["uuid"], transparent=True)
     return mesh_object(geom, (1.0, 1.0, 1.0, 1.0), mat=mat, textures=[texture])
-
-
-class MeshUnreadable(Exception):
-    """A mesh file that the page could not draw: missing, unreadable or of an unknown format."""
-
-
-def mesh_file(path: str | None, uri: str | None, rgba: Sequence[float]) -> dict[str, Any]:
-    """A three.js object for an .stl, .obj or .dae file, or :class:`MeshUnreadable`."""
-    import umsgpack
-
-    if path is None:
-        raise MeshUnreadable(f"{uri!r} was not found (pass package_dirs=... to robojac.load)")
-    suffix = Path(path).suffix.lower()
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise MeshUnreadable(f"{path} cannot be read: {exc.strerror or exc}") from None
-    if suffix == ".stl":
-        ok = raw[:5].lower() == b"solid" or (
-            len(raw) >= 84 and len(raw) == 84 + 50 * int.from_bytes(raw[80:84], "little")
-        )
-        data: Any = umsgpack.Ext(0x12, raw)  # 0x12: Uint8Array
-    elif suffix in (".obj", ".dae"):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise MeshUnreadable(f"{path} is not UTF-8 text, as .obj and .dae files must be") from None
-        ok = "<COLLADA" in text if suffix == ".dae" else any(line.startswith("v ") for line in text.splitlines())
-        data = text
-    else:
-        raise MeshUnreadable(
-            f"{path}: the viewer reads .stl, .obj and .dae meshes, not {suffix or 'extensionless'} files"
-        )
-    if not ok:
-        raise MeshUnreadable(f"{path} is not a valid {suffix[1:].upper()} file")
-    geom = {"uuid": _uuid("geometry"), "type": "_meshfile_geometry", "format": suffix[1:], "data": data}
-    return mesh_object(geom, rgba)
 
 
 # ---------------------------------------------------------------------------- poses
@@ -290,10 +293,12 @@ def bounding_ball(points: FloatArray, radii: FloatArray | None = None) -> tuple[
 
 
 def camera_commands(center: FloatArray, radius: float, direction: Any = (1.0, 0.75, 0.55)) -> list[Command]:
-    """Frame a ball (``center`` [m], ``radius`` [m]): shift the scene so that the centre
-    sits at the orbit centre (the page's camera always looks at its origin), and put the
-    camera along ``direction`` just far enough for the ball to fit its view cone."""
-    distance = 0.95 * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
+    """Frame a ball (``center`` [m], ``radius`` [m], in the page's axes): shift the scene
+    so that the centre sits at the orbit centre (the page's camera always looks at its
+    origin), and put the camera along ``direction`` just far enough for the ball to fit
+    its view cone. meshcat's grid and axes move with the scene, so they stay at the
+    origin of the drawn robot's frame."""
+    distance = FRAME_MARGIN * radius / math.sin(math.radians(CAMERA_FOV_DEG / 2))
     d = np.asarray(direction, dtype=float)
     c = np.asarray(center, dtype=float)
     norm = float(np.linalg.norm(d))

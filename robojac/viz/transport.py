@@ -59,6 +59,23 @@ def _viewer_js() -> str:
     raise ViewerError("meshcat's viewer script (meshcat/viewer/dist/main.min.js) is missing; reinstall meshcat")
 
 
+#: Byte strings shorter than this are not worth sharing in a saved page.
+SHARE_MIN_BYTES = 256
+
+
+def _b64(data: bytes) -> str:
+    return f"base64ToBytes({base64.b64encode(data).decode('ascii')!r})"
+
+
+def _split_shared(blob: bytes, shared: dict[bytes, None]) -> list[tuple[bytes, bool]]:
+    """``blob`` cut round the first shared byte string it holds: [(piece, is_shared)]."""
+    for s in shared:
+        i = blob.find(s)
+        if i >= 0:
+            return [(blob[:i], False), (s, True), *_split_shared(blob[i + len(s) :], shared)]
+    return [(blob, False)]
+
+
 class _Node(dict[str, "_Node"]):
     """One node of the scene tree, as meshcat's server keeps it (packed commands)."""
 
@@ -90,6 +107,13 @@ class Recorder:
         self.tree = _Node()
         self.keep_log = log
         self.log: list[Command] = []
+        self.shared: dict[bytes, None] = {}
+
+    def share(self, payload: bytes) -> None:
+        """Mark a large byte string (a mesh file) that several commands carry: the saved
+        page holds it once and splices it into each of them."""
+        if len(payload) >= SHARE_MIN_BYTES:
+            self.shared[payload] = None
 
     def send(self, cmds: Sequence[Command]) -> None:
         for cmd in cmds:
@@ -123,16 +147,33 @@ class Recorder:
             blobs += [node.object, *node.properties.values(), node.transform]
         # Animations last: they bind to the objects, which must exist by then.
         blobs += [node.animation for node in self.tree.walk()]
-        chunks = [
-            f"viewer.handle_command_bytearray(base64ToBytes({base64.b64encode(b).decode('ascii')!r}));"
-            for b in blobs
-            if b is not None
-        ]
+        present = [b for b in blobs if b is not None]
+        # Only what two commands or more carry is worth a shared copy.
+        repeated = {s: None for s in self.shared if sum(s in b for b in present) > 1}
+        used: dict[bytes, str] = {}
+        chunks: list[str] = []
+        for b in present:
+            parts = _split_shared(b, repeated)
+            if len(parts) == 1:
+                chunks.append(f"viewer.handle_command_bytearray({_b64(b)});")
+                continue
+            pieces = []
+            for p, is_shared in parts:
+                if is_shared:
+                    if p not in used:
+                        used[p] = f"shared{len(used)}"
+                        chunks.append(f"const {used[p]} = {_b64(p)};")
+                    pieces.append(used[p])
+                else:
+                    pieces.append(_b64(p))
+            chunks.append(f"viewer.handle_command_bytearray(joinBytes([{', '.join(pieces)}]));")
         # Decoded synchronously, so the scene is complete when the script ends (meshcat's
         # own page chains fetch() promises, which finish at some later, unknown time).
         decoder = (
             "function base64ToBytes(s) { const b = atob(s); const a = new Uint8Array(b.length);"
-            " for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i); return a; }"
+            " for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i); return a; }\n"
+            "function joinBytes(parts) { let n = 0; for (const p of parts) n += p.length;"
+            " const a = new Uint8Array(n); let i = 0; for (const p of parts) { a.set(p, i); i += p.length; } return a; }"
         )
         return _HTML.format(title=title, mainminjs=_viewer_js(), commands="\n".join([decoder, *chunks]))
 
