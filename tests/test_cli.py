@@ -153,3 +153,13 @@ def test_main_puts_the_warning_format_back(capsys):
     before = warnings.formatwarning
     assert main(["info", "planar_2r"]) == 0
     assert warnings.formatwarning is before
+
+
+def test_warmup_and_info_report_the_kernel_cache(capsys):
+    """`robojac warmup` leaves the kernel compiled and says where numba caches it; `info --json` says the same."""
+    code, out, _ = run(capsys, "warmup", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert isinstance(data["compiled"], bool) and data["seconds"] >= 0
+    code, out, _ = run(capsys, "info", "planar_2r", "--json")
+    assert code == 0 and json.loads(out)["ik_kernel_cache_dir"] == data["cache_dir"]

@@ -49,6 +49,30 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes for --targets (default 1)")
     p.set_defaults(handler=ik)
 
+    p = sub.add_parser(
+        "warmup",
+        help="compile the IK kernel now (about 10 s, once per install), so the first ik call starts at once",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(handler=warmup)
+
+
+def warmup(args: argparse.Namespace) -> int:
+    import time
+
+    from ..ik import kernel
+
+    start = time.perf_counter()
+    compiled = kernel.warmup()
+    seconds = time.perf_counter() - start
+    where = kernel.cache_dir()
+    if args.json:
+        emit_json({"compiled": compiled, "seconds": seconds, "cache_dir": where})
+    else:
+        done = "compiled" if compiled else "already compiled; loaded from the cache"
+        print(f"IK kernel {done} in {seconds:.1f} s (cache: {where or 'none, compiled per process'})")
+    return 0
+
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     return dict(

@@ -42,11 +42,19 @@ def info(args: argparse.Namespace) -> int:
                 "effort_limits": robot.effort_limits,
                 "locked": robot.locked,
                 "frame_names": robot.frame_names,
+                "ik_kernel_cache_dir": _kernel_cache_dir(),
             }
         )
     else:
         print(info_text(robot))
     return 0
+
+
+def _kernel_cache_dir() -> str | None:
+    """Where numba caches the compiled IK kernel (``robojac warmup`` fills it)."""
+    from ..ik import kernel
+
+    return kernel.cache_dir()
 
 
 def fk(args: argparse.Namespace) -> int:
