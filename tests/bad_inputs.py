@@ -25,6 +25,7 @@ from robojac.errors import (
     FrameError,
     InputError,
     ModelError,
+    PoseError,
     RobojacError,
     UnknownRobotError,
     URDFError,
@@ -423,6 +424,19 @@ IK: list[Api | Cli] = [
         InputError,
         "mask must be 6 booleans",
     ),
+    # A 3-vector target is a position: accepted when the rotation is free, refused with a pointer otherwise.
+    Api(
+        "3-vector target with the rotation constrained",
+        lambda e: robojac.solve_ik(e.planar, [0.5, 0.2, 0.0]),
+        PoseError,
+        "rotation is constrained; expected a 4×4 pose",
+    ),
+    Cli(
+        "ik --target with 3 numbers and no --position-only",
+        lambda e: ["ik", "panda", "--target", "0.45", "0", "0.3"],
+        "add --position-only",
+    ),
+    Cli("ik --target with 5 numbers", lambda e: ["ik", "panda", "--target", "0.45", "0", "0.3", "1", "0"], "got 5"),
 ]
 
 

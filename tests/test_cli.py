@@ -163,3 +163,26 @@ def test_warmup_and_info_report_the_kernel_cache(capsys):
     assert isinstance(data["compiled"], bool) and data["seconds"] >= 0
     code, out, _ = run(capsys, "info", "planar_2r", "--json")
     assert code == 0 and json.loads(out)["ik_kernel_cache_dir"] == data["cache_dir"]
+
+
+def test_ik_position_only_takes_three_numbers_and_says_rotation_free(capsys):
+    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "--position-only")
+    assert code == 0 and "rotation free" in out and "rotation error" not in out
+    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "--position-only", "--json")
+    data = json.loads(out)
+    assert data["success"] and data["rotation_error"] is None and data["target"]["quaternion_xyzw"] is None
+
+
+def test_batch_percentages_never_round_a_failure_away():
+    from robojac.cli.format import percent
+
+    assert percent(4999, 5000) == "99.98 %" and percent(5000, 5000) == "100 %"
+    assert percent(1, 3_000_000) != "0.0 %" and float(percent(1, 3_000_000).split()[0]) > 0
+    assert percent(2, 3) == "66.7 %" and percent(0, 5) == "0.0 %"
+    assert percent(999_999_999, 10**9) == "<100 %"
+
+
+def test_json_writes_infinity_as_null(capsys):
+    """An unbounded quantity is null in --json (documented in docs/conventions.md), never the string "inf"."""
+    code, out, _ = run(capsys, "singularity", "ur5", "--json")
+    assert code == 0 and '"inf"' not in out and json.loads(out)["condition_number"] is None

@@ -36,7 +36,9 @@ def q_of(robot: Any, args: argparse.Namespace) -> np.ndarray:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Arrays as nested lists, inf and NaN as strings, so the JSON is strict."""
+    """Arrays as nested lists, and non-finite numbers (inf, −inf, NaN) as None (JSON null),
+    so the JSON is strict: a null number means unbounded or undefined, as the field's
+    text output says (an infinite condition number, an unbounded payload)."""
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -45,7 +47,7 @@ def to_jsonable(obj: Any) -> Any:
         return to_jsonable(obj.tolist())
     if isinstance(obj, (np.floating, float)):
         v = float(obj)
-        return v if np.isfinite(v) else str(v)
+        return v if np.isfinite(v) else None
     if isinstance(obj, (np.integer,)):
         return int(obj)
     if isinstance(obj, np.bool_):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..ik.options import DEFAULT_OPTIONS as _D
 from .common import add_robot_options, emit_json, load_robot
 from .format import ik_batch_text, ik_text
 from .readers import read_numbers
@@ -30,9 +31,10 @@ def register(sub: Any) -> None:
     src.add_argument(
         "--target",
         type=float,
-        nargs=7,
-        metavar=("X", "Y", "Z", "QX", "QY", "QZ", "QW"),
-        help="position [m], quaternion",
+        nargs="+",
+        metavar="X Y Z [QX QY QZ QW]",
+        help="position [m] and quaternion (x, y, z, w order; 0 0 0 1 is the identity), or the position alone "
+        "with --position-only",
     )
     src.add_argument(
         "--targets",
@@ -41,10 +43,20 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", metavar="FILE", help="with --targets: write results to .csv, .npz (all fields) or .npy (q)")
     p.add_argument("--q0", type=float, nargs="+", help="start joint values (default: neutral)")
-    p.add_argument("--position-only", action="store_true", help="constrain the position only")
-    p.add_argument("--position-tolerance", type=float, default=1e-6, help="[m] (default 1e-6)")
-    p.add_argument("--rotation-tolerance", type=float, default=1e-6, help="[rad] (default 1e-6)")
-    p.add_argument("--timeout", type=float, default=0.005, help="budget per target [s] (default 0.005)")
+    p.add_argument("--position-only", action="store_true", help="constrain the position only (rotation free)")
+    p.add_argument(
+        "--position-tolerance",
+        type=float,
+        default=_D.position_tolerance,
+        help=f"[m] (default {_D.position_tolerance:g})",
+    )
+    p.add_argument(
+        "--rotation-tolerance",
+        type=float,
+        default=_D.rotation_tolerance,
+        help=f"[rad] (default {_D.rotation_tolerance:g})",
+    )
+    p.add_argument("--timeout", type=float, default=_D.timeout, help=f"budget per target [s] (default {_D.timeout:g})")
     p.add_argument("--seed", type=int, default=None, help="seed of the random restarts (target i uses seed + i)")
     p.add_argument("--workers", type=int, default=1, help="processes for --targets (default 1)")
     p.set_defaults(handler=ik)
@@ -94,18 +106,26 @@ def ik(args: argparse.Namespace) -> int:
     from ..ik import solve_ik
 
     t = np.array(args.target)
-    res = solve_ik(robot, (t[:3], t[3:]), args.q0, **_options(args))
+    if len(t) == 3 and not args.position_only:
+        raise InputError(
+            "--target with 3 numbers is a position; add --position-only, or give 7 numbers x y z qx qy qz qw"
+        )
+    if len(t) not in (3, 7):
+        raise InputError(
+            f"--target takes 7 numbers (x y z qx qy qz qw) or, with --position-only, 3 (x y z); got {len(t)}"
+        )
+    res = solve_ik(robot, t if len(t) == 3 else (t[:3], t[3:]), args.q0, **_options(args))
     if args.json:
         emit_json(
             {
                 "robot": robot.name,
                 "frame": args.frame or robot.tip,
-                "target": {"position": t[:3], "quaternion_xyzw": t[3:]},
+                "target": {"position": t[:3], "quaternion_xyzw": None if args.position_only else t[3:]},
                 "q": res.q,
                 "joint_names": robot.joint_names,
                 "success": res.success,
                 "position_error": res.position_error,
-                "rotation_error": res.rotation_error,
+                "rotation_error": None if args.position_only else res.rotation_error,  # null: rotation free
                 "iterations": res.iterations,
                 "restarts": res.restarts,
                 "time": res.time,
@@ -113,7 +133,7 @@ def ik(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(ik_text(robot, res))
+        print(ik_text(robot, res, rotation_free=args.position_only))
     return 0 if res.success else 1
 
 

@@ -156,6 +156,7 @@ class Solver:
             keep[3:] = False
         w = np.ones(6) if opts.weights is None else np.array(opts.weights)
         self.keep = keep
+        self.rotation_free = not keep[3:].any()  # a 3-vector target says enough
         self.full = bool(keep.all()) and opts.weights is None
         # indices of the constrained axes (decoupled error), None: full log6
         self.rows = None if self.full else np.flatnonzero(keep)
