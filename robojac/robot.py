@@ -136,6 +136,9 @@ class Robot:
     _continuous_q_pin: FloatArray = field(repr=False)  # index of each (cos, sin) pair
     _tip_id: int = field(repr=False)
     _reload: tuple[str, dict[str, Any]] = field(repr=False)
+    #: How ``tip`` was chosen, in words: named by the caller, the bundled arm's tool frame,
+    #: or the default rule of :meth:`robojac.urdf.URDFTree.choose_tip` (``robojac info`` prints it).
+    tip_reason: str = field(default="named by the caller", repr=False, compare=False)
 
     # ------------------------------------------------------------------ sizes and names
     @property
@@ -477,6 +480,7 @@ def load(
         tip=tip if tip is not None else default_tip,
         package_dirs=_package_dirs(package_dirs),
         locked=dict(locked or {}),
+        tip_reason="the bundled arm's tool frame" if tip is None and default_tip is not None else None,
     )
 
 
@@ -511,10 +515,14 @@ def _build(
     tip: str | None,
     package_dirs: tuple[str, ...],
     locked: dict[str, float],
+    tip_reason: str | None = None,
 ) -> Robot:
     tree = _urdf.parse(text, source, package_dirs)
     name = name or tree.name
     base, tip_link, path = _resolve_chain(tree, name, base, tip)
+    if tip is None:
+        tip_reason = "no tip named: " + tree.choose_tip(base)[1]
+    tip_reason = tip_reason or "named by the caller"
     _check_locked(tree, locked)
     chain = _chain_joints(tree, name, base, tip_link, path, locked)
     values = _locked_values(tree, chain, locked)
@@ -543,7 +551,14 @@ def _build(
         return arr
 
     reload_kwargs = dict(
-        text=text, source=source, name=name, base=base, tip=tip, package_dirs=package_dirs, locked=locked
+        text=text,
+        source=source,
+        name=name,
+        base=base,
+        tip=tip,
+        package_dirs=package_dirs,
+        locked=locked,
+        tip_reason=tip_reason,
     )
     return Robot(
         name=name,
@@ -568,6 +583,7 @@ def _build(
         _continuous_q_pin=np.array([idx_q[i] for i in cont], dtype=int),
         _tip_id=frame_ids[tip_link],
         _reload=(source, reload_kwargs),
+        tip_reason=tip_reason,
     )
 
 

@@ -81,6 +81,7 @@ def info_text(robot: Robot) -> str:
     ]
     out = [
         f"{robot.name}: {robot.dof} joints, {robot.base} → {robot.tip}",
+        f"tip: {robot.tip_reason} (--tip names another)",
         table(["joint", "type", "lower", "upper", "max vel", "max effort"], rows, 3),
     ]
     if robot.locked:

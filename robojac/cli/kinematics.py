@@ -34,6 +34,7 @@ def info(args: argparse.Namespace) -> int:
                 "dof": robot.dof,
                 "base": robot.base,
                 "tip": robot.tip,
+                "tip_chosen": robot.tip_reason,
                 "joint_names": robot.joint_names,
                 "joint_types": robot.joint_types,
                 "lower": robot.lower,
