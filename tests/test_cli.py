@@ -186,3 +186,22 @@ def test_json_writes_infinity_as_null(capsys):
     """An unbounded quantity is null in --json (documented in docs/conventions.md), never the string "inf"."""
     code, out, _ = run(capsys, "singularity", "ur5", "--json")
     assert code == 0 and '"inf"' not in out and json.loads(out)["condition_number"] is None
+
+
+def test_q_far_outside_the_limits_warns_once():
+    """Degrees typed as radians: fk still answers, with one warning line on stderr naming a joint and the hint."""
+    degrees = ["0", "45", "0", "-90", "0", "90", "45"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "robojac", "fk", "panda", "--q", *degrees], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "position" in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "far outside the joint limits: panda_joint2 = 45 rad" in lines[0], proc.stderr
+    assert "degrees" in lines[0] and "(and 3 more)" in lines[0]
+    # just past a limit, or inside: no warning (an honest slip is the kinematics' to take)
+    inside = subprocess.run(
+        [sys.executable, "-m", "robojac", "fk", "panda", "--q", "0", "1.8", "0", "-1", "0", "1", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert inside.returncode == 0 and inside.stderr == ""
