@@ -97,7 +97,8 @@ class ResolvedRateController:
     """Resolved-rate motion control with the singularity-robust damped inverse.
 
     ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H(q)``, where ``J⁺_λ = V diag(σ/(σ²+λ²)) Uᵀ``
-    (:func:`robojac.dls.damped_gains`). Then, in this order:
+    (:func:`robojac.dls.damped_gains`). While λ > 0, ``I − J⁺_λ J`` is not a projector:
+    the null-space term then moves the tool by up to ``(λ/2)·‖k₀ ∇H‖``. Then, in this order:
 
     1. **position limits**: a joint that would cross a limit within ``dt`` is locked
        (its Jacobian column removed) and the others re-solved, so the task is kept as
@@ -400,12 +401,14 @@ class OperationalSpaceController(_TaskTorqueController):
 
     * ``Λ = (J M⁻¹ Jᵀ)⁻¹`` [kg, kg·m²] is the task-space inertia; near a singularity an
       eigenvalue μ of ``Λ⁻¹`` goes to 0, so ``Λ`` is taken as ``Σ μ/(μ² + λ²) wwᵀ`` with
-      ``λ = adaptive_damping(μ_min, threshold, max_damping)`` (μ in 1/kg): the effective
-      mass along a lost direction is bounded by ``1/(2λ)`` instead of exploding;
+      ``λ = adaptive_damping(μ_min, threshold, max_damping)`` (μ in 1/kg or 1/(kg·m²)): with
+      the defaults (λ_max = threshold = ε) the mass along any direction is at most ``1/ε``
+      and 0 along an exactly lost one, instead of exploding;
     * ``Nᵀ = I − Jᵀ Λ J M⁻¹`` projects the joint damping ``d_j`` into the dynamically
       consistent null space, so it does not disturb the task;
     * ``K`` [1/s²] and ``D`` [1/s] shape the error dynamics ``ë + D ė + K e = 0`` directly
-      (unit-mass gains); default ``D = 2√K`` (critically damped);
+      (unit-mass gains; exact for position, first order in the error for orientation);
+      default ``D = 2√K`` (critically damped);
     * ``d_j`` [N·m·s/rad] defaults to ``2 M_ii × 1 s⁻¹`` at the first call's configuration.
 
     ``M`` must be invertible: an arm whose joints move no mass (a URDF without

@@ -11,11 +11,8 @@ import pytest
 import robojac
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted((ROOT / "docs").glob("*.md")) + [
-    ROOT / "README.md",
-    ROOT / "urdf" / "README.md",
-    ROOT / "examples" / "README.md",
-]
+PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md", ROOT / "urdf" / "README.md"]
+PAGES.append(ROOT / "examples" / "README.md")
 DOTTED = re.compile(r"(?<![\w./])robojac(?:\.[A-Za-z_]\w*)+")
 
 
