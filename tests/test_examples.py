@@ -37,3 +37,9 @@ def test_scripted_ik_says_what_its_tilted_quaternion_is() -> None:
     np.testing.assert_allclose(R.as_matrix()[:, 2], [np.sqrt(0.5), 0.0, -np.sqrt(0.5)], atol=1e-6)
     text = (Path(__file__).resolve().parents[1] / "examples" / "scripted_ik.py").read_text(encoding="utf-8")
     assert "(0.707, 0, −0.707)" in text and "135°" not in text
+
+
+def test_every_example_is_described_in_the_examples_readme() -> None:
+    text = (Path(__file__).resolve().parents[1] / "examples" / "README.md").read_text(encoding="utf-8")
+    missing = [p.name for p in EXAMPLES if f"`{p.name}`" not in text]
+    assert not missing, f"examples/README.md does not describe {missing}"
