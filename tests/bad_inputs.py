@@ -437,6 +437,26 @@ IK: list[Api | Cli] = [
         "add --position-only",
     ),
     Cli("ik --target with 5 numbers", lambda e: ["ik", "panda", "--target", "0.45", "0", "0.3", "1", "0"], "got 5"),
+    Cli(
+        "ik --html not an .html file",
+        lambda e: ["ik", "planar_2r", "--target", "0.5", "0.2", "0", "--position-only", "--html", str(e.tmp / "p.png")],
+        "--html must name an .html file",
+    ),
+    Cli(
+        "ik --html in a missing folder",
+        lambda e: [
+            "ik",
+            "planar_2r",
+            "--target",
+            "0.5",
+            "0.2",
+            "0",
+            "--position-only",
+            "--html",
+            str(e.tmp / "no/p.html"),
+        ],
+        "does not exist",
+    ),
 ]
 
 

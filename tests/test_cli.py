@@ -205,3 +205,18 @@ def test_q_far_outside_the_limits_warns_once():
         text=True,
     )
     assert inside.returncode == 0 and inside.stderr == ""
+
+
+def test_ik_html_writes_a_page_of_the_solution(capsys, tmp_path):
+    """`robojac ik --html` goes from IK to the browser: a standalone meshcat page with the target drawn."""
+    page = tmp_path / "ik.html"
+    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "1", "0", "0", "0", "--html", str(page))
+    assert code == 0 and f"wrote {page}" in out
+    html = page.read_text(encoding="utf-8")
+    assert "MeshCat.Viewer" in html
+    # more than the arm alone: the target, the tool's path and the animation of the move are in the page
+    plain = tmp_path / "arm.html"
+    assert run(capsys, "view", "panda", "--html", str(plain))[0] == 0
+    assert len(html) > len(plain.read_text(encoding="utf-8")) + 1000
+    code, _, err = run(capsys, "ik", "panda", "--targets", str(page), "--html", str(page))
+    assert code == 2 and "--html goes with one --target" in err

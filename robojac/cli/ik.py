@@ -59,6 +59,11 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=_D.timeout, help=f"budget per target [s] (default {_D.timeout:g})")
     p.add_argument("--seed", type=int, default=None, help="seed of the random restarts (target i uses seed + i)")
     p.add_argument("--workers", type=int, default=1, help="processes for --targets (default 1)")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="with --target: also write a standalone page of the solution (the arm at q, the target, the move from q0)",
+    )
     p.set_defaults(handler=ik)
 
     p = sub.add_parser(
@@ -103,6 +108,8 @@ def ik(args: argparse.Namespace) -> int:
         return _batch(robot, args)
     if args.out:
         raise InputError("--out goes with --targets FILE; for one --target the result is printed")
+    if args.html is not None:
+        _check_page(args.html)
     from ..ik import solve_ik
 
     t = np.array(args.target)
@@ -115,6 +122,7 @@ def ik(args: argparse.Namespace) -> int:
             f"--target takes 7 numbers (x y z qx qy qz qw) or, with --position-only, 3 (x y z); got {len(t)}"
         )
     res = solve_ik(robot, t if len(t) == 3 else (t[:3], t[3:]), args.q0, **_options(args))
+    page = None if args.html is None else str(solution_page(robot, args, t, res))
     if args.json:
         emit_json(
             {
@@ -130,11 +138,48 @@ def ik(args: argparse.Namespace) -> int:
                 "restarts": res.restarts,
                 "time": res.time,
                 "message": res.message,
+                "html": page,
             }
         )
     else:
         print(ik_text(robot, res, rotation_free=args.position_only))
+        if page is not None:
+            print(f"wrote {page} (open it in a browser: the arm at the solution, the target, and the move to it)")
     return 0 if res.success else 1
+
+
+def _check_page(path: str) -> None:
+    """Refuse an --html file that cannot be written before solving, not after."""
+    p = Path(path)
+    if p.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--html must name an .html file, got {p.name or path!r}")
+    if not p.parent.is_dir():
+        raise InputError(f"--html {path}: folder {p.parent} does not exist; expected a file in an existing folder")
+
+
+def solution_page(robot: Any, args: argparse.Namespace, target: np.ndarray, res: Any) -> Path:
+    """A standalone page: the arm at the solution, the target, and the tool's path from the start."""
+    from ..viz import Viewer
+
+    q0 = robot.neutral() if args.q0 is None else robot.clip(robot.check_q(args.q0, "q0"))
+    frame = args.frame or robot.tip
+    pose = np.eye(4)
+    pose[:3, 3] = target[:3]
+    if len(target) == 3:  # position only: show the target with the orientation the solution reached
+        pose[:3, :3] = robot.fk(res.q, frame)[:3, :3]
+    else:
+        from ..pose import from_position_quaternion
+
+        pose = from_position_quaternion(target[:3], target[3:], "--target")
+    move = np.linspace(q0, res.q, 40)
+    with Viewer(robot, server=False, q=res.q) as viewer:
+        viewer.add_target(pose)
+        viewer.add_frame(frame)
+        viewer.add_tool_path(move, frame=frame)
+        viewer.frame(qs=move)
+        viewer.play(move, np.arange(len(move)) / 20.0)
+        viewer.show(res.q)
+        return viewer.save_html(args.html)
 
 
 def read_targets(path: str) -> np.ndarray:
@@ -166,6 +211,8 @@ def _check_out(path: str) -> None:
 def _batch(robot: Any, args: argparse.Namespace) -> int:
     from ..ik import solve_ik_batch
 
+    if args.html is not None:
+        raise InputError("--html goes with one --target; for --targets FILE write the solutions with --out")
     if args.out:
         _check_out(args.out)
     targets = read_targets(args.targets)
