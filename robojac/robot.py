@@ -431,7 +431,10 @@ def load(
             (a regular file of at most 64 MiB; not URDF text, and not xacro).
         base: link the chain starts at (default: the URDF's root link).
         tip: link or frame the chain ends at (default: the bundled robot's tool frame,
-            or for a file, the leaf below ``base`` behind the most movable joints).
+            or for a file, a conventional tool frame (``tool0``, ``*_tcp``, ``*_ee*``)
+            at the end of the chain, else the leaf below ``base`` behind the most
+            movable joints: :meth:`robojac.urdf.URDFTree.choose_tip`;
+            :attr:`Robot.tip_reason` says which).
         package_dirs: folders searched for ``package://`` mesh paths, before
             ``ROS_PACKAGE_PATH`` (``None``: none). Missing meshes give a
             :class:`~robojac.errors.MeshWarning`.
