@@ -446,7 +446,11 @@ def load(
     The chain may hold at most :data:`MAX_CHAIN_JOINTS` movable joints.
 
     Raises:
-        UnknownRobotError, URDFError, ChainError, FrameError, InputError.
+        UnknownRobotError: a name that is neither bundled nor a file.
+        URDFError: a file that is not a valid URDF (or is xacro).
+        ChainError: a base or tip that is unknown or not on one chain.
+        FrameError: a frame name that cannot be resolved.
+        InputError: bad ``locked`` or ``package_dirs`` values.
     """
     src = os.fspath(source) if isinstance(source, os.PathLike) else source
     if not isinstance(src, str) or not src:

@@ -1,9 +1,13 @@
-"""The prose documentation names only what exists: every ``robojac.x.y`` in docs/*.md and the READMEs
-resolves by attribute access after a bare ``import robojac``."""
+"""The documentation: every ``robojac.x.y`` named in docs/*.md and the READMEs resolves after a bare
+``import robojac``, and the API check that ``make docs`` runs first (docs/check_api.py) catches an
+undocumented public name."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +46,38 @@ def test_every_dotted_name_in_the_docs_resolves_after_import_robojac(page: str, 
     for part in parts:
         assert hasattr(obj, part), f"{page}:{line}: {name} does not exist"
         obj = getattr(obj, part)
+
+
+FIXTURES = ROOT / "tests" / "data" / "apidoc_fixture"
+
+
+def _check_api(package: str, pages: Path) -> subprocess.CompletedProcess[str]:
+    """``make docs``'s first step, docs/check_api.py, on ``package`` (importable from the fixtures folder)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(FIXTURES), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "check_api.py"), package, str(pages)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_the_docs_check_fails_on_an_undocumented_public_function() -> None:
+    """A public function without a docstring, listed in the API page, fails the check by name."""
+    bad = _check_api("undocumented", FIXTURES / "undocumented")
+    assert bad.returncode == 1 and "undocumented.perimeter: no docstring" in bad.stderr, bad.stderr
+    assert "undocumented.area" not in bad.stderr and "undocumented.Thing" not in bad.stderr
+    good = _check_api("documented", FIXTURES / "documented")
+    assert good.returncode == 0, good.stderr
+
+
+def test_the_docs_check_fails_on_a_public_name_missing_from_the_reference(tmp_path: Path) -> None:
+    (tmp_path / "api.md").write_text("# API\n\n::: documented.Thing\n", encoding="utf-8")
+    res = _check_api("documented", tmp_path)
+    assert res.returncode == 1 and "documented.area: not in the API reference" in res.stderr
+
+
+def test_every_public_name_of_robojac_is_in_the_reference_with_a_docstring() -> None:
+    res = _check_api("robojac", ROOT / "docs")
+    assert res.returncode == 0, res.stderr

@@ -142,10 +142,10 @@ def solve_ik(
             just the position ``[x, y, z]`` [m].
         q0: start (dof,) [rad or m]; default ``robot.neutral()``. Clipped into the limits.
         seed: seeds the random restart configurations (None means 0), so a call repeats.
-        frame, position_tolerance, rotation_tolerance, timeout, max_iterations,
-            max_restarts, position_only, mask, weights, damping, nullspace,
-            nullspace_gain: the options, as described in :class:`IKOptions`, which also
-            gives their defaults.
+        **options: ``frame``, ``position_tolerance``, ``rotation_tolerance``, ``timeout``,
+            ``max_iterations``, ``max_restarts``, ``position_only``, ``mask``, ``weights``,
+            ``damping``, ``nullspace``, ``nullspace_gain``: as described in
+            :class:`IKOptions`, which also gives their defaults.
         options: all of these at once, as an :class:`IKOptions`; then the keywords above
             must be left at their defaults.
 

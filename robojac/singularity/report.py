@@ -291,7 +291,8 @@ def singularity_report(
             shoulder distance in metres.
 
     Raises:
-        InputError, FrameError.
+        InputError: a bad ``q`` or argument.
+        FrameError: an unknown frame.
     """
     t = check_threshold(threshold)
     tol = positive(type_tolerance, "type_tolerance")
