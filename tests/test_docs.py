@@ -81,3 +81,19 @@ def test_the_docs_check_fails_on_a_public_name_missing_from_the_reference(tmp_pa
 def test_every_public_name_of_robojac_is_in_the_reference_with_a_docstring() -> None:
     res = _check_api("robojac", ROOT / "docs")
     assert res.returncode == 0, res.stderr
+
+
+def test_the_readme_quick_start_runs_and_says_the_quaternion_order() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"## Quick start\n\n```python\n(.*?)```", text, re.S)
+    assert code is not None
+    assert "(x, y, z, w)" in code.group(1) and "[0, 0, 0, 1]" in code.group(1)
+    namespace: dict[str, object] = {}
+    exec(compile(code.group(1), "README.md quick start", "exec"), namespace)
+    assert namespace["res"].success  # type: ignore[attr-defined]
+
+
+def test_the_readme_python_version_is_pyprojects() -> None:
+    requires = re.search(r'requires-python = ">=(\d+\.\d+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert requires is not None
+    assert f"Python {requires.group(1)} or newer" in (ROOT / "README.md").read_text(encoding="utf-8")
