@@ -5,8 +5,8 @@ in rounds so that machine noise hits all rows alike:
 
 * raw calls: Pinocchio's Jacobian, ABA, CRBA, generalized gravity, nonlinear effects, and
   the 6×7 SVD (LAPACK) that the damped inverse needs;
-* one control step of each controller (``step``/``torque`` without input validation, as
-  the simulators call them, and the validating public ``step``);
+* one control step of each controller (``command``, which trusts its input, as the
+  simulators call it, and the validating ``step``);
 * one simulated step of each simulator (controller + integration + logging), from whole
   runs divided by their step count.
 
@@ -39,7 +39,7 @@ from robojac.simulate import simulate_dynamic, simulate_kinematic
 from robojac.trajectory import Circle
 
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
-GOALS = {"ResolvedRateController._step": 50.0, "dynamic + impedance (semi-implicit Euler)": 100.0}
+GOALS = {"ResolvedRateController.command": 50.0, "dynamic + impedance (semi-implicit Euler)": 100.0}
 
 
 def per_call_median(fn: Callable[[], object], calls: int) -> float:
@@ -85,11 +85,11 @@ def main() -> None:
         "LAPACK dgesvd 6×7": lambda: lapack.dgesvd(J, full_matrices=0),
     }
     steps: dict[str, Callable[[], object]] = {
-        "ResolvedRateController._step": lambda: rrmc._step(q, 0.3),
+        "ResolvedRateController.command": lambda: rrmc.command(q, v, 0.3),
         "ResolvedRateController.step (validating)": lambda: rrmc.step(q, 0.3),
-        "CartesianImpedanceController._torque": lambda: imp._torque(q, v, 0.3),
-        "OperationalSpaceController._torque": lambda: osc._torque(q, v, 0.3),
-        "JointPDController._torque": lambda: pd._torque(q, v, 0.3),
+        "CartesianImpedanceController.command": lambda: imp.command(q, v, 0.3),
+        "OperationalSpaceController.command": lambda: osc.command(q, v, 0.3),
+        "JointPDController.command": lambda: pd.command(q, v, 0.3),
     }
     n = args.sim_steps
     dur = n * 1e-3

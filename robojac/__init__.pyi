@@ -44,12 +44,12 @@ from .ik import IKResult as IKResult
 from .ik import solve_ik as solve_ik
 from .ik import solve_ik_batch as solve_ik_batch
 from .kinematics import Configuration as Configuration
+from .loading import bundled_robots as bundled_robots
+from .loading import load as load
 from .log import Log as Log
 from .measures import manipulability as manipulability
 from .measures import manipulability_gradient as manipulability_gradient
 from .robot import Robot as Robot
-from .robot import bundled_robots as bundled_robots
-from .robot import load as load
 from .simulate import ExternalWrench as ExternalWrench
 from .simulate import VirtualWall as VirtualWall
 from .simulate import simulate_dynamic as simulate_dynamic

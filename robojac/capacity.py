@@ -218,7 +218,7 @@ class Capacity:
 
 
 #: The six base-axis directions :func:`capacity_report` reports when none is given.
-AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
+DIRECTIONS = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
 def capacity_report(
@@ -235,7 +235,7 @@ def capacity_report(
     ``directions`` is an (n, 3) array in base axes, or None for ±x, ±y, ±z.
     """
     qv = robot.check_q(q)
-    dirs = np.array(list(AXES.values()), dtype=float) if directions is None else np.atleast_2d(directions)
+    dirs = np.array(list(DIRECTIONS.values()), dtype=float) if directions is None else np.atleast_2d(directions)
     return Capacity(
         frame=frame or robot.tip,
         force_ellipsoid=force_ellipsoid(robot, qv, frame, weighted=True),

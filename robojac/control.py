@@ -1,5 +1,7 @@
 """Controllers: resolved-rate motion control and three torque controllers.
 
+(Over 500 lines: the protocol and the four controllers share one set-up and one diagnostics type.)
+
 Every controller follows a reference from :mod:`robojac.trajectory` with one frame (the
 tip by default). Frames and units:
 
@@ -10,40 +12,48 @@ tip by default). Frames and units:
   (see :mod:`robojac.taskspace`);
 * per-axis gains are 6-vectors ordered ``[x, y, z, rx, ry, rz]``; a scalar applies to all.
 
-Velocity controller (``kind = "velocity"``), ``dq = controller.step(q, t)`` [rad/s]:
+Every controller is a :class:`Controller`: ``command(q, dq, t)`` returns what it
+commands at state ``(q, dq)`` [rad, rad/s] and time ``t`` [s], and ``diagnostics()``
+returns a :class:`Diagnostics` of that last command (pose, error, σ_min, manipulability,
+...), which the simulators log. ``command`` trusts its inputs (finite float arrays of
+``dof`` entries, as a simulator holds them) so the 1 kHz loop pays for no checks; the
+checking entry points below are for calls by hand.
 
-* :class:`ResolvedRateController`: ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H``.
+:class:`VelocityController`, ``dq = controller.step(q, t)`` [rad/s] (its ``command``
+returns the same joint rates; ``dq`` is ignored); :func:`~robojac.simulate.simulate_kinematic`
+runs it:
 
-Torque controllers (``kind = "torque"``), ``tau = controller.torque(q, dq, t)`` [N·m]:
+* :class:`ResolvedRateController`: ``dq = J⁺_λ (V* + K e) + (I − V Vᵀ) k₀ ∇H``.
+
+:class:`TorqueController`, ``tau = controller.torque(q, dq, t)`` [N·m];
+:func:`~robojac.simulate.simulate_dynamic` runs it:
 
 * :class:`CartesianImpedanceController`: ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j q̇``;
 * :class:`OperationalSpaceController`: ``τ = Jᵀ Λ (a* + K e + D (V* − J q̇) − J̇ q̇) + C q̇ + g``,
   ``Λ = (J M⁻¹ Jᵀ)⁻¹`` damped near singularities, plus null-space joint damping;
-* :class:`JointPDController`: ``τ = K_p (q* − q) + K_d (q̇* − q̇) + g(q)``, the baseline.
+* :class:`JointPDController`: ``τ = K_p (q* − q) + K_d (q̇* − q̇) + g(q)``, the baseline;
+* :class:`ZeroTorqueController`: ``τ = 0``, the arm left to itself.
 
-After each call a controller holds its diagnostics, which the simulators log: ``pose``
-(4, 4), ``error`` (6,), and after :meth:`diagnose`, ``sigma_min`` and ``manipulability``
-(the product of the singular values of the task Jacobian). Hot paths call Pinocchio on
-private ``Data`` with arrays validated once; the public ``step``/``torque`` validate
-``q`` and ``dq`` themselves, the simulators use the unchecked ``_step``/``_torque``.
+A controller of your own needs no base class: anything with the protocol's attributes
+and methods runs in the simulators. Hot paths call Pinocchio on private ``Data``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pinocchio as pin
-from scipy.linalg import lapack
 
 from ._validate import FloatArray, as_array, as_vector, positive
-from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_gains
+from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_step_from_svd
 from .errors import InputError, ModelError
-from .measures import manipulability_gradient
+from .measures import TaskMeasures, jacobian_measures, manipulability_gradient
 from .pose import as_matrix
 from .reach import check_in_reach
-from .robot import Robot
+from .robot import LWA, Robot
 from .statics import check_mass_matrix
 from .taskspace import (
     TaskSpace,
@@ -56,13 +66,91 @@ from .taskspace import (
 )
 from .trajectory import Hold, JointTrajectory, Trajectory
 
-LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 NULLSPACE_OBJECTIVES = ("mid", "manipulability")  # the names solve_ik uses too
 TASKS = {"pose": slice(0, 6), "position": slice(0, 3)}
 #: Rate [1/s] of the default joint damping ``2 M_ii × rate`` that settles a redundant arm's self-motion.
 NULL_SPACE_RATE = 1.0
 #: Default joint bandwidth [rad/s] of :class:`JointPDController`: ``kp = M_ii ω²`` (5 Hz).
 JOINT_BANDWIDTH = 2.0 * math.pi * 5.0
+
+
+#: The measures of a controller that has not commanded yet.
+UNMEASURED = TaskMeasures(math.nan, math.nan, math.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class Diagnostics:
+    """What a controller saw and did at its last command; the simulators log the first four.
+
+    Attributes:
+        pose: (4, 4) pose of the controlled frame in the base frame at the commanded ``q``.
+        error: (6,) pose error ``[p* − p; R log(Rᵀ R*)]`` [m; rad] at the tool origin in
+            base axes; NaN when the controller has no target (:class:`ZeroTorqueController`).
+        sigma_min, manipulability, condition_number: of the task Jacobian
+            (``local_world_aligned``; its 3 position rows for a ``"position"`` task), see
+            :func:`robojac.measures.jacobian_measures`. NaN before the first command.
+        damping: the damping λ the command used: the damped least-squares λ of the
+            resolved-rate solve [units of J], the task-inertia λ of the OSC [1/kg]; 0 when
+            undamped or not applicable.
+        wrench: (6,) the spring-damper wrench ``F = K e + D (V* − V)`` [N; N·m] the impedance
+            controller commanded (tool origin, base axes); None for the others.
+        scale: the factor (≤ 1) the velocity limits scaled the resolved-rate command by; 1 otherwise.
+        locked: names of the joints the resolved-rate controller held at a position limit.
+    """
+
+    pose: FloatArray
+    error: FloatArray
+    sigma_min: float
+    manipulability: float
+    condition_number: float
+    damping: float = 0.0
+    wrench: FloatArray | None = None
+    scale: float = 1.0
+    locked: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class Controller(Protocol):
+    """What a simulator needs of a controller.
+
+    Attributes:
+        robot: the arm it was built for.
+        frame: the controlled frame, whose pose and error :meth:`diagnostics` reports.
+    """
+
+    robot: Robot
+    frame: str
+
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """The command (dof,) at joint positions ``q`` [rad or m], rates ``dq`` [rad/s or
+        m/s] and time ``t`` [s]; inputs are trusted (finite, ``dof`` long, float64)."""
+        ...
+
+    def diagnostics(self) -> Diagnostics:
+        """The :class:`Diagnostics` of the last :meth:`command`."""
+        ...
+
+
+@runtime_checkable
+class VelocityController(Controller, Protocol):
+    """A controller whose :meth:`command` is joint rates ``dq`` [rad/s or m/s], held for ``dt``.
+
+    ``step(q, t)`` is the same command with ``q`` and ``t`` checked.
+    """
+
+    dt: float
+
+    def step(self, q: Any, t: float) -> FloatArray: ...
+
+
+@runtime_checkable
+class TorqueController(Controller, Protocol):
+    """A controller whose :meth:`command` is joint torques ``τ`` [N·m or N].
+
+    ``torque(q, dq, t)`` is the same command with ``q``, ``dq`` and ``t`` checked.
+    """
+
+    def torque(self, q: Any, dq: Any, t: float) -> FloatArray: ...
 
 
 def as_trajectory(robot: Robot, reference: Any, frame: str | None) -> Trajectory:
@@ -88,17 +176,12 @@ def _time(t: Any) -> float:
     return float(arr)
 
 
-def _singular_values(J: FloatArray) -> tuple[float, float]:
-    s = lapack.dgesvd(J, compute_uv=0)[1]
-    return float(s[-1]), float(s.prod())
-
-
 class ResolvedRateController:
     """Resolved-rate motion control with the singularity-robust damped inverse.
 
-    ``dq = J⁺_λ (V* + K e) + (I − J⁺_λ J) k₀ ∇H(q)``, where ``J⁺_λ = V diag(σ/(σ²+λ²)) Uᵀ``
-    (:func:`robojac.dls.damped_gains`). While λ > 0, ``I − J⁺_λ J`` is not a projector:
-    the null-space term then moves the tool by up to ``(λ/2)·‖k₀ ∇H‖``. Then, in this order:
+    ``dq = J⁺_λ (V* + K e) + (I − V Vᵀ) k₀ ∇H(q)``, where ``J⁺_λ = V diag(σ/(σ²+λ²)) Uᵀ``
+    and ``I − V Vᵀ`` projects onto the exact null space of J, so the objective never moves
+    the tool, even while λ > 0 (:func:`robojac.dls.damped_step_from_svd`). Then, in this order:
 
     1. **position limits**: a joint that would cross a limit within ``dt`` is locked
        (its Jacobian column removed) and the others re-solved, so the task is kept as
@@ -124,9 +207,9 @@ class ResolvedRateController:
             :func:`robojac.manipulability_gradient`).
         nullspace_gain: ``k₀`` [1/s].
         task: ``"pose"`` (6 rows) or ``"position"`` (3 rows; orientation left free).
-    """
 
-    kind = "velocity"
+    Its :meth:`diagnostics` add the damping λ, the velocity-limit scale and the locked joints.
+    """
 
     def __init__(
         self,
@@ -172,13 +255,11 @@ class ResolvedRateController:
         self._mid = np.where(finite, 0.5 * (robot.lower + robot.upper), 0.0)
         half = np.where(finite, 0.5 * (robot.upper - robot.lower), 1.0)
         self._center_w = np.where(finite, 1.0 / np.maximum(half, 1e-9) ** 2, 0.0)
-        self.pose = self.task.pose
-        self.error = self.task.error
-        self.sigma_min = math.nan
-        self.manipulability = math.nan
-        self.damping_used = 0.0
-        self.scale = 1.0
-        self.locked = np.zeros(robot.dof, dtype=bool)
+        self._zero = np.zeros(robot.dof)
+        self._Js: tuple[FloatArray, FloatArray] | None = None  # the last task Jacobian and its σ
+        self._damping_used = 0.0
+        self._scale = 1.0
+        self._locked: tuple[str, ...] = ()
 
     def _velocity_limits(self, value: Any) -> FloatArray | None:
         if value is None:
@@ -191,10 +272,16 @@ class ResolvedRateController:
 
     def step(self, q: Any, t: float) -> FloatArray:
         """Joint rates ``dq`` (dof,) [rad/s or m/s] at configuration ``q`` and time ``t`` [s]."""
-        return self._step(self.robot.check_q(q), _time(t))
+        return self.command(self.robot.check_q(q), self._zero, _time(t))
 
-    def diagnose(self) -> None:
-        """Already done by the step (the SVD is part of the damped inverse)."""
+    def diagnostics(self) -> Diagnostics:
+        """The last step's pose, error and task-Jacobian measures (from the step's own SVD),
+        its damping λ, velocity-limit scale and locked joints."""
+        task = self.task
+        measures = UNMEASURED if self._Js is None else jacobian_measures(*self._Js)
+        return Diagnostics(
+            task.pose, task.error.copy(), *measures, damping=self._damping_used, scale=self._scale, locked=self._locked
+        )
 
     def _null_gradient(self, q: FloatArray) -> FloatArray:
         if self._manip_grad is not None:
@@ -205,49 +292,46 @@ class ResolvedRateController:
         """``(dq, singular values, λ)`` of the damped solve plus the projected objective ``z``."""
         U, s, Vt = thin_svd(J)
         lam = self._lambda(float(s[-1]))
-        g = damped_gains(s, lam)
-        dq = Vt.T @ (g * (U.T @ x))
-        if z is not None:
-            dq += z - Vt.T @ ((s * g) * (Vt @ z))
-        return dq, s, lam
+        return damped_step_from_svd(U, s, Vt, x, lam, z), s, lam
 
     def _lambda(self, smin: float) -> float:
         if self.damping is None:
             return adaptive_damping(smin, self.threshold, self.max_damping)
         return self.damping
 
-    def _step(self, q: FloatArray, t: float) -> FloatArray:
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """Joint rates (dof,) [rad/s or m/s] at ``q`` and ``t`` [s], unchecked (``dq`` is not used)."""
         ref = self.trajectory.sample(t)
         task = self.task
         J = task.jacobian(task.to_pin(q))[self._rows]
         e = task.pose_error(ref.pose)
-        self.pose, self.error = task.pose, e
         x = ref.twist[self._rows] + self._gain * e[self._rows]
         z = None if self.nullspace is None else self.nullspace_gain * self._null_gradient(q)
-        dq, s, lam = self._solve(J, x, z)
-        self.sigma_min, self.manipulability, self.damping_used = float(s[-1]), float(s.prod()), lam
+        rates, s, lam = self._solve(J, x, z)
+        self._Js, self._damping_used, self._locked = (J, s), lam, ()
         if self.position_limits:
-            dq = self._respect_position_limits(q, dq, J, x, z)
-        self.scale = 1.0
+            rates = self._respect_position_limits(q, rates, J, x, z)
+        self._scale = 1.0
         if self._inv_vlim is not None:
-            r = float((np.abs(dq) * self._inv_vlim).max())
+            r = float((np.abs(rates) * self._inv_vlim).max())
             if r > 1.0:
-                self.scale = (1.0 - 1e-12) / r  # the margin keeps rounding from landing a hair over the limit
-                dq *= self.scale
-        return dq
+                self._scale = (1.0 - 1e-12) / r  # the margin keeps rounding from landing a hair over the limit
+                rates *= self._scale
+        return rates
 
     def _respect_position_limits(
         self, q: FloatArray, dq: FloatArray, J: FloatArray, x: FloatArray, z: FloatArray | None
     ) -> FloatArray:
+        """``dq`` re-solved with the joints that would cross a limit within ``dt`` locked;
+        their names go to the diagnostics."""
         lo, hi, dt = self.robot.lower, self.robot.upper, self.dt
         nxt = q + dq * dt
-        locked = self.locked
-        locked[:] = False
         if (nxt <= hi).all() and (nxt >= lo).all():  # the common case, in two cheap passes
             return dq
         bad = ((nxt > hi) & (dq > 0)) | ((nxt < lo) & (dq < 0))
         if not bad.any():
             return dq
+        locked = np.zeros(self.robot.dof, dtype=bool)
         Jl = J.copy()
         zl = None if z is None else z.copy()
         for _ in range(self.robot.dof):
@@ -261,35 +345,39 @@ class ResolvedRateController:
             bad = (((nxt > hi) & (dq > 0)) | ((nxt < lo) & (dq < 0))) & ~locked
             if not bad.any():
                 break
+        self._locked = tuple(name for name, held in zip(self.robot.joint_names, locked) if held)
         return dq
 
 
 class _TorqueController:
-    """What the torque controllers share: the task, the validating public call and the diagnostics.
+    """What the torque controllers share: the task, the checking :meth:`torque` and the diagnostics.
 
-    Subclasses define ``_torque(q, dq, t)``, which the simulators call directly with
-    already-checked arrays.
+    Subclasses define :meth:`command` and set ``_commanded`` once they have computed the
+    task Jacobian.
     """
 
     def __init__(self, robot: Robot, frame: str | None) -> None:
         self.robot = robot
         self.task = TaskSpace(robot, frame)
         self.frame = self.task.frame
-        self.pose = self.task.pose
-        self.error = self.task.error
-        self.sigma_min = math.nan
-        self.manipulability = math.nan
+        self._commanded = False
 
     def torque(self, q: Any, dq: Any, t: float) -> FloatArray:
         """Joint torques (dof,) [N·m] at state ``(q, dq)`` and time ``t`` [s]."""
-        return self._torque(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
+        return self.command(self.robot.check_q(q), self.robot.check_q(dq, "dq"), _time(t))
 
-    def diagnose(self) -> None:
-        """Fill ``sigma_min`` and ``manipulability`` from the last step's Jacobian."""
-        self.sigma_min, self.manipulability = _singular_values(self.task.J)
-
-    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at ``(q, dq)`` and ``t`` [s], unchecked."""
         raise NotImplementedError
+
+    def diagnostics(self) -> Diagnostics:
+        """The last command's pose, error and task-Jacobian measures."""
+        return self._diagnostics()
+
+    def _diagnostics(self, **extra: Any) -> Diagnostics:
+        task = self.task
+        measures = jacobian_measures(task.J) if self._commanded else UNMEASURED
+        return Diagnostics(task.pose, task.error.copy(), *measures, **extra)
 
 
 class _TaskTorqueController(_TorqueController):
@@ -352,9 +440,9 @@ class CartesianImpedanceController(_TaskTorqueController):
     Stability of the sampled loop: every closed-loop mode needs ``ω dt ≲ 0.8`` with
     ``ω = √(K/Λ)`` for critical damping; the bundled URDFs have no rotor inertia, so the
     wrists are light (UR5 wrist 3: 1e-4 kg·m², ω ≈ 550 rad/s at 30 N·m/rad).
-    """
 
-    kind = "torque"
+    Its :meth:`diagnostics` add the commanded wrench ``F``.
+    """
 
     def __init__(
         self,
@@ -372,26 +460,31 @@ class CartesianImpedanceController(_TaskTorqueController):
         self.damping: FloatArray | None = None if damping is None else gains(damping, 6, "damping", "N·s/m, N·m·s/rad")
         self.damping_matrix: FloatArray | None = None if self.damping is None else np.diag(self.damping)
         self.gravity_compensation = bool(gravity_compensation)
-        self.wrench = np.zeros(6)
+        self._wrench = np.zeros(6)
         if self.damping_matrix is None:  # the default damping reads the task-space inertia Λ(M⁻¹)
             check_mass_matrix(robot, robot.neutral(), "CartesianImpedanceController's default damping")
 
-    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at ``(q, dq)`` and ``t`` [s], unchecked."""
         ref = self.trajectory.sample(t)
         task = self.task
         qp = task.to_pin(q)
         J = task.jacobian(qp)
         e = task.pose_error(ref.pose)
-        self.pose, self.error = task.pose, e
+        self._commanded = True
         if self.damping_matrix is None:
             Lam = self._task_inertia(qp, J, q, 1e-3, 1e-3)[0]
             self.damping_matrix = modal_damping(self.stiffness, Lam)
         F = self.stiffness * e + self.damping_matrix @ (ref.twist - J @ dq)
-        self.wrench = F
+        self._wrench = F
         tau = J.T @ F - self._joint_damping(q) * dq
         if self.gravity_compensation:
             tau += pin.computeGeneralizedGravity(task.model, task.data, qp)
         return tau
+
+    def diagnostics(self) -> Diagnostics:
+        """The last command's pose, error, task-Jacobian measures and wrench ``F``."""
+        return self._diagnostics(wrench=self._wrench.copy())
 
 
 class OperationalSpaceController(_TaskTorqueController):
@@ -413,9 +506,9 @@ class OperationalSpaceController(_TaskTorqueController):
 
     ``M`` must be invertible: an arm whose joints move no mass (a URDF without
     ``<inertial>``) is a ModelError, at construction or at the step that meets it.
-    """
 
-    kind = "torque"
+    Its :meth:`diagnostics` add the task-inertia damping λ.
+    """
 
     def __init__(
         self,
@@ -435,27 +528,32 @@ class OperationalSpaceController(_TaskTorqueController):
         self.threshold = positive(threshold, "threshold")
         self.max_damping = float(gains(max_damping, 1, "max_damping", "1/kg")[0])
         self._zero = np.zeros(robot.model.nv)
-        self.damping_used = 0.0
+        self._damping_used = 0.0
         check_mass_matrix(robot, robot.neutral(), "OperationalSpaceController")  # Λ = (J M⁻¹ Jᵀ)⁻¹
 
-    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at ``(q, dq)`` and ``t`` [s], unchecked."""
         ref = self.trajectory.sample(t)
         task = self.task
         m, d, fid = task.model, task.data, task.fid
         qp = task.to_pin(q)
         J = task.jacobian(qp)
         e = task.pose_error(ref.pose)
-        self.pose, self.error = task.pose, e
+        self._commanded = True
         pin.forwardKinematics(m, d, qp, dq, self._zero)
         drift = pin.getFrameClassicalAcceleration(m, d, fid, LWA).vector  # J̇ q̇
         nle = pin.nonLinearEffects(m, d, qp, dq)
         Lam, MinvJt, lam = self._task_inertia(qp, J, q, self.threshold, self.max_damping)
-        self.damping_used = lam
+        self._damping_used = lam
         acc = ref.acceleration + self.stiffness * e + self.damping * (ref.twist - J @ dq) - drift
         tau = J.T @ (Lam @ acc) + nle
         tau0 = -self._joint_damping(q) * dq
         tau += tau0 - J.T @ (Lam @ (MinvJt.T @ tau0))
         return tau
+
+    def diagnostics(self) -> Diagnostics:
+        """The last command's pose, error, task-Jacobian measures and damping λ [1/kg]."""
+        return self._diagnostics(damping=self._damping_used)
 
 
 class JointPDController(_TorqueController):
@@ -469,10 +567,8 @@ class JointPDController(_TorqueController):
     one PD loop sampled at ``dt`` is stable only for ``ω dt ≲ 0.8`` with ``ω = √(kp/M_ii)``.
     With ``kp = kd = 0`` this is pure gravity compensation. Default gains need every joint
     to move some mass: a ModelError otherwise (a URDF without ``<inertial>``).
-    Its logged pose error is the tool's error to ``fk(q*)``.
+    Its :meth:`diagnostics` give the tool's pose error to ``fk(q*)``.
     """
-
-    kind = "torque"
 
     def __init__(
         self,
@@ -506,16 +602,17 @@ class JointPDController(_TorqueController):
         self._ref_task = TaskSpace(robot, frame)
         self._q_now = self._q_ref_now = self.q_ref
 
-    def diagnose(self) -> None:
-        """Tool pose, its error to ``fk(q*)``, σ_min and manipulability at the last state."""
-        J = self.task.jacobian(self.task.to_pin(self._q_now))
-        self.pose = self.task.pose
-        rt = self._ref_task
+    def diagnostics(self) -> Diagnostics:
+        """Tool pose, its error to ``fk(q*)`` and the task-Jacobian measures at the last
+        commanded state (before any command: at ``q*``)."""
+        task, rt = self.task, self._ref_task
+        task.jacobian(task.to_pin(self._q_now))
         rt.jacobian(rt.to_pin(self._q_ref_now))
-        self.error = self.task.pose_error(rt.pose)
-        self.sigma_min, self.manipulability = _singular_values(J)
+        task.pose_error(rt.pose)
+        return Diagnostics(task.pose, task.error.copy(), *jacobian_measures(task.J))
 
-    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """Joint torques (dof,) [N·m] at ``(q, dq)`` and ``t`` [s], unchecked."""
         if self.trajectory is not None:
             qr, dqr, _ = self.trajectory.joint(t)
         else:
@@ -532,3 +629,27 @@ class JointPDController(_TorqueController):
         if self.gravity_compensation:
             tau += pin.computeGeneralizedGravity(task.model, task.data, task.to_pin(q))
         return tau
+
+
+class ZeroTorqueController(_TorqueController):
+    """No control: ``τ = 0``, so the arm moves under gravity, friction and external wrenches alone.
+
+    :func:`~robojac.simulate.simulate_dynamic` runs it for ``controller=None``. Its
+    :meth:`diagnostics` report the pose of ``frame`` (default: the tip) and the measures of
+    its Jacobian at the last commanded ``q``; the pose error is NaN, as there is no target.
+    """
+
+    def __init__(self, robot: Robot, *, frame: str | None = None) -> None:
+        super().__init__(robot, frame)
+        self._q = robot.neutral()
+
+    def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
+        """Zero torques (dof,) [N·m]."""
+        self._q = q
+        return np.zeros(self.robot.dof)
+
+    def diagnostics(self) -> Diagnostics:
+        """The pose and Jacobian measures at the last commanded ``q``; the error is NaN."""
+        task = self.task
+        task.jacobian(task.to_pin(self._q))
+        return Diagnostics(task.pose, np.full(6, np.nan), *jacobian_measures(task.J))

@@ -73,6 +73,25 @@ def damped_gains(s: FloatArray, damping: float) -> FloatArray:
     return np.divide(1.0, s, out=np.zeros_like(s), where=s > 1e-12)
 
 
+def damped_step_from_svd(
+    U: FloatArray, s: FloatArray, Vt: FloatArray, x: FloatArray, damping: float, secondary: FloatArray | None = None
+) -> FloatArray:
+    """``dq = V diag(σ/(σ²+λ²)) Uᵀ x + (I − V Vᵀ) z`` from the thin SVD ``J = U diag(s) Vt``.
+
+    The damped solve of ``J dq ≈ x`` (λ = ``damping``; see :func:`damped_gains`) plus the
+    optional joint velocity ``z = secondary`` projected onto the exact null space of J
+    (the complement of the k = min(m, n) right singular vectors). That projector changes
+    no part of the task velocity, at any λ; the damped one, ``I − J⁺_λ J``, would leak up
+    to ``λ/2 · ‖z‖`` into it. With n ≤ m there is no null space and ``z`` is ignored.
+    The one step of :func:`damped_step` and of
+    :class:`robojac.control.ResolvedRateController`.
+    """
+    dq = Vt.T @ (damped_gains(s, damping) * (U.T @ x))
+    if secondary is not None and Vt.shape[1] > Vt.shape[0]:
+        dq = dq + secondary - Vt.T @ (Vt @ secondary)
+    return np.asarray(dq, dtype=np.float64)
+
+
 def damped_pinv(J: FloatArray, damping: float) -> FloatArray:
     """The damped pseudo-inverse ``Jᵀ (J Jᵀ + λ² I)⁻¹`` (n, m) for a fixed ``damping`` λ."""
     m = J.shape[0]
@@ -126,13 +145,11 @@ def damped_step(
     x = as_vector(twist, m, "twist")
     t = positive(threshold, "threshold")
     lam_max = non_negative(max_damping, "max_damping")
-    dq, lam, smin = damped_solve(Jm, x, threshold=t, max_damping=lam_max)
-    if secondary is not None and n > m:
-        z = as_vector(secondary, n, "secondary")
-        _, _, Vt = np.linalg.svd(Jm, full_matrices=True)
-        null = Vt[m:]
-        dq = dq + null.T @ (null @ z)
-    return RobustStep(np.asarray(dq, dtype=np.float64), float(lam), float(smin))
+    z = None if secondary is None or n <= m else as_vector(secondary, n, "secondary")
+    U, sv, Vt = np.linalg.svd(Jm, full_matrices=False)
+    smin = float(sv[-1]) if m <= n else float(sv.min())
+    lam = adaptive_damping(smin, t, lam_max)
+    return RobustStep(damped_step_from_svd(U, sv, Vt, x, lam, z), float(lam), smin)
 
 
 def robust_step(
@@ -178,3 +195,16 @@ def robust_step(
     if gain > 0 and robot.dof > J.shape[0]:
         secondary = gain * manipulability_gradient(robot, qv, frame, part=part)
     return damped_step(J, twist, threshold=threshold, max_damping=max_damping, secondary=secondary)
+
+
+__all__ = [
+    "DAMPING_THRESHOLD",
+    "MAX_DAMPING",
+    "RobustStep",
+    "adaptive_damping",
+    "damped_gains",
+    "damped_pinv",
+    "damped_solve",
+    "damped_step",
+    "robust_step",
+]

@@ -54,3 +54,18 @@ class MeshWarning(RobojacWarning):
 
 class ViewerError(RobojacError):
     """The meshcat viewer could not start, bind its port or reach its server."""
+
+
+__all__ = [
+    "ChainError",
+    "FrameError",
+    "InputError",
+    "MeshWarning",
+    "ModelError",
+    "PoseError",
+    "RobojacError",
+    "RobojacWarning",
+    "URDFError",
+    "UnknownRobotError",
+    "ViewerError",
+]

@@ -24,9 +24,7 @@ import numpy as np
 import pinocchio as pin
 
 from ._validate import FloatArray
-from .robot import Robot, check_ref
-
-DEFAULT_REF = "local_world_aligned"
+from .robot import DEFAULT_REF, LWA, Robot, check_ref
 
 
 class Configuration:
@@ -139,8 +137,12 @@ class Configuration:
         fid = self.robot.frame_id(frame)
         pin.forwardKinematics(self.model, self.data, self.q_pinocchio, v, a)
         pin.updateFramePlacement(self.model, self.data, fid)
-        lwa = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
-        twist = np.array(pin.getFrameVelocity(self.model, self.data, fid, lwa).vector)
-        acc = np.array(pin.getFrameClassicalAcceleration(self.model, self.data, fid, lwa).vector)
+        twist = np.array(pin.getFrameVelocity(self.model, self.data, fid, LWA).vector)
+        acc = np.array(pin.getFrameClassicalAcceleration(self.model, self.data, fid, LWA).vector)
         R = self.robot.base_in_world[:3, :3].T
         return np.concatenate([R @ twist[:3], R @ twist[3:]]), np.concatenate([R @ acc[:3], R @ acc[3:]])
+
+
+__all__ = [
+    "Configuration",
+]

@@ -26,10 +26,10 @@ import numpy as np
 
 from ._validate import FloatArray
 from .errors import InputError, RobojacError
+from .robot import TWIST_AXES
 
 ARRAYS = ("t", "q", "dq", "tau", "tool_pose", "pose_error", "sigma_min", "manipulability", "external_wrench")
 META = ("robot", "frame", "joint_names", "controller", "simulator", "dt", "status", "message")
-AXES = ("x", "y", "z", "rx", "ry", "rz")
 
 
 @dataclass
@@ -163,7 +163,7 @@ class Log:
             *(f"dq:{n}" for n in names),
             *(f"tau:{n}" for n in names),
             *(f"pose:{r}{c}" for r in range(3) for c in range(4)),
-            *(f"error:{a}" for a in AXES),
+            *(f"error:{a}" for a in TWIST_AXES),
             "sigma_min",
             "manipulability",
             *(f"wrench:{a}" for a in ("fx", "fy", "fz", "tx", "ty", "tz")),

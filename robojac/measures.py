@@ -4,13 +4,17 @@
 constant) is a scalar of ``q``, so its derivative is a gradient (one number per joint),
 computed analytically here from Pinocchio's kinematic Hessian. IK and control use the
 gradient to climb away from singularities in the null space of a redundant arm.
+:func:`jacobian_measures` gives σ_min, w and the condition number of a Jacobian in a few
+µs, for the controllers' diagnostics at every step of a simulation.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.linalg import lapack
 
 from ._validate import FloatArray
 from .errors import InputError
@@ -19,11 +23,6 @@ from .robot import Robot
 
 #: Rows of a 6×n Jacobian each ``part`` keeps.
 PARTS: dict[str, slice] = {"full": slice(0, 6), "translational": slice(0, 3), "rotational": slice(3, 6)}
-
-
-def sigma_min(J: FloatArray) -> float:
-    """The smallest singular value of ``J`` (m, n) [units of J], from LAPACK's singular values only."""
-    return float(np.linalg.svd(J, compute_uv=False)[-1])
 
 
 def part_rows(part: str) -> slice:
@@ -42,7 +41,7 @@ def manipulability(robot: Robot, q: Any, frame: str | None = None, *, part: str 
     """
     rows = part_rows(part)
     J = robot.jacobian(q, frame, "local_world_aligned")[rows]
-    return float(np.prod(np.linalg.svd(J, compute_uv=False)))
+    return jacobian_measures(np.ascontiguousarray(J)).manipulability
 
 
 def frame_hessian(robot: Robot, q: Any, frame: str | None = None) -> tuple[FloatArray, FloatArray]:
@@ -101,3 +100,43 @@ def manipulability_gradient(robot: Robot, q: Any, frame: str | None = None, *, p
     rows = part_rows(part)
     J, dJ = frame_hessian(robot, q, frame)
     return manipulability_gradient_from(J[rows], dJ[rows])
+
+
+class TaskMeasures(NamedTuple):
+    """How well conditioned a task Jacobian is, from its singular values σ₁ ≥ … ≥ σₖ."""
+
+    #: σₖ, the smallest singular value (units of J: m/rad, rad/rad, or mixed).
+    sigma_min: float
+    #: Yoshikawa's ``w = σ₁ ⋯ σₖ``.
+    manipulability: float
+    #: ``σ₁/σₖ``; ``inf`` when σₖ = 0.
+    condition_number: float
+
+
+def jacobian_measures(J: FloatArray, singular_values: FloatArray | None = None) -> TaskMeasures:
+    """σ_min, manipulability and condition number of the Jacobian ``J`` (m, n).
+
+    The one place robojac computes these numbers alone (controller diagnostics,
+    :func:`manipulability`, path scans). It runs LAPACK's
+    ``dgesvd`` without singular vectors (a few µs for 6×7), unless the caller already has
+    the SVD and passes ``J``'s ``singular_values`` (descending).
+    :func:`robojac.singularity.analyze_jacobian` reports the same measures and much more
+    (directions, null space, both blocks, input checks) at some 30 times the cost, too
+    slow for every step of a 1 kHz loop; its values differ only in that it reads round-off
+    singular values as exactly 0.
+    """
+    s = lapack.dgesvd(J, compute_uv=0)[1] if singular_values is None else singular_values
+    smin, smax = float(s[-1]), float(s[0])
+    return TaskMeasures(smin, float(s.prod()), smax / smin if smin > 0 else math.inf)
+
+
+__all__ = [
+    "PARTS",
+    "TaskMeasures",
+    "frame_hessian",
+    "jacobian_measures",
+    "manipulability",
+    "manipulability_gradient",
+    "manipulability_gradient_from",
+    "part_rows",
+]

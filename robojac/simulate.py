@@ -18,6 +18,11 @@
   - ``"rk4"``: classical Runge–Kutta on ``(q, q̇)``, fourth order, four ABAs per step;
     friction and external wrenches are re-evaluated at every stage, τ is held.
 
+Both run the same loop over the samples ``t = k dt``: the controller's
+``command(q, dq, t)`` (a :class:`~robojac.control.VelocityController` or a
+:class:`~robojac.control.TorqueController`), the sample logged with the controller's
+``diagnostics()``, then one step of the plant.
+
 A run stops early when the state stops being finite or a joint rate exceeds
 ``max_joint_velocity``; the returned log then ends at the last sample, has
 ``status = "diverged"`` and a ``message`` saying when, which joint and why, and a
@@ -36,13 +41,13 @@ import numpy as np
 import pinocchio as pin
 
 from ._validate import FloatArray, as_array, as_vector, positive
+from .control import Controller, Diagnostics, TorqueController, VelocityController, ZeroTorqueController
 from .errors import InputError, RobojacWarning
 from .log import Log
-from .robot import Robot, check_ref
+from .robot import LWA, Robot, check_ref
 from .statics import as_gravity, check_mass_matrix
-from .taskspace import TaskSpace, gains
+from .taskspace import gains
 
-LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
 INTEGRATORS = ("semi_implicit_euler", "rk4")
 #: Most samples one run may log: ~400 bytes each for a 7-joint arm, so ~4 GB at the cap.
 MAX_SAMPLES = 10_000_000
@@ -113,33 +118,6 @@ class VirtualWall:
         return out
 
 
-class _Passive:
-    """No control: zero torque; still reports the tip's pose and Jacobian for the log."""
-
-    kind = "torque"
-
-    def __init__(self, robot: Robot) -> None:
-        self.robot = robot
-        self.task = TaskSpace(robot, None)
-        self.frame = self.task.frame
-        self._zero = np.zeros(robot.dof)
-        self._q = robot.neutral()
-        self.pose = self.task.pose
-        self.error = np.full(6, np.nan)
-        self.sigma_min = math.nan
-        self.manipulability = math.nan
-
-    def _torque(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
-        self._q = q
-        return self._zero
-
-    def diagnose(self) -> None:
-        J = self.task.jacobian(self.task.to_pin(self._q))
-        self.pose = self.task.pose
-        s = np.linalg.svd(J, compute_uv=False)
-        self.sigma_min, self.manipulability = float(s[-1]), float(np.prod(s))
-
-
 def _steps(duration: Any, dt: float) -> int:
     """Steps of ``dt`` [s] in ``duration`` [s], refusing a run whose log would pass :data:`MAX_SAMPLES`."""
     T = positive(duration, "duration")
@@ -155,13 +133,19 @@ def _steps(duration: Any, dt: float) -> int:
     return n
 
 
-def _check_controller(robot: Robot, controller: Any, kind: str, sim: str) -> None:
-    got = getattr(controller, "kind", None)
-    if got != kind:
-        hint = "a ResolvedRateController" if kind == "velocity" else "a torque controller (impedance, OSC, joint PD)"
-        raise InputError(f"{sim} runs {kind} controllers, {hint}; got {type(controller).__name__} (kind {got!r})")
+def _check_controller(robot: Robot, controller: Any, protocol: type, sim: str) -> None:
+    if not isinstance(controller, protocol):
+        what, hint = (
+            ("velocity", "whose command is joint rates, e.g. a ResolvedRateController")
+            if protocol is VelocityController
+            else ("torque", "whose command is joint torques (impedance, OSC, joint PD, zero torque)")
+        )
+        raise InputError(
+            f"{sim} runs {what} controllers (robojac.control.{protocol.__name__}: {hint}); "
+            f"got {type(controller).__name__}"
+        )
     other = getattr(controller, "robot", None)
-    if other is None or other.model.nq != robot.model.nq or other.name != robot.name:
+    if not isinstance(other, Robot) or other.model.nq != robot.model.nq or other.name != robot.name:
         raise InputError(
             f"the controller was built for another robot ({getattr(other, 'name', None)!r}, not {robot.name!r})"
         )
@@ -196,30 +180,78 @@ def _divergence(robot: Robot, q: FloatArray, dq: FloatArray, vmax: float) -> str
     return ""
 
 
-def _record(log: Log, k: int, t: float, q: FloatArray, dq: FloatArray, tau: FloatArray | None, ctrl: Any) -> None:
-    ctrl.diagnose()
+def _record(log: Log, k: int, t: float, q: FloatArray, dq: FloatArray, tau: FloatArray | None, d: Diagnostics) -> None:
     log.t[k] = t
     log.q[k] = q
     log.dq[k] = dq
     if tau is not None:
         log.tau[k] = tau
-    log.tool_pose[k] = ctrl.pose
-    log.pose_error[k] = ctrl.error
-    log.sigma_min[k] = ctrl.sigma_min
-    log.manipulability[k] = ctrl.manipulability
+    log.tool_pose[k] = d.pose
+    log.pose_error[k] = d.error
+    log.sigma_min[k] = d.sigma_min
+    log.manipulability[k] = d.manipulability
 
 
 def _stop(log: Log, keep: int, t: float, why: str) -> Log:
     """Mark ``log`` diverged at time ``t`` [s] and keep its first ``keep`` samples."""
     log.status = "diverged"
     log.message = f"diverged at t = {t:.6g} s: {why}"
-    warnings.warn(f"simulation of '{log.robot}' {log.message}", RobojacWarning, stacklevel=3)
+    warnings.warn(f"simulation of '{log.robot}' {log.message}", RobojacWarning, stacklevel=4)
     return log.truncated(keep)
+
+
+def _run(log: Log, controller: Controller, plant: _JointRates | _Dynamics, q: FloatArray, dq: FloatArray) -> Log:
+    """The loop both simulators share, over the samples ``t = k h`` of ``log``.
+
+    At each sample: ask the controller for its command, record the sample with the
+    controller's diagnostics, stop if the plant refuses the command, else advance the
+    plant by one step ``h``, stopping if its state diverges.
+    """
+    n, h = len(log) - 1, plant.h
+    for k in range(n + 1):
+        t = k * h
+        u = controller.command(q, dq, t)
+        dq, tau = plant.take(dq, u)
+        _record(log, k, t, q, dq, tau, controller.diagnostics())
+        why = plant.refuse(q, dq, u)
+        if why:
+            return _stop(log, k + 1, t, why)
+        if k == n:
+            plant.finish(k, t, q, dq, log)
+            break
+        q, dq, why = plant.advance(k, t, q, dq, u, log)
+        if why:
+            return _stop(log, k + 1, t + h, why)
+    return log
+
+
+class _JointRates:
+    """A perfect joint-velocity interface: the command is the joint rate, held for one step ``h``."""
+
+    def __init__(self, robot: Robot, h: float, vmax: float) -> None:
+        self.robot, self.h, self.vmax = robot, h, vmax
+
+    def take(self, dq: FloatArray, u: FloatArray) -> tuple[FloatArray, FloatArray | None]:
+        """The joint rates now and the torque to log: the command itself, and none."""
+        return u, None
+
+    def refuse(self, q: FloatArray, dq: FloatArray, u: FloatArray) -> str:
+        """Why the commanded rates cannot be run ('' when they can)."""
+        return _divergence(self.robot, q, dq, self.vmax)
+
+    def advance(
+        self, k: int, t: float, q: FloatArray, dq: FloatArray, u: FloatArray, log: Log
+    ) -> tuple[FloatArray, FloatArray, str]:
+        """``q + h dq``, exact for rates held over the step; the rates were checked by :meth:`refuse`."""
+        return q + self.h * dq, dq, ""
+
+    def finish(self, k: int, t: float, q: FloatArray, dq: FloatArray, log: Log) -> None:
+        """Nothing to add to the last sample: a velocity interface feels no external wrench."""
 
 
 def simulate_kinematic(
     robot: Robot,
-    controller: Any,
+    controller: VelocityController,
     q0: Any,
     *,
     duration: float,
@@ -228,12 +260,13 @@ def simulate_kinematic(
 ) -> Log:
     """Run a velocity controller on a perfect joint-velocity interface.
 
-    Samples ``t = 0, dt, …, duration``; at each, ``dq = controller.step(q, t)`` is logged
-    and then held for ``dt`` [s] (default: the controller's own ``dt``). ``tau`` is NaN.
+    Samples ``t = 0, dt, …, duration``; at each, the rates ``dq = controller.command(q, dq, t)``
+    of a :class:`~robojac.control.VelocityController` are logged and then held for ``dt``
+    [s] (default: the controller's own ``dt``). ``tau`` is NaN.
     A rate beyond ``max_joint_velocity`` [rad/s] (default: none) or a non-finite rate stops
     the run (see the module doc).
     """
-    _check_controller(robot, controller, "velocity", "simulate_kinematic")
+    _check_controller(robot, controller, VelocityController, "simulate_kinematic")
     ctrl_dt = float(controller.dt)
     step_dt = ctrl_dt if dt is None else positive(dt, "dt")
     if abs(step_dt - ctrl_dt) > 1e-12 * ctrl_dt:
@@ -251,23 +284,19 @@ def simulate_kinematic(
         simulator="kinematic",
         dt=step_dt,
     )
-    for k in range(n + 1):
-        t = k * step_dt
-        dq = controller._step(q, t)
-        _record(log, k, t, q, dq, None, controller)
-        why = _divergence(robot, q, dq, vmax)
-        if why:
-            return _stop(log, k + 1, t, why)
-        q = q + step_dt * dq
-    return log
+    return _run(log, controller, _JointRates(robot, step_dt, vmax), q, np.zeros(robot.dof))
 
 
-class _Plant:
-    """The arm's forward dynamics with friction and external wrenches, on its own model copy."""
+class _Dynamics:
+    """The arm's forward dynamics with friction and external wrenches, on its own model copy:
+    the command is the joint torque, held over each step ``h`` of the integrator."""
 
     def __init__(
         self,
         robot: Robot,
+        h: float,
+        vmax: float,
+        integrator: str,
         gravity: Any,
         viscous: FloatArray,
         coulomb: FloatArray,
@@ -275,7 +304,8 @@ class _Plant:
         external: Sequence[ExternalWrench],
         log_fid: int,
     ) -> None:
-        self.robot = robot
+        self.robot, self.h, self.vmax = robot, h, vmax
+        self.rk4 = integrator == "rk4"
         self.model = pin.Model(robot.model)
         if gravity is not None:
             self.model.gravity.linear = as_gravity(gravity)
@@ -316,9 +346,11 @@ class _Plant:
             total = tau - self.viscous * v - self.coulomb * np.tanh(v / self.width)
         if not self.external:
             return np.asarray(pin.aba(m, d, qp, v, total), dtype=np.float64)
-        return np.asarray(pin.aba(m, d, qp, v, total, self._forces(q, qp, v, t)), dtype=np.float64)
+        return np.asarray(pin.aba(m, d, qp, v, total, self.forces(qp, v, t)), dtype=np.float64)
 
-    def _forces(self, q: FloatArray, qp: FloatArray, v: FloatArray, t: float) -> Any:
+    def forces(self, qp: FloatArray, v: FloatArray, t: float) -> Any:
+        """The external wrenches at Pinocchio configuration ``qp``, rates ``v`` and time ``t``
+        as joint forces for ABA; their resultant at the log frame goes to :attr:`wrench_at_log_frame`."""
         m, d = self.model, self.data
         pin.forwardKinematics(m, d, qp, v)
         pin.updateFramePlacements(m, d)
@@ -350,10 +382,50 @@ class _Plant:
         out[3:] = resultant.angular - np.cross(p, resultant.linear)
         return self.fext
 
+    def take(self, dq: FloatArray, u: FloatArray) -> tuple[FloatArray, FloatArray | None]:
+        """The joint rates now and the torque to log: the state's rates, and the command."""
+        return dq, u
+
+    def refuse(self, q: FloatArray, dq: FloatArray, u: FloatArray) -> str:
+        """Why the commanded torque cannot be applied ('' when it can)."""
+        return "" if np.isfinite(u).all() else f"the controller returned a non-finite torque {u.tolist()}"
+
+    def advance(
+        self, k: int, t: float, q: FloatArray, v: FloatArray, tau: FloatArray, log: Log
+    ) -> tuple[FloatArray, FloatArray, str]:
+        """The state one step ``h`` later under the held torque ``tau``, and why it diverged
+        ('' when it did not); logs sample ``k``'s external wrench on the way."""
+        h = self.h
+        if self.rk4:
+            a1 = self.accel(q, v, tau, t)
+            if self.external:
+                log.external_wrench[k] = self.wrench_at_log_frame
+            q2, v2 = q + 0.5 * h * v, v + 0.5 * h * a1
+            a2 = self.accel(q2, v2, tau, t + 0.5 * h)
+            q3, v3 = q + 0.5 * h * v2, v + 0.5 * h * a2
+            a3 = self.accel(q3, v3, tau, t + 0.5 * h)
+            q4, v4 = q + h * v3, v + h * a3
+            a4 = self.accel(q4, v4, tau, t + h)
+            q = q + (h / 6.0) * (v + 2.0 * v2 + 2.0 * v3 + v4)
+            v = v + (h / 6.0) * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
+        else:
+            a = self.accel(q, v, tau, t)
+            if self.external:
+                log.external_wrench[k] = self.wrench_at_log_frame
+            v = v + h * a
+            q = q + h * v
+        return q, v, _divergence(self.robot, q, v, self.vmax)
+
+    def finish(self, k: int, t: float, q: FloatArray, v: FloatArray, log: Log) -> None:
+        """Log the last sample's external wrench, which no step computed."""
+        if self.external:
+            self.forces(self.robot.to_pinocchio(q), v, t)
+            log.external_wrench[k] = self.wrench_at_log_frame
+
 
 def simulate_dynamic(
     robot: Robot,
-    controller: Any,
+    controller: TorqueController | None,
     q0: Any,
     *,
     duration: float,
@@ -371,7 +443,8 @@ def simulate_dynamic(
 
     Args:
         robot: the arm (base = URDF root); its URDF inertias are used.
-        controller: a torque controller (``kind == "torque"``), or ``None`` for zero torque.
+        controller: a :class:`~robojac.control.TorqueController`, or ``None`` for a
+            :class:`~robojac.control.ZeroTorqueController` on the tip.
         q0, dq0: initial state [rad, rad/s] (``dq0`` default zero).
         duration, dt: run length and fixed step [s]; samples at ``t = 0, dt, …, duration``.
         integrator: ``"semi_implicit_euler"`` or ``"rk4"`` (see the module doc).
@@ -392,9 +465,9 @@ def simulate_dynamic(
         ModelError: the arm's inertia ``M(q0)`` is singular (links without mass).
     """
     if controller is None:
-        ctrl: Any = _Passive(robot)
+        ctrl: TorqueController = ZeroTorqueController(robot)
     else:
-        _check_controller(robot, controller, "torque", "simulate_dynamic")
+        _check_controller(robot, controller, TorqueController, "simulate_dynamic")
         ctrl = controller
     step_dt = positive(dt, "dt")
     n = _steps(duration, step_dt)
@@ -404,14 +477,17 @@ def simulate_dynamic(
     q = _start(robot, q0)
     v = np.zeros(robot.dof) if dq0 is None else robot.check_q(dq0, "dq0").copy()
     check_mass_matrix(robot, q, "simulate_dynamic")  # forward dynamics solves M(q) q̈ = …
-    plant = _Plant(
+    plant = _Dynamics(
         robot,
+        step_dt,
+        vmax,
+        integrator,
         gravity,
         gains(viscous_friction, robot.dof, "viscous_friction", "N·m·s/rad"),
         gains(coulomb_friction, robot.dof, "coulomb_friction", "N·m"),
         positive(coulomb_width, "coulomb_width"),
         external,
-        ctrl.task.fid,
+        robot.frame_id(ctrl.frame),
     )
     log = Log.empty(
         n + 1,
@@ -423,38 +499,4 @@ def simulate_dynamic(
         simulator=f"dynamic ({integrator})",
         dt=step_dt,
     )
-    rk4 = integrator == "rk4"
-    h = step_dt
-    for k in range(n + 1):
-        t = k * h
-        tau = ctrl._torque(q, v, t)
-        _record(log, k, t, q, v, tau, ctrl)
-        if not np.isfinite(tau).all():
-            return _stop(log, k + 1, t, f"the controller returned a non-finite torque {tau.tolist()}")
-        if k == n:
-            if plant.external:
-                plant._forces(q, robot.to_pinocchio(q), v, t)
-                log.external_wrench[k] = plant.wrench_at_log_frame
-            break
-        if rk4:
-            a1 = plant.accel(q, v, tau, t)
-            if plant.external:
-                log.external_wrench[k] = plant.wrench_at_log_frame
-            q2, v2 = q + 0.5 * h * v, v + 0.5 * h * a1
-            a2 = plant.accel(q2, v2, tau, t + 0.5 * h)
-            q3, v3 = q + 0.5 * h * v2, v + 0.5 * h * a2
-            a3 = plant.accel(q3, v3, tau, t + 0.5 * h)
-            q4, v4 = q + h * v3, v + h * a3
-            a4 = plant.accel(q4, v4, tau, t + h)
-            q = q + (h / 6.0) * (v + 2.0 * v2 + 2.0 * v3 + v4)
-            v = v + (h / 6.0) * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
-        else:
-            a = plant.accel(q, v, tau, t)
-            if plant.external:
-                log.external_wrench[k] = plant.wrench_at_log_frame
-            v = v + h * a
-            q = q + h * v
-        why = _divergence(robot, q, v, vmax)
-        if why:
-            return _stop(log, k + 1, t + h, why)
-    return log
+    return _run(log, ctrl, plant, q, v)

@@ -25,9 +25,7 @@ from scipy.linalg import lapack
 from ._validate import FloatArray, as_array, check_finite
 from .dls import adaptive_damping
 from .errors import InputError
-from .robot import Robot
-
-LWA = pin.ReferenceFrame.LOCAL_WORLD_ALIGNED
+from .robot import LWA, Robot
 
 
 class TaskSpace:

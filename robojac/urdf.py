@@ -1,5 +1,7 @@
 """Read and check a URDF before Pinocchio sees it.
 
+(One job, long because every number and name a URDF can hold is checked here, each with its own message.)
+
 Pinocchio's parser is fast but its errors are terse, and it cannot express robojac's
 rules (one name for a link and a joint, mesh paths that may be missing). This module
 parses the XML with the standard library, validates the tree, and returns a

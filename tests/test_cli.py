@@ -126,7 +126,7 @@ def test_memory_and_recursion_errors_are_one_line(monkeypatch, capsys, exc, word
     def load(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(robojac.robot, "load", load)
+    monkeypatch.setattr(robojac.loading, "load", load)
     code, out, err = run(capsys, "fk", "panda")
     assert code == 2 and out == ""
     lines = err.strip().splitlines()

@@ -15,9 +15,13 @@ from scipy.spatial.transform import Rotation
 import robojac
 from robojac.control import (
     CartesianImpedanceController,
+    Controller,
     JointPDController,
     OperationalSpaceController,
     ResolvedRateController,
+    TorqueController,
+    VelocityController,
+    ZeroTorqueController,
 )
 from robojac.demo.control import tracking_bound
 from robojac.simulate import ExternalWrench, simulate_dynamic, simulate_kinematic
@@ -116,8 +120,9 @@ def test_velocity_limits_scale_the_whole_step(panda: robojac.Robot) -> None:
     assert (np.abs(dq_f) > panda.velocity_limits).any()
     assert (np.abs(dq_l) <= panda.velocity_limits).all()
     assert np.isclose(np.abs(dq_l / panda.velocity_limits).max(), 1.0)
-    np.testing.assert_allclose(dq_l, limited.scale * dq_f, atol=1e-12)  # same direction
-    assert limited.scale < 1.0
+    scale = limited.diagnostics().scale
+    np.testing.assert_allclose(dq_l, scale * dq_f, atol=1e-12)  # same direction
+    assert scale < 1.0 and free.diagnostics().scale == 1.0
 
 
 def test_position_limits_lock_the_joint_and_keep_the_task(panda: robojac.Robot) -> None:
@@ -249,7 +254,7 @@ def test_osc_torque_produces_the_commanded_task_acceleration(panda: robojac.Robo
         q = READY + rng.uniform(-0.05, 0.05, 7)
         dq = rng.uniform(-0.3, 0.3, 7)
         tau = osc.torque(q, dq, t)
-        assert osc.damping_used == 0.0
+        assert osc.diagnostics().damping == 0.0
         ddq = pin.aba(panda.model, panda.model.createData(), q, dq, tau)
         J = panda.jacobian(q)
         achieved = J @ ddq + panda.jacobian_dot(q, dq) @ dq
@@ -280,7 +285,7 @@ def test_osc_inertia_is_damped_at_a_singularity(ur5: robojac.Robot) -> None:
     damped = OperationalSpaceController(ur5, target)
     undamped = OperationalSpaceController(ur5, target, max_damping=0.0)
     tau_d, tau_u = damped.torque(q, dq, 0.0), undamped.torque(q, dq, 0.0)
-    assert damped.damping_used > 0 and undamped.damping_used == 0
+    assert damped.diagnostics().damping > 0 and undamped.diagnostics().damping == 0
     g = gravity_torques(ur5, q)
     # damped: the mass along the lost direction is at most 1/(2λ_max) = 500 kg
     assert np.linalg.norm(tau_d - g) < 500 * 400 * 0.01 * np.linalg.norm(J, 2)
@@ -416,3 +421,62 @@ def test_impedance_with_explicit_damping_runs_on_a_massless_model(tmp_path) -> N
     assert np.isfinite(tau).all() and np.abs(tau).max() > 0
     with pytest.raises(robojac.ModelError, match="simulate_dynamic"):
         simulate_dynamic(robot, ctrl, q, duration=0.01)
+
+
+def test_each_controller_meets_its_protocol(panda: robojac.Robot) -> None:
+    T = panda.fk(READY)
+    rrmc = ResolvedRateController(panda, T)
+    torque = [
+        CartesianImpedanceController(panda, T),
+        OperationalSpaceController(panda, T),
+        JointPDController(panda, READY),
+        ZeroTorqueController(panda),
+    ]
+    assert isinstance(rrmc, VelocityController) and not isinstance(rrmc, TorqueController)
+    for ctrl in torque:
+        assert isinstance(ctrl, TorqueController) and not isinstance(ctrl, VelocityController)
+    assert all(isinstance(c, Controller) for c in [rrmc, *torque])
+    assert not isinstance(object(), Controller)
+
+
+def test_diagnostics_describe_the_last_command(panda: robojac.Robot) -> None:
+    target = panda.fk(READY + 0.1)
+    rrmc = ResolvedRateController(panda, target, damping=0.01)
+    before = rrmc.diagnostics()
+    assert np.isnan(before.sigma_min) and np.isnan(before.manipulability)
+    q = READY + 0.02
+    rrmc.step(q, 0.0)
+    d = rrmc.diagnostics()
+    s = np.linalg.svd(panda.jacobian(q), compute_uv=False)
+    np.testing.assert_allclose(d.pose, panda.fk(q), atol=1e-12)
+    np.testing.assert_allclose(d.error[:3], target[:3, 3] - panda.fk(q)[:3, 3], atol=1e-12)
+    assert d.sigma_min == pytest.approx(s[-1], rel=1e-10) and d.manipulability == pytest.approx(s.prod(), rel=1e-10)
+    assert d.condition_number == pytest.approx(s[0] / s[-1], rel=1e-10) and d.damping == 0.01
+    assert d.scale == 1.0 and d.locked == () and d.wrench is None
+    rrmc.step(READY, 0.0)  # a later command leaves an earlier record alone
+    np.testing.assert_allclose(d.error[:3], target[:3, 3] - panda.fk(q)[:3, 3], atol=1e-12)
+
+    K, D = np.full(6, 200.0), np.full(6, 5.0)
+    imp = CartesianImpedanceController(panda, target, stiffness=K, damping=D)
+    dq = np.full(7, 0.1)
+    imp.torque(q, dq, 0.0)
+    di = imp.diagnostics()
+    np.testing.assert_allclose(di.wrench, K * di.error - D * (panda.jacobian(q) @ dq), atol=1e-12)
+    assert di.sigma_min == pytest.approx(s[-1], rel=1e-10)
+
+
+def test_locked_joints_are_named(panda: robojac.Robot) -> None:
+    q0 = READY.copy()
+    q0[3] = panda.upper[3] - 1e-6  # the elbow at its limit, the target beyond it
+    ctrl = ResolvedRateController(panda, panda.fk(q0 + np.array([0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0])), gain=5.0)
+    dq = ctrl.step(q0, 0.0)
+    assert ctrl.diagnostics().locked == ("panda_joint4",) and dq[3] == 0.0
+
+
+def test_zero_torque_controller(panda: robojac.Robot) -> None:
+    ctrl = ZeroTorqueController(panda, frame="panda_link7")
+    q = READY + 0.1
+    np.testing.assert_array_equal(ctrl.torque(q, np.ones(7), 0.5), np.zeros(7))
+    d = ctrl.diagnostics()
+    np.testing.assert_allclose(d.pose, panda.fk(q, "panda_link7"), atol=1e-12)
+    assert np.isnan(d.error).all() and d.sigma_min > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from robojac import dls
 from robojac.dls import adaptive_damping, damped_pinv, damped_solve
 
 
@@ -62,3 +63,22 @@ def test_validation_helpers_reject_strings_bools_and_huge_values_quietly():
         assert as_vector([1e308, 1e308], 2, "q").tolist() == [1e308, 1e308]
         with pytest.raises(InputError, match="finite"):
             as_vector([1e308, np.inf], 2, "q")
+
+
+def test_null_space_objective_never_moves_the_task_even_when_damped() -> None:
+    """The objective is projected with I − V Vᵀ: J times its contribution is 0 at any λ.
+    The damped projector I − J⁺_λ J would leak J z·λ²/(σ²+λ²) into the task."""
+    rng = np.random.default_rng(3)
+    J = rng.standard_normal((6, 7))
+    J[:, 0] *= 1e-3  # a near-singular direction, so λ > 0 matters
+    x, z = rng.standard_normal(6), rng.standard_normal(7)
+    U, s, Vt = np.linalg.svd(J, full_matrices=False)
+    for lam in (0.0, 0.04, 0.5):
+        with_z = dls.damped_step_from_svd(U, s, Vt, x, lam, z)
+        without = dls.damped_step_from_svd(U, s, Vt, x, lam)
+        np.testing.assert_allclose(J @ (with_z - without), 0.0, atol=1e-12)
+        leaky = z - Vt.T @ ((s * dls.damped_gains(s, lam)) * (Vt @ z))
+        if lam > 0:
+            assert np.linalg.norm(J @ leaky) > 1e-6  # what the old damped projector did
+    step = dls.damped_step(J, x, secondary=z)
+    np.testing.assert_allclose(J @ (step.dq - dls.damped_step(J, x).dq), 0.0, atol=1e-12)

@@ -40,7 +40,7 @@ def test_wheel_contains_urdfs_and_loads_them_outside_the_source_tree(tmp_path):
         zf.extractall(site)
     # Import from the unpacked wheel, from a folder that has no urdf/ next to it.
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = "import robojac; r = robojac.load('panda'); robojac.solve_ik; print(r.dof, robojac.robot.urdf_dir())"
+    code = "import robojac; r = robojac.load('panda'); robojac.solve_ik; print(r.dof, robojac.loading.urdf_dir())"
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     dof, where = proc.stdout.split()

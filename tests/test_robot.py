@@ -384,11 +384,11 @@ def chain_urdf(n: int) -> str:
 def test_the_longest_chain_and_the_deepest_tree(tmp_path):
     path = tmp_path / "deep.urdf"
     path.write_text(chain_urdf(robojac.urdf.MAX_DEPTH))
-    robot = robojac.load(path, base=f"l{robojac.urdf.MAX_DEPTH - robojac.robot.MAX_CHAIN_JOINTS}")
-    assert robot.dof == robojac.robot.MAX_CHAIN_JOINTS
+    robot = robojac.load(path, base=f"l{robojac.urdf.MAX_DEPTH - robojac.loading.MAX_CHAIN_JOINTS}")
+    assert robot.dof == robojac.loading.MAX_CHAIN_JOINTS
     np.testing.assert_allclose(robot.fk(robot.neutral())[:3, 3], [0, 0, 0.01 * robot.dof], atol=1e-12)
     with pytest.raises(robojac.ChainError, match="101 movable joints"):
-        robojac.load(path, base=f"l{robojac.urdf.MAX_DEPTH - robojac.robot.MAX_CHAIN_JOINTS - 1}")
+        robojac.load(path, base=f"l{robojac.urdf.MAX_DEPTH - robojac.loading.MAX_CHAIN_JOINTS - 1}")
     path.write_text(chain_urdf(robojac.urdf.MAX_DEPTH + 1))
     with pytest.raises(robojac.URDFError, match="1001 joints below the root"):
         robojac.load(path, base="l990")

@@ -10,7 +10,13 @@ import pinocchio as pin
 import pytest
 
 import robojac
-from robojac.control import CartesianImpedanceController, JointPDController, ResolvedRateController
+from robojac.control import (
+    CartesianImpedanceController,
+    Diagnostics,
+    JointPDController,
+    ResolvedRateController,
+    ZeroTorqueController,
+)
 from robojac.simulate import ExternalWrench, VirtualWall, simulate_dynamic, simulate_kinematic
 from robojac.trajectory import Circle
 
@@ -156,8 +162,8 @@ def test_a_diverging_run_stops_and_says_where_and_why(panda: robojac.Robot) -> N
 
 def test_a_non_finite_torque_stops_the_run(panda: robojac.Robot) -> None:
     class NaNTorque(JointPDController):
-        def _torque(self, q, dq, t):  # type: ignore[no-untyped-def]
-            return np.full(7, np.nan) if t > 0.01 else super()._torque(q, dq, t)
+        def command(self, q, dq, t):  # type: ignore[no-untyped-def]
+            return np.full(7, np.nan) if t > 0.01 else super().command(q, dq, t)
 
     with pytest.warns(robojac.RobojacWarning):
         log = simulate_dynamic(panda, NaNTorque(panda, READY), READY, duration=0.1)
@@ -256,3 +262,63 @@ def test_bad_simulation_setup_raises(panda: robojac.Robot) -> None:
     returns_junk = ExternalWrench(panda.tip, lambda t, pose, twist: [1.0, 2.0])
     with pytest.raises(robojac.InputError, match="returned"):
         simulate_dynamic(panda, None, READY, duration=0.01, external=[returns_junk])
+    with pytest.raises(robojac.InputError, match="velocity controllers"):
+        simulate_kinematic(panda, "rrmc", READY, duration=0.1)
+
+
+def test_no_controller_is_the_zero_torque_controller(panda: robojac.Robot) -> None:
+    push = [ExternalWrench(panda.tip, [0.0, 0.0, 5.0, 0.0, 0.0, 0.0])]
+    none = simulate_dynamic(panda, None, READY, duration=0.05, external=push)
+    zero = simulate_dynamic(panda, ZeroTorqueController(panda), READY, duration=0.05, external=push)
+    for name in ("q", "dq", "tau", "tool_pose", "pose_error", "sigma_min", "external_wrench"):
+        np.testing.assert_array_equal(getattr(none, name), getattr(zero, name))
+    assert none.controller == "none" and zero.controller == "ZeroTorqueController"
+    assert (none.tau == 0).all() and np.isnan(none.pose_error).all()
+
+
+class _Damper:
+    """A controller of one's own, with no robojac base class: τ = g(q) − b q̇."""
+
+    def __init__(self, robot: robojac.Robot, b: float) -> None:
+        self.robot, self.frame, self.b = robot, robot.tip, b
+        self.q = robot.neutral()
+
+    def command(self, q: np.ndarray, dq: np.ndarray, t: float) -> np.ndarray:
+        self.q = q
+        return robojac.gravity_torques(self.robot, q) - self.b * dq
+
+    def torque(self, q: np.ndarray, dq: np.ndarray, t: float) -> np.ndarray:
+        return self.command(self.robot.check_q(q), self.robot.check_q(dq, "dq"), t)
+
+    def diagnostics(self) -> Diagnostics:
+        return Diagnostics(self.robot.fk(self.q), np.zeros(6), 1.0, 2.0, 3.0)
+
+
+class _ConstantRates:
+    """A velocity controller of one's own: the same joint rates at every step."""
+
+    def __init__(self, robot: robojac.Robot, rates: np.ndarray) -> None:
+        self.robot, self.frame, self.dt, self.rates = robot, robot.tip, 1e-3, rates
+
+    def command(self, q: np.ndarray, dq: np.ndarray, t: float) -> np.ndarray:
+        return self.rates.copy()
+
+    def step(self, q: np.ndarray, t: float) -> np.ndarray:
+        return self.command(self.robot.check_q(q), np.zeros(self.robot.dof), t)
+
+    def diagnostics(self) -> Diagnostics:
+        return Diagnostics(np.eye(4), np.zeros(6), 1.0, 2.0, 3.0)
+
+
+def test_a_controller_of_ones_own_runs_in_the_simulators(panda: robojac.Robot) -> None:
+    log = simulate_dynamic(panda, _Damper(panda, 0.5), READY, dq0=np.full(7, 0.2), duration=0.2, dt=1e-4)
+    assert log.status == "ok" and log.controller == "_Damper"
+    kinetic = _energy(panda, log, gravity=False)  # no potential term: g(q) is compensated
+    assert kinetic[-1] < 0.9 * kinetic[0]  # the damper slows the arm (undamped, it would keep its energy)
+    np.testing.assert_allclose(log.tool_pose[-1], panda.fk(log.q[-1]), atol=1e-12)
+    assert (log.sigma_min == 1.0).all() and (log.manipulability == 2.0).all()
+    rates = np.linspace(-0.1, 0.1, 7)
+    kin = simulate_kinematic(panda, _ConstantRates(panda, rates), READY, duration=0.1)
+    np.testing.assert_allclose(kin.q[-1], READY + 0.1 * rates, atol=1e-12)
+    with pytest.raises(robojac.InputError, match="torque controllers"):
+        simulate_dynamic(panda, _ConstantRates(panda, rates), READY, duration=0.1)

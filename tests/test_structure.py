@@ -16,7 +16,15 @@ import robojac
 PACKAGE = Path(robojac.__file__).parent
 
 #: Modules everything else stands on: they import none of :data:`UPPER`.
-CORE = ("robojac.robot", "robojac.kinematics", "robojac.pose", "robojac.errors", "robojac._validate", "robojac.urdf")
+CORE = (
+    "robojac.robot",
+    "robojac.loading",
+    "robojac.kinematics",
+    "robojac.pose",
+    "robojac.errors",
+    "robojac._validate",
+    "robojac.urdf",
+)
 #: Analysis, control and front ends, which the core must not import.
 UPPER = (
     "robojac.ik",

@@ -13,7 +13,7 @@ import robojac
 
 from conftest import DATA
 
-GOOD = (Path(robojac.robot.urdf_dir()) / "planar_2r.urdf").read_text()
+GOOD = (Path(robojac.loading.urdf_dir()) / "planar_2r.urdf").read_text()
 
 ARM = """<robot name="a">
   <link name="base"/><link name="l1"/><link name="l2"/>
@@ -238,10 +238,10 @@ def test_pinocchio_parser_lines_never_reach_stderr(write, capfd):
 def test_pinocchio_parser_errors_become_the_message(capfd):
     no_effort = arm().replace('effort="1" ', "")
     with pytest.raises(robojac.URDFError, match="limit has no effort"):
-        robojac.robot._pinocchio_model(no_effort, "x.urdf")
+        robojac.loading._pinocchio_model(no_effort, "x.urdf")
     no_mass = arm().replace('<link name="l1"/>', '<link name="l1"><inertial><inertia ixx="1"/></inertial></link>')
     with pytest.raises(robojac.URDFError, match=r"could not read part of x\.urdf: Inertial element must have a mass"):
-        robojac.robot._pinocchio_model(no_mass, "x.urdf")
+        robojac.loading._pinocchio_model(no_mass, "x.urdf")
     assert capfd.readouterr().err == ""
 
 

@@ -86,7 +86,7 @@ def view(panda):
 
 
 def no_visuals_urdf(tmp_path: Path) -> Path:
-    text = (robojac.robot.urdf_dir() / "planar_2r.urdf").read_text()
+    text = (robojac.loading.urdf_dir() / "planar_2r.urdf").read_text()
     path = tmp_path / "bare_2r.urdf"
     path.write_text(re.sub(r"<visual>.*?</visual>", "", text, flags=re.S))
     return path
@@ -196,7 +196,7 @@ def test_meshes_are_drawn_and_a_missing_one_falls_back_with_a_warning():
 )
 def test_an_unreadable_mesh_is_a_warning_not_a_failure(tmp_path, content, suffix, match):
     (tmp_path / f"part{suffix}").write_bytes(content)
-    urdf = (robojac.robot.urdf_dir() / "planar_2r.urdf").read_text()
+    urdf = (robojac.loading.urdf_dir() / "planar_2r.urdf").read_text()
     urdf = urdf.replace(
         '<geometry><cylinder radius="0.03" length="0.5"/></geometry>',
         f'<geometry><mesh filename="part{suffix}"/></geometry>',

@@ -29,7 +29,7 @@ def add_robot_options(p: argparse.ArgumentParser, *, q: bool = True, frame: bool
 
 
 def load_robot(args: argparse.Namespace) -> Any:
-    from ..robot import load
+    from ..loading import load
 
     return load(args.robot, base=args.base, tip=args.tip, package_dirs=args.package_dir)
 

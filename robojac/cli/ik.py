@@ -129,15 +129,11 @@ def ik(args: argparse.Namespace) -> int:
                 "robot": robot.name,
                 "frame": args.frame or robot.tip,
                 "target": {"position": t[:3], "quaternion_xyzw": None if args.position_only else t[3:]},
-                "q": res.q,
                 "joint_names": robot.joint_names,
-                "success": res.success,
-                "position_error": res.position_error,
-                "rotation_error": None if args.position_only else res.rotation_error,  # null: rotation free
-                "iterations": res.iterations,
-                "restarts": res.restarts,
-                "time": res.time,
-                "message": res.message,
+                **res.to_dict(),
+                "rotation_error": None
+                if args.position_only
+                else res.to_dict()["rotation_error"],  # null: rotation free
                 "html": page,
             }
         )
@@ -230,15 +226,8 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
         "out": args.out,
     }
     if args.json:
-        emit_json(
-            {
-                **summary,
-                "q": res.q,
-                "success": res.success,
-                "position_error": res.position_error,
-                "rotation_error": res.rotation_error,
-            }
-        )
+        fields = res.to_dict()
+        emit_json({**summary, **{k: fields[k] for k in ("q", "success", "position_error", "rotation_error")}})
     else:
         print(ik_batch_text(robot, summary))
     return 0 if n == summary["solved"] else 1

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from ..robot import Robot, load
+from ..loading import load
+from ..robot import Robot
 from .control import control_section
 from .ik import ik_section
 from .kinematics import chain_section, demo_configurations, kinematics_section

@@ -18,7 +18,7 @@ import pinocchio as pin
 from .. import pose as _pose
 from .._validate import FloatArray, as_array, as_vector, check_finite, positive
 from ..errors import FrameError, InputError, PoseError
-from ..robot import Robot
+from ..robot import TWIST_AXES, Robot
 
 #: The longest ``timeout`` accepted [s]: an hour. Beyond it (1e300, say) a budget is a
 #: mistake, and an unreachable target would be tried until the budget ran out.
@@ -29,7 +29,6 @@ TIMEOUT_LIMIT = 3600.0
 ITERATIONS_LIMIT = 10_000
 RESTARTS_LIMIT = 1_000_000
 #: Axis names of masks and weights, in the order ``[x, y, z, rx, ry, rz]``.
-AXES = ("x", "y", "z", "rx", "ry", "rz")
 DAMPING_CHOICES = ("error", "sugihara", "chan", "nakamura")
 NULLSPACE_CHOICES = ("q0", "mid", "manipulability")
 
@@ -133,7 +132,7 @@ def _checked(o: IKOptions) -> dict[str, Any]:
     if position_only:
         kept[3:] = False
     if not kept.any():
-        raise InputError("mask leaves no axis constrained; expected at least one True among " + ", ".join(AXES))
+        raise InputError("mask leaves no axis constrained; expected at least one True among " + ", ".join(TWIST_AXES))
     weights = None
     if o.weights is not None:
         if _has_bools(o.weights):
@@ -141,7 +140,7 @@ def _checked(o: IKOptions) -> dict[str, Any]:
         w = check_finite(as_array(o.weights, "weights"), "weights")
         if w.shape != (6,) or (w <= 0).any():
             raise InputError(
-                f"weights must be 6 positive numbers for the axes {list(AXES)} of the target frame, got {w.tolist()!r}"
+                f"weights must be 6 positive numbers for the axes {list(TWIST_AXES)} of the target frame, got {w.tolist()!r}"
             )
         weights = tuple(w.tolist())
     if o.nullspace is not None and not (isinstance(o.nullspace, str) and o.nullspace in NULLSPACE_CHOICES):
@@ -169,7 +168,7 @@ def _mask(mask: Any) -> tuple[bool, ...]:
         arr = None
     if arr is None or arr.shape != (6,) or arr.dtype.kind not in "biu" or not set(arr.tolist()) <= {0, 1}:
         raise InputError(
-            f"mask must be 6 booleans (or 0 and 1) for the axes {list(AXES)} of the target frame, got {_short(mask)}"
+            f"mask must be 6 booleans (or 0 and 1) for the axes {list(TWIST_AXES)} of the target frame, got {_short(mask)}"
         )
     return tuple(bool(b) for b in arr.tolist())
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validate import FloatArray, as_array, check_finite
 from ..errors import InputError
-from ..measures import part_rows
+from ..measures import jacobian_measures, part_rows
 from ..robot import Robot, check_ref
 from .report import SINGULAR_THRESHOLD, SingularityReport, check_threshold, singularity_report
 from .ur import DEFAULT_TYPE_TOLERANCE
@@ -135,8 +135,8 @@ def as_path(robot: Robot, qs: Any, name: str = "path") -> FloatArray:
 
 
 def _sigma_min(robot: Robot, q: FloatArray, frame: str | None, ref: str, rows: slice) -> tuple[float, float]:
-    s = np.linalg.svd(robot.jacobian(q, frame, ref)[rows], compute_uv=False)
-    return float(s[-1]), float(np.prod(s))
+    m = jacobian_measures(np.ascontiguousarray(robot.jacobian(q, frame, ref)[rows]))
+    return m.sigma_min, m.manipulability
 
 
 def scan_path(

@@ -22,7 +22,7 @@ DEFAULT_TYPE_TOLERANCE = 0.01
 
 # ---------------------------------------------------------------------------- UR-type classification
 def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
-    # np.cross costs ~10 µs on 3-vectors; the classification calls it a dozen times
+    # np.cross is slow on single 3-vectors (it broadcasts); the classification calls it a dozen times
     return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]])
 
 
