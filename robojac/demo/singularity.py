@@ -7,7 +7,7 @@ import numpy as np
 from ..cli.format import vector, verdict_text
 from ..measures import PARTS, manipulability_gradient
 from ..robot import Robot
-from ..singularity import analyze_jacobian
+from ..singularity import analyze_jacobian, singularity_report
 
 
 def walk_manipulability(
@@ -64,6 +64,10 @@ def singularity_section(robot: Robot) -> str:
     if sing.lost_directions.size:
         rows_named = "[v]" if part == "translational" else "[v; ω]"
         out.append(f"    the tool cannot move along {vector(sing.lost_directions[0], 2)} ({rows_named}, base axes)")
+    types = singularity_report(robot, q_sing)
+    if types.type_margins is not None:
+        held = ", ".join(types.singularity_types) or "none"
+        out.append(f"    UR-type conditions that hold there: {held}")
     out += [
         f"  up, {n_up} steps: {verdict_text(reg)}",
         f"(the whole report: robojac singularity {robot.name} --q ...)",
