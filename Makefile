@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,14 +13,22 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
+	$(BIN)/robojac warmup  # compiles the IK kernel up front (about 10 s, once), not silently mid-tour
 	$(BIN)/robojac demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check robojac tests examples benchmarks urdf
-	$(BIN)/ruff format --check robojac tests examples benchmarks urdf
+	$(BIN)/ruff check robojac tests examples benchmarks urdf docs/check_api.py
+	$(BIN)/ruff format --check robojac tests examples benchmarks urdf docs/check_api.py
 	$(BIN)/mypy robojac
 
-test: lint
+# The documentation site in site/ (open site/index.html): first every public name of
+# robojac must have a docstring and an entry in docs/api/, then MkDocs builds with
+# --strict, so a broken link or reference fails the build.
+docs: $(STAMP)
+	$(BIN)/python docs/check_api.py robojac docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -28,4 +36,4 @@ bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site .pytest_cache .mypy_cache .ruff_cache

@@ -17,12 +17,16 @@ import robojac
 from robojac.cli.format import table
 
 robot = robojac.load("panda")
-down = [1.0, 0.0, 0.0, 0.0]  # tool z axis pointing down: 180° about the base x axis
+# Quaternions are (x, y, z, w) throughout robojac: [1, 0, 0, 0] is NOT the identity
+# (that is [0, 0, 0, 1]) but a half turn about the base x axis, which points the tool's z axis down.
+down = [1.0, 0.0, 0.0, 0.0]
 targets = {
     "above table": ([0.45, 0.00, 0.30], down),
     "left": ([0.40, 0.30, 0.25], down),
     "right, low": ([0.40, -0.30, 0.10], down),
-    "tilted": ([0.50, 0.10, 0.40], [0.9238795, 0.0, 0.3826834, 0.0]),  # 135° about y
+    # a half turn about the axis (0.924, 0, 0.383), 22.5° up from base x towards z: the tool's
+    # z axis points down and forward, (0.707, 0, −0.707), i.e. "down" tilted 45° towards +x
+    "tilted": ([0.50, 0.10, 0.40], [0.9238795, 0.0, 0.3826834, 0.0]),
     "too far": ([1.50, 0.00, 0.40], down),
 }
 
@@ -46,7 +50,7 @@ print(table(["target", "solved", "pos err [m]", "rot err [rad]", "iterations", "
 assert [r[1] for r in rows] == [True, True, True, True, False], "the four reachable targets solve, the far one not"
 
 # A position-only target leaves the orientation free: useful for a suction cup.
-res = robojac.solve_ik(robot, ([0.3, 0.2, 0.5], [0, 0, 0, 1]), position_only=True, timeout=0.1)
+res = robojac.solve_ik(robot, [0.3, 0.2, 0.5], position_only=True, timeout=0.1)  # a position alone is a target
 print(f"position only: solved={res.success}, tool at {np.round(robot.fk(res.q)[:3, 3], 6)} m")
 
 out = Path(os.environ.get("ROBOJAC_EXAMPLE_OUT", "."))

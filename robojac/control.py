@@ -494,12 +494,14 @@ class OperationalSpaceController(_TaskTorqueController):
 
     * ``Λ = (J M⁻¹ Jᵀ)⁻¹`` [kg, kg·m²] is the task-space inertia; near a singularity an
       eigenvalue μ of ``Λ⁻¹`` goes to 0, so ``Λ`` is taken as ``Σ μ/(μ² + λ²) wwᵀ`` with
-      ``λ = adaptive_damping(μ_min, threshold, max_damping)`` (μ in 1/kg): the effective
-      mass along a lost direction is bounded by ``1/(2λ)`` instead of exploding;
+      ``λ = adaptive_damping(μ_min, threshold, max_damping)`` (μ in 1/kg or 1/(kg·m²)): with
+      the defaults (λ_max = threshold = ε) the mass along any direction is at most ``1/ε``
+      and 0 along an exactly lost one, instead of exploding;
     * ``Nᵀ = I − Jᵀ Λ J M⁻¹`` projects the joint damping ``d_j`` into the dynamically
       consistent null space, so it does not disturb the task;
     * ``K`` [1/s²] and ``D`` [1/s] shape the error dynamics ``ë + D ė + K e = 0`` directly
-      (unit-mass gains); default ``D = 2√K`` (critically damped);
+      (unit-mass gains; exact for position, first order in the error for orientation);
+      default ``D = 2√K`` (critically damped);
     * ``d_j`` [N·m·s/rad] defaults to ``2 M_ii × 1 s⁻¹`` at the first call's configuration.
 
     ``M`` must be invertible: an arm whose joints move no mass (a URDF without

@@ -74,6 +74,14 @@ class WrenchEstimate:
         """The moment part (3,) [N·m]."""
         return self.wrench[3:]
 
+    @property
+    def applied(self) -> FloatArray:
+        """``−wrench`` (6,) [N, N·m]: the wrench the environment applies to the arm through
+        ``frame`` (Newton's third law), in ``ref``. This is what
+        :class:`robojac.simulate.ExternalWrench` takes: estimating a simulated
+        ``ExternalWrench(frame, w)`` back gives ``applied ≈ w`` and ``wrench ≈ −w``."""
+        return -self.wrench
+
 
 def estimate_wrench(
     robot: Robot,

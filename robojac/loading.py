@@ -78,7 +78,10 @@ def load(
             (a regular file of at most 64 MiB; not URDF text, and not xacro).
         base: link the chain starts at (default: the URDF's root link).
         tip: link or frame the chain ends at (default: the bundled robot's tool frame,
-            or for a file, the leaf below ``base`` behind the most movable joints).
+            or for a file, a conventional tool frame (``tool0``, ``*_tcp``, ``*_ee*``)
+            at the end of the chain, else the leaf below ``base`` behind the most
+            movable joints: :meth:`robojac.urdf.URDFTree.choose_tip`;
+            :attr:`Robot.tip_reason` says which).
         package_dirs: folders searched for ``package://`` mesh paths, before
             ``ROS_PACKAGE_PATH`` (``None``: none). Missing meshes give a
             :class:`~robojac.errors.MeshWarning`.
@@ -90,7 +93,11 @@ def load(
     The chain may hold at most :data:`MAX_CHAIN_JOINTS` movable joints.
 
     Raises:
-        UnknownRobotError, URDFError, ChainError, FrameError, InputError.
+        UnknownRobotError: a name that is neither bundled nor a file.
+        URDFError: a file that is not a valid URDF (or is xacro).
+        ChainError: a base or tip that is unknown or not on one chain.
+        FrameError: a frame name that cannot be resolved.
+        InputError: bad ``locked`` or ``package_dirs`` values.
     """
     src = os.fspath(source) if isinstance(source, os.PathLike) else source
     if not isinstance(src, str) or not src:
@@ -127,6 +134,7 @@ def load(
         tip=tip if tip is not None else default_tip,
         package_dirs=_package_dirs(package_dirs),
         locked=dict(locked or {}),
+        tip_reason="the bundled arm's tool frame" if tip is None and default_tip is not None else None,
     )
 
 
@@ -161,10 +169,14 @@ def _build(
     tip: str | None,
     package_dirs: tuple[str, ...],
     locked: dict[str, float],
+    tip_reason: str | None = None,
 ) -> Robot:
     tree = _urdf.parse(text, source, package_dirs)
     name = name or tree.name
     base, tip_link, path = _resolve_chain(tree, name, base, tip)
+    if tip is None:
+        tip_reason = "no tip named: " + tree.choose_tip(base)[1]
+    tip_reason = tip_reason or "named by the caller"
     _check_locked(tree, locked)
     chain = _chain_joints(tree, name, base, tip_link, path, locked)
     values = _locked_values(tree, chain, locked)
@@ -193,7 +205,14 @@ def _build(
         return arr
 
     reload_kwargs = dict(
-        text=text, source=source, name=name, base=base, tip=tip, package_dirs=package_dirs, locked=locked
+        text=text,
+        source=source,
+        name=name,
+        base=base,
+        tip=tip,
+        package_dirs=package_dirs,
+        locked=locked,
+        tip_reason=tip_reason,
     )
     return Robot(
         name=name,
@@ -218,6 +237,7 @@ def _build(
         _continuous_q_pin=np.array([idx_q[i] for i in cont], dtype=int),
         _tip_id=frame_ids[tip_link],
         _reload=(_rebuild, (source, reload_kwargs)),
+        tip_reason=tip_reason,
     )
 
 

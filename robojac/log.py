@@ -94,6 +94,7 @@ class Log:
 
     @property
     def dof(self) -> int:
+        """Joints per sample: the width of ``q``."""
         return int(self.q.shape[1])
 
     def summary(self) -> dict[str, Any]:

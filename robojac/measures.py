@@ -94,7 +94,8 @@ def manipulability_gradient(robot: Robot, q: Any, frame: str | None = None, *, p
     values equal the ``"local"`` one's used internally. Safe at singularities (no inverse).
 
     Raises:
-        InputError, FrameError.
+        InputError: a bad ``q`` or argument.
+        FrameError: an unknown frame.
     """
     rows = part_rows(part)
     J, dJ = frame_hessian(robot, q, frame)

@@ -109,6 +109,9 @@ class Robot:
     _continuous_q_pin: FloatArray = field(repr=False)  # index of each (cos, sin) pair
     _tip_id: int = field(repr=False)
     _reload: tuple[Callable[..., Robot], tuple[Any, ...]] = field(repr=False)  # how to build it again
+    #: How ``tip`` was chosen, in words: named by the caller, the bundled arm's tool frame,
+    #: or the default rule of :meth:`robojac.urdf.URDFTree.choose_tip` (``robojac info`` prints it).
+    tip_reason: str = field(default="named by the caller", repr=False, compare=False)
 
     # ------------------------------------------------------------------ sizes and names
     @property

@@ -114,8 +114,9 @@ def task_inertia(
 
     ``Λ⁻¹ = J M⁻¹ Jᵀ = Σ μ wwᵀ``; ``Λ = Σ μ/(μ² + λ²) wwᵀ`` with
     ``λ = adaptive_damping(μ_min, threshold, max_damping)`` (μ in 1/kg or 1/(kg·m²)), which
-    is the exact inverse away from singularities and caps the mass along a lost direction
-    at ``1/(2λ)``. ``M`` is Pinocchio's CRBA.
+    is the exact inverse away from singularities; with ``max_damping = threshold = ε`` the
+    gain ``μ/(μ² + λ²)`` is ``μ/ε²`` below the threshold, so the mass along any direction
+    is at most ``1/ε`` and 0 along an exactly lost one. ``M`` is Pinocchio's CRBA.
     """
     M = pin.crba(model, data, qp)
     MinvJt = np.linalg.solve(M, J.T)

@@ -7,7 +7,11 @@ For small joint errors ``δq`` with covariance ``Σ_q`` [rad², m²], the pose e
 
 The twist is in ``ref``: for ``"local_world_aligned"`` (default) ``δx[:3]`` is the
 displacement of the frame's origin in base axes, and ``δx[3:]`` the small rotation
-vector ``θ`` with ``R ≈ exp([θ]×) R₀``, in base axes. The approximation holds while the
+vector ``θ`` with ``R ≈ exp([θ]×) R₀``, in base axes. For ``"world"``, ``δx[:3]`` is the
+displacement of the body point at the base origin (a spatial twist), not of the frame's
+origin: the covariance matrix keeps that, but :class:`PoseCovariance`'s ``position_std``
+and ``position_rms`` always describe the frame's origin (the tool point), in every ``ref``.
+The approximation holds while the
 errors are small enough that the arm's kinematics are linear over them (a few mrad for a
 metre-long arm gives errors in J δq of order ‖δq‖² · 1 m).
 """
@@ -53,9 +57,14 @@ class PoseCovariance:
     Attributes:
         covariance: Σₓ (6, 6) of the pose error twist ``[δp; δθ]`` in ``ref``
             [m², m·rad, rad²].
-        position_std: standard deviations (3,) [m] of ``δp`` along ``ref``'s axes.
+        position_std: standard deviations (3,) [m] of the frame origin's displacement
+            along ``ref``'s axes (the frame's for ``"local"``, the base's otherwise). For
+            ``"local"`` and ``"local_world_aligned"`` these are the square roots of
+            ``covariance``'s first three diagonal entries; for ``"world"`` they are not,
+            since the world twist's linear part moves the body point at the base origin.
         orientation_std: standard deviations (3,) [rad] of ``δθ`` about ``ref``'s axes.
-        position_rms: ``sqrt(trace Σ_pp)`` [m], the RMS position error.
+        position_rms: ``sqrt(trace Σ_pp)`` [m], the RMS displacement of the frame's
+            origin, the same in every ``ref``.
         orientation_rms: ``sqrt(trace Σ_θθ)`` [rad], the RMS rotation angle.
         frame, ref: where the pose is taken and how the twist is expressed.
         center: the frame's origin (3,) [m] in the base frame.
@@ -111,12 +120,14 @@ def pose_covariance(
     cov = J @ S @ J.T
     cov = 0.5 * (cov + cov.T)
     Jv = J[:3] if ref == "local_world_aligned" else robot.jacobian(qv, frame, "local_world_aligned")[:3]
+    Jp = Jv if ref == "world" else J[:3]  # the frame origin's motion along ref's axes
     var = np.clip(np.diag(cov), 0.0, None)
+    var_p = np.clip(np.einsum("ij,jk,ik->i", Jp, S, Jp), 0.0, None)
     return PoseCovariance(
         covariance=cov,
-        position_std=np.sqrt(var[:3]),
+        position_std=np.sqrt(var_p),
         orientation_std=np.sqrt(var[3:]),
-        position_rms=math.sqrt(float(var[:3].sum())),
+        position_rms=math.sqrt(float(var_p.sum())),
         orientation_rms=math.sqrt(float(var[3:].sum())),
         frame=frame or robot.tip,
         ref=ref,

@@ -12,6 +12,7 @@ XML text to hand to Pinocchio, with clashing joint names made unique.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import math
 import os
 import re
@@ -144,11 +145,59 @@ class URDFTree:
         return joint, multiplier, offset
 
     def default_tip(self, base: str) -> str:
-        """The leaf below ``base`` behind the most movable joints.
+        """The tip a chain from ``base`` gets when none is named (see :meth:`choose_tip`)."""
+        return self.choose_tip(base)[0]
 
-        Ties (two fingers of a gripper, two fixed tool frames) resolve to the deepest
-        link that all tied leaves share, which is the wrist or the hand.
+    def choose_tip(self, base: str) -> tuple[str, str]:
+        """``(tip link, how it was chosen)`` when no tip is named.
+
+        First the leaf below ``base`` behind the most movable joints; ties (two fingers of
+        a gripper, two fixed tool frames) resolve to the deepest link that all tied leaves
+        share, which is the wrist or the hand. Then, among the links fixed rigidly to that
+        one's last moving link (the end of the chain), a conventional tool frame is
+        preferred: ``tool0``, then ``*_tcp`` (or ``tcp``), then ``*_ee*`` (or ``ee_*``),
+        the one furthest out on a tie.
         """
+        end = self._end_of_chain(base)
+        tools = [
+            (rank, -self._depth(link), link)
+            for link in self._rigid_group(base, end)
+            if (rank := _tool_rank(link)) is not None
+        ]
+        if tools:
+            link = min(tools)[2]
+            if link != end:
+                return link, f"the conventional tool frame '{link}' at the end of the chain (rather than '{end}')"
+            return link, "the leaf behind the most movable joints, a conventional tool frame"
+        if end in self.descendants(base) and end not in {j.parent for j in self.joints.values()}:
+            return (
+                end,
+                "the leaf link behind the most movable joints (no tool0, *_tcp or *_ee* frame at the end of the chain)",
+            )
+        return (
+            end,
+            "the link shared by the leaves behind the most movable joints (no tool0, *_tcp or *_ee* frame at the end of the chain)",
+        )
+
+    def _depth(self, link: str) -> int:
+        depth = 0
+        while link in self.parent_joint:
+            link = self.joints[self.parent_joint[link]].parent
+            depth += 1
+        return depth
+
+    def _rigid_group(self, base: str, link: str) -> list[str]:
+        """``link`` and every link fixed to the same moving body: up through fixed joints (not past
+        ``base``) to that body, then down through fixed joints."""
+        top = link
+        while top != base and top in self.parent_joint and self.joints[self.parent_joint[top]].type == "fixed":
+            top = self.joints[self.parent_joint[top]].parent
+        group = [top]
+        for current in group:  # breadth first: the list grows behind the loop
+            group.extend(j.child for j in self.joints.values() if j.parent == current and j.type == "fixed")
+        return group
+
+    def _end_of_chain(self, base: str) -> str:
         below = self.descendants(base)
         children = {j.parent for j in self.joints.values()}
         leaves = [link for link in below if link not in children] or [base]
@@ -167,6 +216,18 @@ class URDFTree:
                 break
             common = links[0]
         return common
+
+
+#: Conventional names of a tool frame, most preferred first (fnmatch patterns).
+TOOL_FRAME_PATTERNS = (("tool0",), ("*_tcp", "tcp"), ("*_ee*", "ee_*", "ee"))
+
+
+def _tool_rank(link: str) -> int | None:
+    """The rank of ``link``'s name in :data:`TOOL_FRAME_PATTERNS`, or None if it is not a tool frame's name."""
+    for rank, patterns in enumerate(TOOL_FRAME_PATTERNS):
+        if any(fnmatch.fnmatchcase(link, p) for p in patterns):
+            return rank
+    return None
 
 
 def close_matches(name: str, options: list[str] | tuple[str, ...], n: int = 3) -> str:

@@ -25,6 +25,7 @@ from robojac.errors import (
     FrameError,
     InputError,
     ModelError,
+    PoseError,
     RobojacError,
     UnknownRobotError,
     URDFError,
@@ -422,6 +423,39 @@ IK: list[Api | Cli] = [
         lambda e: robojac.solve_ik(e.planar, _FAR, mask=[np.ones(3), np.ones(2)]),  # type: ignore[arg-type]
         InputError,
         "mask must be 6 booleans",
+    ),
+    # A 3-vector target is a position: accepted when the rotation is free, refused with a pointer otherwise.
+    Api(
+        "3-vector target with the rotation constrained",
+        lambda e: robojac.solve_ik(e.planar, [0.5, 0.2, 0.0]),
+        PoseError,
+        "rotation is constrained; expected a 4×4 pose",
+    ),
+    Cli(
+        "ik --target with 3 numbers and no --position-only",
+        lambda e: ["ik", "panda", "--target", "0.45", "0", "0.3"],
+        "add --position-only",
+    ),
+    Cli("ik --target with 5 numbers", lambda e: ["ik", "panda", "--target", "0.45", "0", "0.3", "1", "0"], "got 5"),
+    Cli(
+        "ik --html not an .html file",
+        lambda e: ["ik", "planar_2r", "--target", "0.5", "0.2", "0", "--position-only", "--html", str(e.tmp / "p.png")],
+        "--html must name an .html file",
+    ),
+    Cli(
+        "ik --html in a missing folder",
+        lambda e: [
+            "ik",
+            "planar_2r",
+            "--target",
+            "0.5",
+            "0.2",
+            "0",
+            "--position-only",
+            "--html",
+            str(e.tmp / "no/p.html"),
+        ],
+        "does not exist",
     ),
 ]
 

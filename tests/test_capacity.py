@@ -216,9 +216,12 @@ def test_missing_effort_limits_are_reported(tmp_path: Path) -> None:
 
 
 def test_demo_section_shows_payload_torques(robots: dict[str, robojac.Robot]) -> None:
+    from robojac.demo.kinematics import demo_start
     from robojac.demo.statics import DEMO_PAYLOAD, payload_section
 
-    text = payload_section(robots["ur5"])
-    q = robots["ur5"].neutral()
-    first = static_torques(robots["ur5"], q, payload=DEMO_PAYLOAD)[1]
-    assert "2 kg payload" in text and f"{first:+.3f}" in text and text.count("holds it:") == 3
+    robot = robots["ur5"]
+    text = payload_section(robot)
+    tau = static_torques(robot, demo_start(robot), payload=DEMO_PAYLOAD)
+    worst = int(np.argmax(np.abs(tau) / robot.effort_limits))
+    assert text.startswith("2 kg, 5 cm beyond 'tool0'") and text.count("holds it:") == 1
+    assert f"most loaded joint: {robot.joint_names[worst]}, {tau[worst]:+.1f} of" in text

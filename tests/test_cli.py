@@ -153,3 +153,70 @@ def test_main_puts_the_warning_format_back(capsys):
     before = warnings.formatwarning
     assert main(["info", "planar_2r"]) == 0
     assert warnings.formatwarning is before
+
+
+def test_warmup_and_info_report_the_kernel_cache(capsys):
+    """`robojac warmup` leaves the kernel compiled and says where numba caches it; `info --json` says the same."""
+    code, out, _ = run(capsys, "warmup", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert isinstance(data["compiled"], bool) and data["seconds"] >= 0
+    code, out, _ = run(capsys, "info", "planar_2r", "--json")
+    assert code == 0 and json.loads(out)["ik_kernel_cache_dir"] == data["cache_dir"]
+
+
+def test_ik_position_only_takes_three_numbers_and_says_rotation_free(capsys):
+    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "--position-only")
+    assert code == 0 and "rotation free" in out and "rotation error" not in out
+    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "--position-only", "--json")
+    data = json.loads(out)
+    assert data["success"] and data["rotation_error"] is None and data["target"]["quaternion_xyzw"] is None
+
+
+def test_batch_percentages_never_round_a_failure_away():
+    from robojac.cli.format import percent
+
+    assert percent(4999, 5000) == "99.98 %" and percent(5000, 5000) == "100 %"
+    assert percent(1, 3_000_000) != "0.0 %" and float(percent(1, 3_000_000).split()[0]) > 0
+    assert percent(2, 3) == "66.7 %" and percent(0, 5) == "0.0 %"
+    assert percent(999_999_999, 10**9) == "<100 %"
+
+
+def test_json_writes_infinity_as_null(capsys):
+    """An unbounded quantity is null in --json (documented in docs/conventions.md), never the string "inf"."""
+    code, out, _ = run(capsys, "singularity", "ur5", "--json")
+    assert code == 0 and '"inf"' not in out and json.loads(out)["condition_number"] is None
+
+
+def test_q_far_outside_the_limits_warns_once():
+    """Degrees typed as radians: fk still answers, with one warning line on stderr naming a joint and the hint."""
+    degrees = ["0", "45", "0", "-90", "0", "90", "45"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "robojac", "fk", "panda", "--q", *degrees], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "position" in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "far outside the joint limits: panda_joint2 = 45 rad" in lines[0], proc.stderr
+    assert "degrees" in lines[0] and "(and 3 more)" in lines[0]
+    # just past a limit, or inside: no warning (an honest slip is the kinematics' to take)
+    inside = subprocess.run(
+        [sys.executable, "-m", "robojac", "fk", "panda", "--q", "0", "1.8", "0", "-1", "0", "1", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert inside.returncode == 0 and inside.stderr == ""
+
+
+def test_ik_html_writes_a_page_of_the_solution(capsys, tmp_path):
+    """`robojac ik --html` goes from IK to the browser: a standalone meshcat page with the target drawn."""
+    page = tmp_path / "ik.html"
+    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "1", "0", "0", "0", "--html", str(page))
+    assert code == 0 and f"wrote {page}" in out
+    html = page.read_text(encoding="utf-8")
+    assert "MeshCat.Viewer" in html
+    # more than the arm alone: the target, the tool's path and the animation of the move are in the page
+    plain = tmp_path / "arm.html"
+    assert run(capsys, "view", "panda", "--html", str(plain))[0] == 0
+    assert len(html) > len(plain.read_text(encoding="utf-8")) + 1000
+    code, _, err = run(capsys, "ik", "panda", "--targets", str(page), "--html", str(page))
+    assert code == 2 and "--html goes with one --target" in err

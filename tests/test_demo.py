@@ -16,7 +16,11 @@ def test_demo_runs_to_the_end_without_a_tty(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for heading in ("== Chain ==", "== Forward kinematics and Jacobians =="):
+    for heading in ("== Chain ==", "== Forward kinematics and Jacobians ==", "== Viewer =="):
         assert heading in proc.stdout
     assert "panda_link0 → panda_hand_tcp" in proc.stdout
     assert "Traceback" not in proc.stderr
+    # short and readable: a screenful or two, no negative zeros, no raw numpy arrays
+    assert len(proc.stdout.splitlines()) <= 60, len(proc.stdout.splitlines())
+    assert "-0.000" not in proc.stdout and "-0. " not in proc.stdout and "[ " not in proc.stdout
+    assert "within max‖J_v q̈‖·dt/(2K)" in proc.stdout

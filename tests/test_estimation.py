@@ -134,3 +134,24 @@ def test_bad_tuning_is_rejected(robots: dict[str, robojac.Robot]) -> None:
     ):
         with pytest.raises(robojac.InputError, match=match):
             estimate_wrench(robot, q, tau, **kwargs)
+
+
+@pytest.mark.slow
+def test_a_simulated_external_wrench_is_estimated_back_with_its_sign(robots: dict[str, robojac.Robot]) -> None:
+    """ExternalWrench is applied TO the arm; estimate_wrench's wrench is the one the arm exerts (docs/conventions.md).
+
+    An impedance controller holds the Panda still while a known wrench w pushes its tool;
+    the motor torques at rest then read ŵ = −w, and ``applied`` gives w back.
+    """
+    from robojac.control import CartesianImpedanceController
+    from robojac.simulate import ExternalWrench, simulate_dynamic
+
+    robot = robots["panda"]
+    q0 = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+    w = np.array([3.0, -2.0, 10.0, 0.5, -0.3, 0.2])
+    hold = CartesianImpedanceController(robot, robot.fk(q0), stiffness=[500.0, 500.0, 500.0, 30.0, 30.0, 30.0])
+    log = simulate_dynamic(robot, hold, q0, duration=3.0, external=[ExternalWrench(robot.tip, w)])
+    assert np.abs(log.dq[-1]).max() < 1e-2  # at rest, so the torques are static
+    est = estimate_wrench(robot, log.q[-1], log.tau[-1])
+    np.testing.assert_allclose(est.wrench, -w, atol=0.02 * np.linalg.norm(w))
+    np.testing.assert_allclose(est.applied, w, atol=0.02 * np.linalg.norm(w))

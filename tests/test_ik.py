@@ -773,7 +773,7 @@ def test_results_to_dict(robots: dict[str, robojac.Robot]) -> None:
     assert one["q"] == d["q"][3] and one["position_error"] == d["position_error"][3] > 4.0
     assert type(one["iterations"]) is int and type(one["success"]) is bool and type(one["time"]) is float
     odd = dataclasses.replace(batch[3], position_error=math.inf, rotation_error=math.nan)
-    assert (odd.to_dict()["position_error"], odd.to_dict()["rotation_error"]) == ("inf", "nan")
+    assert (odd.to_dict()["position_error"], odd.to_dict()["rotation_error"]) == (None, None)
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -1156,3 +1156,17 @@ def test_demo_section(robots: dict[str, robojac.Robot]) -> None:
 
     text = ik_section(robots["iiwa14"])
     assert "out of reach" in text and text.count("yes") >= 1 and "time [ms]" in text
+
+
+def test_a_position_only_target_is_a_3_vector(robots: dict[str, robojac.Robot]) -> None:
+    """With the rotation free, [x, y, z] is a whole target: the same solve as the pose with that position."""
+    panda = robots["panda"]
+    p = np.array([0.45, 0.0, 0.3])
+    res = robojac.solve_ik(panda, p, position_only=True, seed=3)
+    assert res.success and np.linalg.norm(panda.fk(res.q)[:3, 3] - p) < 1e-6
+    T = np.eye(4)
+    T[:3, 3] = p
+    same = robojac.solve_ik(panda, T, position_only=True, seed=3)
+    np.testing.assert_array_equal(res.q, same.q)
+    masked = robojac.solve_ik(panda, list(p), mask=[1, 1, 1, 0, 0, 0], seed=3)
+    assert masked.success

@@ -244,3 +244,48 @@ def test_the_compiled_step_is_cached_on_disk() -> None:
     )
     hits, misses = map(int, out.stdout.split())
     assert (hits, misses) == (1, 0), out.stdout
+
+
+_IK_ONCE = """
+import robojac
+from robojac.ik import solve_ik
+r = robojac.load("planar_2r")
+solve_ik(r, r.fk(r.neutral()), position_only=True)
+solve_ik(r, r.fk(r.neutral()), position_only=True)
+"""
+
+
+@pytest.mark.slow
+def test_the_first_compile_says_so_once_on_stderr(tmp_path: Path) -> None:
+    """A process that must compile the kernel prints lm.COMPILING once; one that loads it prints nothing.
+
+    A fresh NUMBA_CACHE_DIR makes the first process compile (numba puts the cache there
+    instead of the package's __pycache__), and the second then loads it from there.
+    """
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root, "NUMBA_CACHE_DIR": str(tmp_path)}
+    run = [sys.executable, "-c", _IK_ONCE]
+    first = subprocess.run(run, capture_output=True, text=True, env=env, timeout=600, check=True)
+    assert first.stderr.count(lm.COMPILING) == 1, first.stderr
+    assert any(tmp_path.rglob("*.nbi")), "the kernel was not cached in NUMBA_CACHE_DIR"
+    second = subprocess.run(run, capture_output=True, text=True, env=env, timeout=600, check=True)
+    assert lm.COMPILING not in second.stderr, second.stderr
+
+
+def test_importing_the_solver_does_not_load_numba() -> None:
+    """numba (about 0.5 s) loads at the first solve, not when robojac.ik is imported."""
+    code = (
+        "import sys, robojac, robojac.ik, robojac.ik.solver\n"
+        "print('numba' in sys.modules)\n"
+        "r = robojac.load('planar_2r'); robojac.ik.solve_ik(r, r.fk(r.neutral()), position_only=True)\n"
+        "print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_warmup_leaves_the_kernel_ready() -> None:
+    """warmup() compiles or loads the kernel; afterwards lm_step is the compiled function with a signature."""
+    lm.warmup()
+    assert lm.lm_step.signatures
+    assert lm.cache_dir() is None or Path(lm.cache_dir()).is_dir()

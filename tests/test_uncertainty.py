@@ -25,12 +25,22 @@ def monte_carlo(robots: dict[str, robojac.Robot]) -> dict[str, object]:
     T0 = robot.fk(q)
     T0_inv = inverse(T0)
     errors: dict[str, list[np.ndarray]] = {"local": [], "world": [], "local_world_aligned": []}
+    points: dict[str, list[np.ndarray]] = {"local": [], "world": [], "local_world_aligned": []}
     for qs in samples:
         T = robot.fk(qs)
+        dp = T[:3, 3] - T0[:3, 3]  # the tool point's displacement, base axes
+        points["local"].append(T0[:3, :3].T @ dp)
+        points["world"].append(dp)
+        points["local_world_aligned"].append(dp)
         errors["local"].append(log6(T0_inv @ T))
         errors["world"].append(log6(T @ T0_inv))
         errors["local_world_aligned"].append(np.r_[T[:3, 3] - T0[:3, 3], pin.log3(T[:3, :3] @ T0[:3, :3].T)])
-    return {"q": q, "cov_q": cov_q, "errors": {k: np.array(v) for k, v in errors.items()}}
+    return {
+        "q": q,
+        "cov_q": cov_q,
+        "errors": {k: np.array(v) for k, v in errors.items()},
+        "points": {k: np.array(v) for k, v in points.items()},
+    }
 
 
 @pytest.mark.parametrize("ref", ["local", "world", "local_world_aligned"])
@@ -45,10 +55,30 @@ def test_covariance_matches_monte_carlo(robots: dict[str, robojac.Robot], monte_
     assert np.all(np.abs(sample - S) < 5 * stderr + 1e-12), np.max(np.abs(sample - S) / stderr)
     # and the mean error is zero to first order
     assert np.all(np.abs(X.mean(axis=0)) < 5 * np.sqrt(np.diag(S) / N) + 1e-9)
-    np.testing.assert_allclose(res.position_std, np.sqrt(np.diag(S)[:3]))
     np.testing.assert_allclose(res.orientation_std, np.sqrt(np.diag(S)[3:]))
-    assert res.position_rms == pytest.approx(np.sqrt(np.trace(S[:3, :3])))
+    # position_std and position_rms describe the tool point, in ref's axes, in every ref:
+    # against the sampled spread of the tool point (the std of a std estimate is about σ/√(2N))
+    P = monte_carlo["points"][ref]
+    np.testing.assert_allclose(res.position_std, P.std(axis=0), rtol=5 / np.sqrt(2 * N))
+    assert res.position_rms == pytest.approx(np.sqrt((P**2).sum(axis=1).mean()), rel=5 / np.sqrt(2 * N))
+    if ref != "world":  # there the twist's linear rows move the body point at the base origin instead
+        np.testing.assert_allclose(res.position_std, np.sqrt(np.diag(S)[:3]))
     assert res.frame == robot.tip and res.ref == ref
+
+
+def test_position_rms_is_the_tool_points_in_every_ref(robots: dict[str, robojac.Robot]) -> None:
+    """The UR5 at q = (0.3, −1, 1.2, −0.5, 0.3, 0.2), 1 mrad per joint: 1.091 mm in every ref (world gave 1.294 mm,
+    the spread of the body point at the base origin)."""
+    robot = robots["ur5"]
+    q = [0.3, -1.0, 1.2, -0.5, 0.3, 0.2]
+    rms = {
+        ref: pose_covariance(robot, q, np.eye(6) * 1e-6, ref=ref).position_rms
+        for ref in ("local", "world", "local_world_aligned")
+    }
+    assert (
+        rms["world"] == pytest.approx(rms["local"], rel=1e-12) == pytest.approx(rms["local_world_aligned"], rel=1e-12)
+    )
+    assert rms["world"] == pytest.approx(1.091e-3, abs=0.5e-6)
 
 
 def test_ellipsoids_hold_the_expected_share_of_samples(robots: dict[str, robojac.Robot], monte_carlo: dict) -> None:

@@ -305,3 +305,40 @@ def test_xacro_files_and_odd_paths(write, tmp_path):
     )
     with pytest.warns(robojac.MeshWarning):
         robojac.load(write(long_mesh))
+
+
+def _tree_urdf(joints: list[tuple[str, str, str, str]]) -> str:
+    """A URDF of (joint, type, parent, child) rows, every link a point, every movable joint about z."""
+    links = {"base"} | {c for *_, c in joints}
+    body = "".join(f'<link name="{n}"/>' for n in sorted(links))
+    for name, kind, parent, child in joints:
+        limit = '<limit lower="-1" upper="1" effort="1" velocity="1"/>' if kind != "fixed" else ""
+        body += (
+            f'<joint name="{name}" type="{kind}"><parent link="{parent}"/><child link="{child}"/>'
+            f'<origin xyz="0 0 0.1"/><axis xyz="0 0 1"/>{limit}</joint>'
+        )
+    return f'<robot name="t">{body}</robot>'
+
+
+@pytest.mark.parametrize(
+    ("extra", "tip", "words"),
+    [
+        # ROS UR: the wrist carries ee_link and flange → tool0 (both fixed): tool0 wins over ee_link
+        ([("f0", "fixed", "l3", "ee_link"), ("f1", "fixed", "l3", "flange"), ("f2", "fixed", "flange", "tool0")],
+         "tool0", "conventional tool frame 'tool0'"),
+        # Franka: a hand with a TCP and two prismatic fingers (the deepest leaves): the TCP, not the hand
+        ([("f0", "fixed", "l3", "hand"), ("f1", "fixed", "hand", "hand_tcp"), ("g1", "prismatic", "hand", "fl"),
+          ("g2", "prismatic", "hand", "fr")], "hand_tcp", "'hand_tcp' at the end of the chain (rather than 'hand')"),
+        # no conventional name: the leaf, as before, and the reason says no tool frame was found
+        ([("f0", "fixed", "l3", "gripper")], "gripper", "no tool0, *_tcp or *_ee* frame"),
+        # a tool frame off the end (on an earlier moving link) is not the end of the chain
+        ([("f0", "fixed", "l1", "tool0"), ("f1", "fixed", "l3", "flange")], "flange", "leaf link"),
+    ],
+    ids=["ur-tool0", "franka-tcp", "no-tool-frame", "tool0-not-at-the-end"],
+)  # fmt: skip
+def test_the_default_tip_prefers_a_tool_frame_at_the_end_and_says_why(write, extra, tip, words):
+    chain = [("j1", "revolute", "base", "l1"), ("j2", "revolute", "l1", "l2"), ("j3", "revolute", "l2", "l3")]
+    robot = robojac.load(write(_tree_urdf(chain + extra), "t.urdf"))
+    assert robot.tip == tip and words in robot.tip_reason and robot.tip_reason.startswith("no tip named")
+    assert robojac.load(write(_tree_urdf(chain + extra), "t.urdf"), tip="l3").tip_reason == "named by the caller"
+    assert robojac.load("ur5").tip_reason == "the bundled arm's tool frame"

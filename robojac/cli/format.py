@@ -81,6 +81,7 @@ def info_text(robot: Robot) -> str:
     ]
     out = [
         f"{robot.name}: {robot.dof} joints, {robot.base} → {robot.tip}",
+        f"tip: {robot.tip_reason} (--tip names another)",
         table(["joint", "type", "lower", "upper", "max vel", "max effort"], rows, 3),
     ]
     if robot.locked:
@@ -115,22 +116,39 @@ def jacobian_text(frame: str, ref: str, q: np.ndarray, J: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------------------- inverse kinematics
-def ik_text(robot: Robot, res: Any) -> str:
-    """``robojac ik --target``: the verdict, the joint values and the errors of one solve."""
+def ik_text(robot: Robot, res: Any, rotation_free: bool = False) -> str:
+    """``robojac ik --target``: the verdict, the joint values and the errors of one solve
+    ("rotation free" when the rotation was not constrained, rather than an unmeasured 0)."""
+    rotation = "rotation free" if rotation_free else f"rotation error {res.rotation_error:.3g} rad"
     return "\n".join(
         [
             ("solved" if res.success else "NOT solved") + f": {res.message}",
             table(["joint", "q [rad or m]"], list(zip(robot.joint_names, res.q)), 6),
-            f"position error {res.position_error:.3g} m, rotation error {res.rotation_error:.3g} rad, {res.time * 1e3:.2f} ms",
+            f"position error {res.position_error:.3g} m, {rotation}, {res.time * 1e3:.2f} ms",
         ]
     )
+
+
+def percent(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage that never rounds a shortfall away: 4,999 of
+    5,000 is "99.98 %", never "100.0 %" (more decimals as needed, then "<100 %")."""
+    if whole <= 0:
+        return "no targets"
+    if part == whole:
+        return "100 %"
+    value = 100.0 * part / whole
+    for digits in range(1, 7):
+        text = f"{value:.{digits}f}"
+        if float(text) < 100.0 and (part == 0 or float(text) > 0.0):
+            return f"{text} %"
+    return "<100 %" if part else ">0 %"
 
 
 def ik_batch_text(robot: Robot, summary: dict[str, Any]) -> str:
     """``robojac ik --targets``: one line, how many targets were solved and how fast."""
     return (
         f"{robot.name}: solved {summary['solved']} of {summary['targets']} targets "
-        f"({100 * summary['success_rate']:.1f} %), median {1e3 * summary['median_time']:.3f} ms per target"
+        f"({percent(summary['solved'], summary['targets'])}), median {1e3 * summary['median_time']:.3f} ms per target"
         + (f"; results in {summary['out']}" if summary["out"] else "")
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..ik.options import DEFAULT_OPTIONS as _D
 from .common import add_robot_options, emit_json, load_robot
 from .format import ik_batch_text, ik_text
 from .readers import read_numbers
@@ -30,9 +31,10 @@ def register(sub: Any) -> None:
     src.add_argument(
         "--target",
         type=float,
-        nargs=7,
-        metavar=("X", "Y", "Z", "QX", "QY", "QZ", "QW"),
-        help="position [m], quaternion",
+        nargs="+",
+        metavar="X Y Z [QX QY QZ QW]",
+        help="position [m] and quaternion (x, y, z, w order; 0 0 0 1 is the identity), or the position alone "
+        "with --position-only",
     )
     src.add_argument(
         "--targets",
@@ -41,13 +43,52 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", metavar="FILE", help="with --targets: write results to .csv, .npz (all fields) or .npy (q)")
     p.add_argument("--q0", type=float, nargs="+", help="start joint values (default: neutral)")
-    p.add_argument("--position-only", action="store_true", help="constrain the position only")
-    p.add_argument("--position-tolerance", type=float, default=1e-6, help="[m] (default 1e-6)")
-    p.add_argument("--rotation-tolerance", type=float, default=1e-6, help="[rad] (default 1e-6)")
-    p.add_argument("--timeout", type=float, default=0.005, help="budget per target [s] (default 0.005)")
+    p.add_argument("--position-only", action="store_true", help="constrain the position only (rotation free)")
+    p.add_argument(
+        "--position-tolerance",
+        type=float,
+        default=_D.position_tolerance,
+        help=f"[m] (default {_D.position_tolerance:g})",
+    )
+    p.add_argument(
+        "--rotation-tolerance",
+        type=float,
+        default=_D.rotation_tolerance,
+        help=f"[rad] (default {_D.rotation_tolerance:g})",
+    )
+    p.add_argument("--timeout", type=float, default=_D.timeout, help=f"budget per target [s] (default {_D.timeout:g})")
     p.add_argument("--seed", type=int, default=None, help="seed of the random restarts (target i uses seed + i)")
     p.add_argument("--workers", type=int, default=1, help="processes for --targets (default 1)")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="with --target: also write a standalone page of the solution (the arm at q, the target, the move from q0)",
+    )
     p.set_defaults(handler=ik)
+
+    p = sub.add_parser(
+        "warmup",
+        help="compile the IK kernel now (about 10 s, once per install), so the first ik call starts at once",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(handler=warmup)
+
+
+def warmup(args: argparse.Namespace) -> int:
+    import time
+
+    from ..ik import kernel
+
+    start = time.perf_counter()
+    compiled = kernel.warmup()
+    seconds = time.perf_counter() - start
+    where = kernel.cache_dir()
+    if args.json:
+        emit_json({"compiled": compiled, "seconds": seconds, "cache_dir": where})
+    else:
+        done = "compiled" if compiled else "already compiled; loaded from the cache"
+        print(f"IK kernel {done} in {seconds:.1f} s (cache: {where or 'none, compiled per process'})")
+    return 0
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -67,23 +108,74 @@ def ik(args: argparse.Namespace) -> int:
         return _batch(robot, args)
     if args.out:
         raise InputError("--out goes with --targets FILE; for one --target the result is printed")
+    if args.html is not None:
+        _check_page(args.html)
     from ..ik import solve_ik
 
     t = np.array(args.target)
-    res = solve_ik(robot, (t[:3], t[3:]), args.q0, **_options(args))
+    if len(t) == 3 and not args.position_only:
+        raise InputError(
+            "--target with 3 numbers is a position; add --position-only, or give 7 numbers x y z qx qy qz qw"
+        )
+    if len(t) not in (3, 7):
+        raise InputError(
+            f"--target takes 7 numbers (x y z qx qy qz qw) or, with --position-only, 3 (x y z); got {len(t)}"
+        )
+    res = solve_ik(robot, t if len(t) == 3 else (t[:3], t[3:]), args.q0, **_options(args))
+    page = None if args.html is None else str(solution_page(robot, args, t, res))
     if args.json:
         emit_json(
             {
                 "robot": robot.name,
                 "frame": args.frame or robot.tip,
-                "target": {"position": t[:3], "quaternion_xyzw": t[3:]},
+                "target": {"position": t[:3], "quaternion_xyzw": None if args.position_only else t[3:]},
                 "joint_names": robot.joint_names,
                 **res.to_dict(),
+                "rotation_error": None
+                if args.position_only
+                else res.to_dict()["rotation_error"],  # null: rotation free
+                "html": page,
             }
         )
     else:
-        print(ik_text(robot, res))
+        print(ik_text(robot, res, rotation_free=args.position_only))
+        if page is not None:
+            print(f"wrote {page} (open it in a browser: the arm at the solution, the target, and the move to it)")
     return 0 if res.success else 1
+
+
+def _check_page(path: str) -> None:
+    """Refuse an --html file that cannot be written before solving, not after."""
+    p = Path(path)
+    if p.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--html must name an .html file, got {p.name or path!r}")
+    if not p.parent.is_dir():
+        raise InputError(f"--html {path}: folder {p.parent} does not exist; expected a file in an existing folder")
+
+
+def solution_page(robot: Any, args: argparse.Namespace, target: np.ndarray, res: Any) -> Path:
+    """A standalone page: the arm at the solution, the target, and the tool's path from the start."""
+    from ..viz import Viewer
+
+    q0 = robot.neutral() if args.q0 is None else robot.clip(robot.check_q(args.q0, "q0"))
+    frame = args.frame or robot.tip
+    pose = np.eye(4)
+    pose[:3, 3] = target[:3]
+    if len(target) == 3:  # position only: show the target with the orientation the solution reached
+        pose[:3, :3] = robot.fk(res.q, frame)[:3, :3]
+    else:
+        from ..pose import from_position_quaternion
+
+        pose = from_position_quaternion(target[:3], target[3:], "--target")
+    move = np.linspace(q0, res.q, 40)
+    with Viewer(robot, server=False, q=res.q) as viewer:
+        viewer.add_target(pose)
+        viewer.add_frame(frame)
+        viewer.add_tool_path(move, frame=frame)
+        viewer.frame(qs=move)
+        viewer.play(move, np.arange(len(move)) / 20.0)
+        viewer.show(res.q)
+        return viewer.save_html(args.html)
 
 
 def read_targets(path: str) -> np.ndarray:
@@ -115,6 +207,8 @@ def _check_out(path: str) -> None:
 def _batch(robot: Any, args: argparse.Namespace) -> int:
     from ..ik import solve_ik_batch
 
+    if args.html is not None:
+        raise InputError("--html goes with one --target; for --targets FILE write the solutions with --out")
     if args.out:
         _check_out(args.out)
     targets = read_targets(args.targets)

@@ -34,6 +34,7 @@ def info(args: argparse.Namespace) -> int:
                 "dof": robot.dof,
                 "base": robot.base,
                 "tip": robot.tip,
+                "tip_chosen": robot.tip_reason,
                 "joint_names": robot.joint_names,
                 "joint_types": robot.joint_types,
                 "lower": robot.lower,
@@ -42,11 +43,19 @@ def info(args: argparse.Namespace) -> int:
                 "effort_limits": robot.effort_limits,
                 "locked": robot.locked,
                 "frame_names": robot.frame_names,
+                "ik_kernel_cache_dir": _kernel_cache_dir(),
             }
         )
     else:
         print(info_text(robot))
     return 0
+
+
+def _kernel_cache_dir() -> str | None:
+    """Where numba caches the compiled IK kernel (``robojac warmup`` fills it)."""
+    from ..ik import kernel
+
+    return kernel.cache_dir()
 
 
 def fk(args: argparse.Namespace) -> int:

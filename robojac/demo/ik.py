@@ -21,7 +21,7 @@ def ik_section(robot: Robot) -> str:
     rows = []
     for label, T in targets:
         res = solve_ik(robot, T, robot.neutral(), seed=0)
-        x, y, z = T[:3, 3]
+        x, y, z = np.round(T[:3, 3], 3) + 0.0  # + 0.0: no "-0.000"
         rows.append(
             [
                 label,

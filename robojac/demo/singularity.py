@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cli.format import singularity_text, verdict_text
+from ..cli.format import vector, verdict_text
 from ..measures import PARTS, manipulability_gradient
 from ..robot import Robot
-from ..singularity import JacobianMeasures, analyze_jacobian, singularity_report
+from ..singularity import analyze_jacobian, singularity_report
 
 
 def walk_manipulability(
@@ -47,30 +47,29 @@ def demo_pair(robot: Robot) -> tuple[str, np.ndarray, int, np.ndarray, int]:
 
 
 def singularity_section(robot: Robot) -> str:
-    """A report at a singular and at a regular configuration.
+    """σ_min at a singular and at a regular configuration, and the direction the tool loses.
 
-    Both are found with the manipulability gradient (see :func:`demo_pair`). Each heading
+    Both are found with the manipulability gradient (see :func:`demo_pair`). Each line
     gives the verdict of the Jacobian the walk followed, so a planar arm's singular pose
     (regular as a 6×2 matrix, singular in position) reads as what it is.
     """
     part, q_sing, n_down, q_reg, n_up = demo_pair(robot)
-    rep_sing, rep_reg = singularity_report(robot, q_sing), singularity_report(robot, q_reg)
-
-    def block(rep: JacobianMeasures) -> JacobianMeasures:
-        return rep if part == "full" else getattr(rep, part)  # a robot's J has 6 rows: both blocks exist
-
-    def verdict(rep: JacobianMeasures) -> str:
-        return f"{part} Jacobian: " + verdict_text(block(rep))
-
-    found = "a singular configuration" if block(rep_sing).is_singular else "the lowest point the walk reached"
+    rows = PARTS[part]
+    sing, reg = analyze_jacobian(robot.jacobian(q_sing)[rows]), analyze_jacobian(robot.jacobian(q_reg)[rows])
+    found = "singular" if sing.is_singular else "lowest point reached"
     out = [
-        f"Both found by following the gradient ∇w of the {part} manipulability w (a {robot.dof}-vector: w is "
-        f"a scalar of q) from near the neutral configuration, in steps of 0.05 rad.",
-        "",
-        f"--- {found} ({n_down} steps down ∇w); {verdict(rep_sing)}",
-        singularity_text(rep_sing),
-        "",
-        f"--- a regular configuration ({n_up} steps up ∇w); {verdict(rep_reg)}",
-        singularity_text(rep_reg),
+        f"walking the gradient of the manipulability w of the {part} Jacobian, 0.05 rad a step:",
+        f"  down, {n_down} steps ({found}): {verdict_text(sing)}",
+    ]
+    if sing.lost_directions.size:
+        rows_named = "[v]" if part == "translational" else "[v; ω]"
+        out.append(f"    the tool cannot move along {vector(sing.lost_directions[0], 2)} ({rows_named}, base axes)")
+    types = singularity_report(robot, q_sing)
+    if types.type_margins is not None:
+        held = ", ".join(types.singularity_types) or "none"
+        out.append(f"    UR-type conditions that hold there: {held}")
+    out += [
+        f"  up, {n_up} steps: {verdict_text(reg)}",
+        f"(the whole report: robojac singularity {robot.name} --q ...)",
     ]
     return "\n".join(out)

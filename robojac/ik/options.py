@@ -16,8 +16,8 @@ import numpy as np
 import pinocchio as pin
 
 from .. import pose as _pose
-from .._validate import FloatArray, as_array, check_finite, positive
-from ..errors import FrameError, InputError
+from .._validate import FloatArray, as_array, as_vector, check_finite, positive
+from ..errors import FrameError, InputError, PoseError
 from ..robot import TWIST_AXES, Robot
 
 #: The longest ``timeout`` accepted [s]: an hour. Beyond it (1e300, say) a budget is a
@@ -289,6 +289,31 @@ def given_options(options: Any, values: tuple[Any, ...]) -> IKOptions:
             f"options= and the keyword(s) {', '.join(given)} were both given; set them in the IKOptions instead"
         )
     return options
+
+
+def position_target(target: Any, rotation_free: bool, name: str = "target") -> Any:
+    """A position-only target ``[x, y, z]`` [m] as the pose with that position and the
+    identity rotation (which the solver then ignores); any other target unchanged.
+
+    Raises:
+        PoseError: a 3-vector while the rotation is constrained (it says too little).
+    """
+    if isinstance(target, (pin.SE3, str, bytes)):
+        return target
+    try:
+        shape = np.shape(target)
+    except Exception:  # ragged or odd objects: the pose check words the error
+        return target
+    if shape != (3,):
+        return target
+    if not rotation_free:
+        raise PoseError(
+            f"{name} is a position (3 numbers) but the rotation is constrained; expected a 4×4 pose or a "
+            "(position, quaternion_xyzw) pair, or position_only=True (or a mask that frees rx, ry, rz) for a position target"
+        )
+    T = np.eye(4)
+    T[:3, 3] = as_vector(target, 3, name)
+    return T
 
 
 def check_target(target: Any, name: str = "target") -> FloatArray:

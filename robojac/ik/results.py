@@ -39,9 +39,8 @@ class IKResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python values for JSON: ``q`` as a list of floats.
 
-        Non-finite floats are written as the strings ``"inf"``, ``"-inf"`` and ``"nan"``
-        (as the command line's ``--json`` writes them), so ``json.dumps(d,
-        allow_nan=False)`` gives strict JSON. A result's numbers are finite in practice:
+        Non-finite floats are written as None (JSON null, as the command line's ``--json``
+        writes them), so ``json.dumps(d, allow_nan=False)`` gives strict JSON. A result's numbers are finite in practice:
         its errors are measured at its ``q``.
         """
         return {
@@ -56,10 +55,10 @@ class IKResult:
         }
 
 
-def _json_float(x: Any) -> float | str:
-    """``x`` as a float, or as ``"inf"``, ``"-inf"`` or ``"nan"`` when not finite (strict JSON has no such numbers)."""
+def _json_float(x: Any) -> float | None:
+    """``x`` as a float, or None (JSON null) when not finite (strict JSON has no such numbers)."""
     v = float(x)
-    return v if math.isfinite(v) else str(v)
+    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,7 @@ class IKBatchResult:
         """The results as plain Python values for JSON: one list per field, N entries each
         (``q`` a list of N lists), and ``success_rate``.
 
-        Non-finite floats are written as in :meth:`IKResult.to_dict`: ``"inf"``, ``"-inf"``
-        and ``"nan"``.
+        Non-finite floats are written as in :meth:`IKResult.to_dict`: None (JSON null).
         """
         return {
             "q": [[_json_float(x) for x in row] for row in self.q.tolist()],

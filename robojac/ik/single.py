@@ -12,7 +12,16 @@ from typing import Any
 import numpy as np
 
 from ..robot import Robot
-from .options import DEFAULT_OPTIONS, IKOptions, check_robot, check_seed, check_target, given_options, keywords_key
+from .options import (
+    DEFAULT_OPTIONS,
+    IKOptions,
+    check_robot,
+    check_seed,
+    check_target,
+    given_options,
+    keywords_key,
+    position_target,
+)
 from .results import IKResult
 from .solver import Solver
 
@@ -128,13 +137,15 @@ def solve_ik(
     Args:
         robot: the arm.
         target: desired pose of ``frame`` in the base frame: a (4, 4) array, a
-            ``pinocchio.SE3`` or a ``(position [m], quaternion_xyzw)`` pair.
+            ``pinocchio.SE3`` or a ``(position [m], quaternion_xyzw)`` pair; or, when the
+            rotation is free (``position_only=True``, or a ``mask`` that frees rx, ry, rz),
+            just the position ``[x, y, z]`` [m].
         q0: start (dof,) [rad or m]; default ``robot.neutral()``. Clipped into the limits.
         seed: seeds the random restart configurations (None means 0), so a call repeats.
-        frame, position_tolerance, rotation_tolerance, timeout, max_iterations,
-            max_restarts, position_only, mask, weights, damping, nullspace,
-            nullspace_gain: the options, as described in :class:`IKOptions`, which also
-            gives their defaults.
+        **options: ``frame``, ``position_tolerance``, ``rotation_tolerance``, ``timeout``,
+            ``max_iterations``, ``max_restarts``, ``position_only``, ``mask``, ``weights``,
+            ``damping``, ``nullspace``, ``nullspace_gain``: as described in
+            :class:`IKOptions`, which also gives their defaults.
         options: all of these at once, as an :class:`IKOptions`; then the keywords above
             must be left at their defaults.
 
@@ -172,7 +183,11 @@ def solve_ik(
     # warm-up solve) would otherwise eat most of a first call's 5 ms, and fail targets that
     # later calls solve. It covers the input checks.
     t_start = time.perf_counter()
-    T = check_target(target)
+    T = check_target(
+        target
+        if type(target) is np.ndarray and target.shape == (4, 4)
+        else position_target(target, solver.rotation_free)
+    )
     if q0 is None:
         start = robot.neutral()
     elif type(q0) is np.ndarray and q0.shape == (robot.dof,) and q0.dtype == np.float64 and math.isfinite(q0.dot(q0)):

@@ -53,7 +53,6 @@ STALL_FACTOR = 0.5
 HELD_STALL_FACTOR = 0.8
 
 _LOCAL = pin.ReferenceFrame.LOCAL
-_lm_step = _lm.lm_step
 # The bare ufunc where numpy has one: np.clip's Python wrapper costs more than the clip.
 _clip = np.clip if not hasattr(np, "_core") else getattr(np._core.umath, "clip", np.clip)
 
@@ -157,6 +156,7 @@ class Solver:
             keep[3:] = False
         w = np.ones(6) if opts.weights is None else np.array(opts.weights)
         self.keep = keep
+        self.rotation_free = not keep[3:].any()  # a 3-vector target says enough
         self.full = bool(keep.all()) and opts.weights is None
         # indices of the constrained axes (decoupled error), None: full log6
         self.rows = None if self.full else np.flatnonzero(keep)
@@ -250,6 +250,7 @@ class Solver:
         q = q.copy()  # steps in place
         state = self.state.copy()
         clock = time.perf_counter
+        _lm_step = _lm.lm_step  # numba loads here, at the first solve (see robojac.ik.kernel)
         k = 0
         for k in range(max_iterations):
             pin.computeJointJacobians(model, data, q if plain else to_pin(q))

@@ -23,6 +23,13 @@ DEFAULT_TYPE_TOLERANCE = 0.01
 
 
 # ---------------------------------------------------------------------------- the report
+
+
+def _number(x: float) -> float | None:
+    """``x``, or None (JSON null) when not finite."""
+    return float(x) if math.isfinite(x) else None
+
+
 @dataclass(frozen=True, eq=False)
 class JacobianMeasures:
     """The singular-value measures of one m×n Jacobian (or block of one).
@@ -71,15 +78,16 @@ class JacobianMeasures:
         return self.sigma_min == 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """The measures as plain values (arrays as nested lists) for JSON."""
+        """The measures as plain values (arrays as nested lists) for JSON; a non-finite
+        number (the condition number of a singular matrix) as None, JSON null."""
         return {
             "shape": list(self.shape),
             "singular_values": self.singular_values.tolist(),
-            "sigma_min": self.sigma_min,
-            "sigma_max": self.sigma_max,
-            "manipulability": self.manipulability,
-            "condition_number": self.condition_number,
-            "inverse_condition": self.inverse_condition,
+            "sigma_min": _number(self.sigma_min),
+            "sigma_max": _number(self.sigma_max),
+            "manipulability": _number(self.manipulability),
+            "condition_number": _number(self.condition_number),
+            "inverse_condition": _number(self.inverse_condition),
             "threshold": self.threshold,
             "rank": self.rank,
             "is_singular": self.is_singular,
@@ -283,7 +291,8 @@ def singularity_report(
             shoulder distance in metres.
 
     Raises:
-        InputError, FrameError.
+        InputError: a bad ``q`` or argument.
+        FrameError: an unknown frame.
     """
     t = check_threshold(threshold)
     tol = positive(type_tolerance, "type_tolerance")

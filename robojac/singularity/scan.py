@@ -51,6 +51,7 @@ class SingularInterval:
     report: SingularityReport = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The interval as plain values (arrays as lists) for JSON; the report is left out."""
         return {
             "start": self.start,
             "stop": self.stop,
@@ -88,6 +89,7 @@ class PathScan:
         return not self.intervals
 
     def to_dict(self) -> dict[str, Any]:
+        """The scan as plain values (arrays as lists, intervals as dicts) for JSON."""
         return {
             "robot": self.robot,
             "frame": self.frame,
