@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pinocchio as pin
 
 from .._validate import FloatArray
 
-if TYPE_CHECKING:  # model.py calls into this module: no import at run time
-    from .model import CollisionModel
+#: A robojac.collision.model.CollisionModel (model.py calls into this module, so no import back).
+CollisionModel = Any
 
 _WORLD = pin.ReferenceFrame.WORLD
 
