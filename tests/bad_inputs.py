@@ -319,7 +319,55 @@ LOADING: list[Api | Cli] = [
     Api("6000 joints", _load("s.urdf", _star(6000)), URDFError, "at most 5000 joints"),
     # URDF text for a path (issue 16): the whole file was echoed in "not found"
     Api("URDF text instead of a path", lambda e: robojac.load(arm()), URDFError, "not URDF text"),
+    # collision models (issue 13): each bad item is named
+    Api(
+        "collision on a URDF without <collision>",
+        lambda e: _cm(robojac.load(e.write("b.urdf", arm()))),
+        ModelError,
+        "no <collision>",
+    ),
+    Api(
+        "missing collision mesh",
+        lambda e: _cm(robojac.load(e.write("m.urdf", _geometry('<mesh filename="gone.stl"/>', "collision")))),
+        ModelError,
+        "gone.stl",
+    ),
+    Api(
+        "obstacle with a negative size",
+        lambda e: _cm(e.panda).add_obstacle("crate", "box", (0.1, -0.2, 0.1)),
+        InputError,
+        "'crate'",
+    ),
+    Api(
+        "obstacle with a NaN size",
+        lambda e: _cm(e.panda).add_obstacle("ball", "sphere", float("nan")),
+        InputError,
+        "'ball'",
+    ),
+    Api("obstacle of an unknown kind", lambda e: _cm(e.panda).add_obstacle("c", "cube", (0.1,)), InputError, "box"),
+    Api(
+        "malformed SRDF",
+        lambda e: _cm(e.panda, srdf=e.write("bad.srdf", "<robot><disable_collisions")),
+        ModelError,
+        "bad.srdf",
+    ),
+    Api(
+        "SRDF pair naming an unknown link",
+        lambda e: _cm(
+            e.panda,
+            srdf=e.write("u.srdf", '<robot><disable_collisions link1="panda_link1" link2="panda_lnk5"/></robot>'),
+        ),
+        FrameError,
+        "panda_link5",
+    ),
+    Api("negative collision margin", lambda e: _cm(e.panda, margin=-0.01), InputError, "margin"),
 ]
+
+
+def _cm(robot: robojac.Robot, **kwargs: Any) -> Any:
+    from robojac.collision import CollisionModel
+
+    return CollisionModel(robot, **kwargs)
 
 
 # ---------------------------------------------------------------------------- configurations and options

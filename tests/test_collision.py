@@ -12,7 +12,7 @@ from scipy.spatial.transform import Rotation
 
 import robojac
 from robojac.collision import CollisionModel, distances, raw_distances
-from robojac.errors import FrameError, ModelError
+from robojac.errors import FrameError, InputError, ModelError
 
 
 def _fd_check(cm: CollisionModel, q: np.ndarray, h: float = 1e-5) -> list[float]:
@@ -258,3 +258,41 @@ def test_queries_are_thread_safe(panda: robojac.Robot) -> None:
     # (EPA: 1e-6 m on penetration depths), not bitwise
     assert threaded == pytest.approx(serial, abs=1e-5)
     assert all(math.isfinite(d) for d in serial)
+
+
+def test_ik_with_collision_returns_only_collision_free_answers(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda, obstacles=[("table", "plane", (), (0, 0, 0.0))])
+    rng = np.random.default_rng(7)
+    solved = tried = 0
+    while tried < 40:
+        q = panda.random_configuration(rng)
+        if cm.in_collision(q):
+            continue
+        tried += 1
+        res = robojac.solve_ik(panda, panda.fk(q), collision=cm, timeout=0.05)
+        if res.success:
+            solved += 1
+            assert distances(cm, res.q).distance >= 0  # re-checked by the distance query, not the collision test
+        else:
+            assert "collided" in res.message or "timed out" in res.message
+    assert solved >= 36
+
+
+def test_ik_names_the_pair_when_every_answer_collides(panda: robojac.Robot) -> None:
+    # A wall through the only reachable region of the target: every converged answer hits it.
+    q = np.array([0.0, 0.3, 0.0, -1.8, 0.0, 2.0, 0.8])
+    T = panda.fk(q)
+    cm = CollisionModel(panda, obstacles=[("slab", "box", (0.4, 0.4, 0.02), T[:3, 3] + np.array([0, 0, 0.09]))])
+    plain = robojac.solve_ik(panda, T)
+    assert plain.success and plain.collision is None
+    res = robojac.solve_ik(panda, T, collision=cm, timeout=0.05, max_restarts=5)
+    assert not res.success
+    assert res.collision is not None and "slab" in res.collision
+    assert res.to_dict()["collision"] == list(res.collision)
+
+
+def test_ik_collision_argument_is_checked(panda: robojac.Robot, robots: dict[str, robojac.Robot]) -> None:
+    with pytest.raises(InputError, match="CollisionModel"):
+        robojac.solve_ik(panda, panda.fk(panda.neutral()), collision="table")
+    with pytest.raises(InputError, match="built for robot 'ur5'"):
+        robojac.solve_ik(panda, panda.fk(panda.neutral()), collision=CollisionModel(robots["ur5"]))

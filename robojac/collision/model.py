@@ -357,6 +357,9 @@ class CollisionModel:
             s.gdata = pin.GeometryData(st.geom)
             for req in s.gdata.distanceRequests:
                 _tight(req)
+            # Collision checks (far cheaper than distances) count a pair closer than the margin.
+            for creq in s.gdata.collisionRequests:
+                creq.security_margin = self.margin
             s.version = st.version
             s.state = st
         return s.state, s.data, s.gdata
@@ -374,11 +377,11 @@ class CollisionModel:
 
         return in_collision(self, q)
 
-    def collisions(self, q: Any) -> list[tuple[str, str]]:
-        """The pairs closer than ``margin`` at ``q``, by name."""
+    def collisions(self, q: Any, *, first: bool = False) -> list[tuple[str, str]]:
+        """The pairs closer than ``margin`` at ``q``, by name, in :attr:`pairs` order (``first``: stop at one)."""
         from .queries import collisions
 
-        return collisions(self, q)
+        return collisions(self, q, first=first)
 
     def min_distance(self, q: Any) -> Any:
         """The closest pair at ``q`` with its distance Jacobian: see :func:`robojac.collision.queries.min_distance`."""

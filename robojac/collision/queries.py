@@ -119,16 +119,27 @@ def raw_distances(cm: CollisionModel, q: Any) -> FloatArray:
 
 
 def in_collision(cm: CollisionModel, q: Any) -> bool:
-    """True when some pair is closer than ``cm.margin`` at ``q``."""
-    d = raw_distances(cm, q)
-    return bool(d.size and d.min() < cm.margin)
+    """True when some pair is closer than ``cm.margin`` at ``q`` (coal's collision test, with the margin as padding)."""
+    st, data, gdata = cm._data()
+    return bool(pin.computeCollisions(cm.robot.model, data, st.geom, gdata, cm.robot._pin_q(q), True))
 
 
-def collisions(cm: CollisionModel, q: Any) -> list[tuple[str, str]]:
-    """The pairs closer than ``cm.margin`` at ``q``, by link or obstacle name, closest first."""
-    st, _, gdata, _ = _compute(cm, q)
-    hits = [(r.min_distance, k) for k, r in enumerate(gdata.distanceResults) if r.min_distance < cm.margin]
-    return [(st.owners[st.pairs[k][0]], st.owners[st.pairs[k][1]]) for _, k in sorted(hits)]
+def collisions(cm: CollisionModel, q: Any, *, first: bool = False) -> list[tuple[str, str]]:
+    """The pairs closer than ``cm.margin`` at ``q``, by link or obstacle name, in ``cm.pairs`` order.
+
+    ``first``: stop at the first pair found (what a yes-or-no check that names one pair needs).
+    """
+    st, data, gdata = cm._data()
+    if not pin.computeCollisions(cm.robot.model, data, st.geom, gdata, cm.robot._pin_q(q), first):
+        return []
+    out = []
+    for k, r in enumerate(gdata.collisionResults):
+        if r.isCollision():
+            i, j = st.pairs[k]
+            out.append((st.owners[i], st.owners[j]))
+            if first:
+                break
+    return out
 
 
 def distances(cm: CollisionModel, q: Any, *, jacobians: bool = False, within: float = math.inf) -> Clearance:
