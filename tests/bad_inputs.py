@@ -750,6 +750,24 @@ _ROW = "0.45,0,0.3,1,0,0,0\n"
 
 CLI: list[Api | Cli] = [
     Cli("unknown subcommand", lambda e: ["frobnicate", "panda"], "invalid choice"),
+    # collide and ik --avoid-collisions (issue 13)
+    Cli(
+        "collide with a non-positive obstacle size",
+        lambda e: ["collide", "panda", "--obstacle", "box", "0.5", "0", "0.5", "0.1", "-0.1", "1"],
+        "'box1'",
+    ),
+    Cli(
+        "collide with too few obstacle numbers",
+        lambda e: ["collide", "panda", "--obstacle", "sphere", "0.5", "0"],
+        "takes 4 numbers",
+    ),
+    Cli("collide with an unknown obstacle kind", lambda e: ["collide", "panda", "--obstacle", "cube", "1"], "unknown"),
+    Cli("collide on a URDF without <collision>", lambda e: ["collide", e.write("b.urdf", arm())], "no <collision>"),
+    Cli(
+        "ik --obstacle without --avoid-collisions",
+        lambda e: ["ik", "panda", "--target", "0.4", "0", "0.4", "1", "0", "0", "0", "--obstacle", "plane", "0"],
+        "--avoid-collisions",
+    ),
     Cli("unknown frame", lambda e: ["fk", "panda", "--frame", "panda_link77"], "panda_link7"),
     # A first row with a typo was taken for a header and dropped: "solved 1 of 1 targets".
     Cli(

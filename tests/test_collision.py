@@ -196,12 +196,16 @@ def test_pair_filtering_and_collisions(panda: robojac.Robot) -> None:
     assert ("panda_link1", "panda_link2") not in names  # adjacent
     assert cm.disabled[("panda_link1", "panda_link2")] == "adjacent"
     assert not cm.in_collision(panda.neutral())  # contact pairs at neutral are dropped
-    # Folding the elbow fully back drives the forearm into the upper arm's neighbours.
-    folded = np.array([0.0, 1.7, 0.0, -0.1, 0.0, 3.7, 0.0])
+    # Folding the elbow fully back puts the hand against the base and the upper arm.
+    folded = np.array([0.0, 0.0, 0.0, -3.0, 0.0, 0.2, 0.0])
+    hits = cm.collisions(folded)
+    assert ("panda_link0", "panda_hand") in hits and ("panda_link2", "panda_hand") in hits
+    assert cm.collisions(folded, first=True) == hits[:1]
+    # Reaching down puts the hand through the floor.
     cm_ground = CollisionModel(panda, obstacles=[("floor", "plane", (), (0, 0, 0.0))])
-    hits = cm_ground.collisions(folded)
-    assert hits and all(isinstance(a, str) and isinstance(b, str) for a, b in hits)
-    assert cm_ground.distances(folded).in_collision
+    down = np.array([0.0, 1.5, 0.0, -0.5, 0.0, 1.5, 0.0])
+    assert ("panda_hand", "floor") in cm_ground.collisions(down)
+    assert cm_ground.distances(down).in_collision
 
 
 def test_obstacles_add_and_remove(panda: robojac.Robot) -> None:
@@ -296,3 +300,31 @@ def test_ik_collision_argument_is_checked(panda: robojac.Robot, robots: dict[str
         robojac.solve_ik(panda, panda.fk(panda.neutral()), collision="table")
     with pytest.raises(InputError, match="built for robot 'ur5'"):
         robojac.solve_ik(panda, panda.fk(panda.neutral()), collision=CollisionModel(robots["ur5"]))
+
+
+def test_cli_collide_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from robojac.cli import main
+
+    argv = ["collide", "panda", "--q", "0", "0", "0", "-1.5", "0", "1.5", "0.7", "--obstacle", "box", "0.5", "0", "0.5"]
+    assert main([*argv, "0.1", "0.1", "1.0"]) == 0
+    out = capsys.readouterr().out
+    assert "IN COLLISION" in out and "box1" in out
+    assert main([*argv, "0.1", "0.1", "1.0", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["in_collision"] and "box1" in d["closest"]["pair"] and d["clearance"] < 0
+    assert main(["collide", "panda", "--q", "0", "0", "0", "-1.5", "0", "1.5", "0.7"]) == 0
+    assert "collision-free" in capsys.readouterr().out
+
+
+def test_cli_ik_avoid_collisions(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from robojac.cli import main
+
+    argv = ["ik", "panda", "--target", "0.4", "0", "0.1", "1", "0", "0", "0", "--timeout", "0.1", "--json"]
+    assert main([*argv, "--avoid-collisions", "--obstacle", "plane", "0"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    cm = CollisionModel(robojac.load("panda"), obstacles=[("floor", "plane", (), (0, 0, 0.0))])
+    assert d["success"] and not cm.in_collision(np.array(d["q"]))

@@ -47,6 +47,14 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=0.005, help="budget per target [s] (default 0.005)")
     p.add_argument("--seed", type=int, default=None, help="seed of the random restarts (target i uses seed + i)")
     p.add_argument("--workers", type=int, default=1, help="processes for --targets (default 1)")
+    p.add_argument(
+        "--avoid-collisions",
+        action="store_true",
+        help="with --target: accept only answers free of self-collision and of each --obstacle",
+    )
+    from .collide import add_collision_options
+
+    add_collision_options(p)
     p.set_defaults(handler=ik)
 
 
@@ -70,7 +78,14 @@ def ik(args: argparse.Namespace) -> int:
     from ..ik import solve_ik
 
     t = np.array(args.target)
-    res = solve_ik(robot, (t[:3], t[3:]), args.q0, **_options(args))
+    collision = None
+    if args.avoid_collisions:
+        from .collide import collision_model
+
+        collision = collision_model(robot, args)
+    elif args.obstacle:
+        raise InputError("--obstacle goes with --avoid-collisions")
+    res = solve_ik(robot, (t[:3], t[3:]), args.q0, collision=collision, **_options(args))
     if args.json:
         emit_json(
             {
@@ -86,6 +101,7 @@ def ik(args: argparse.Namespace) -> int:
                 "restarts": res.restarts,
                 "time": res.time,
                 "message": res.message,
+                "collision": list(res.collision) if res.collision is not None else None,
             }
         )
     else:
@@ -122,6 +138,8 @@ def _check_out(path: str) -> None:
 def _batch(robot: Any, args: argparse.Namespace) -> int:
     from ..ik import solve_ik_batch
 
+    if args.avoid_collisions:
+        raise InputError("--avoid-collisions takes one --target (batches with collision checks are not supported yet)")
     if args.out:
         _check_out(args.out)
     targets = read_targets(args.targets)

@@ -261,13 +261,14 @@ class CollisionModel:
             for req in pdata.distanceRequests:
                 _tight(req)
             pin.computeDistances(model, model.createData(), probe, pdata, robot.to_pinocchio(robot.neutral()))
-            kept = []
+            # A link pair is dropped whole when any of its shapes touch: its other shapes
+            # would otherwise keep reporting the same permanent contact one shape away.
+            touching = set()
             for (i, j), res in zip(candidates, pdata.distanceResults, strict=True):
                 if res.min_distance <= self.margin:
+                    touching.add((owners[i], owners[j]))
                     self.disabled.setdefault((owners[i], owners[j]), "in contact at neutral")
-                else:
-                    kept.append((i, j))
-            candidates = kept
+            candidates = [(i, j) for i, j in candidates if (owners[i], owners[j]) not in touching]
         self._self_pairs = tuple(candidates)
         self._base_geom = geom
         self._owners = tuple(owners)
