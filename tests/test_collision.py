@@ -328,3 +328,66 @@ def test_cli_ik_avoid_collisions(capsys: pytest.CaptureFixture[str]) -> None:
     d = json.loads(capsys.readouterr().out)
     cm = CollisionModel(robojac.load("panda"), obstacles=[("floor", "plane", (), (0, 0, 0.0))])
     assert d["success"] and not cm.in_collision(np.array(d["q"]))
+
+
+def _pillar_run(xi: float | None) -> tuple[np.ndarray, CollisionModel, robojac.Log]:
+    from robojac.trajectory import Line
+
+    panda = robojac.load("panda")
+    q0 = np.array([-0.6, 0.3, 0.0, -2.0, 0.0, 2.3, 0.8])
+    T0 = panda.fk(q0)
+    T1 = T0.copy()
+    T1[1, 3] = -T0[1, 3]  # a straight line through the pillar
+    cm = CollisionModel(panda, obstacles=[("pillar", "cylinder", (0.05, 1.0), (T0[0, 3], 0.0, 0.5))])
+    kw = {} if xi is None else {"collision": cm, "xi": xi}
+    ctrl = robojac.ResolvedRateController(panda, Line(T0, T1, 3.0), dt=0.01, task="position", **kw)
+    log = robojac.simulate_kinematic(panda, ctrl, q0, duration=4.0)
+    return np.array([cm.distances(q).distance for q in log.q]), cm, log
+
+
+def test_controller_keeps_clear_of_a_pillar_that_the_plain_command_hits() -> None:
+    plain, _, _ = _pillar_run(None)
+    assert plain.min() < 0  # without the QP the arm goes through the pillar: the test can fail
+    kept, cm, log = _pillar_run(0.2)
+    assert kept.min() >= 0.02 - 1e-3  # d_min − 1 mm at every logged sample
+    assert cm.robot.within_limits(log.q[-1], tol=1e-9)
+
+
+def test_clearance_qp_returns_the_nominal_command_when_nothing_is_near(panda: robojac.Robot) -> None:
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    cm = CollisionModel(panda, self_collision=False, obstacles=[("far", "sphere", 0.1, (3.0, 0.0, 0.0))])
+    qp = ClearanceQP(cm, DamperSettings())
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    J = panda.jacobian(q)
+    x = np.array([0.1, 0, 0, 0, 0, 0])
+    lam2 = 1e-3
+    ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
+    big = np.full(7, 10.0)
+    assert qp.solve(q, J, x, ref, lam2, -big, big) is ref
+    # an active bound: the QP still solves, the result respects the box
+    tight = np.full(7, 0.01)
+    out = qp.solve(q, J, x, ref, lam2, -tight, tight)
+    assert np.all(np.abs(out) <= 0.01 + 1e-7)
+
+
+def test_damper_settings_are_checked(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda)
+    with pytest.raises(InputError, match="d_influence"):
+        robojac.ResolvedRateController(panda, panda.fk(panda.neutral()), collision=cm, d_min=0.1, d_influence=0.05)
+
+
+def test_clearance_qp_matches_the_nominal_command_when_no_damper_binds(panda: robojac.Robot) -> None:
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    # A pair inside the influence distance whose damper allows far more than the command asks.
+    cm = CollisionModel(panda, self_collision=False, obstacles=[("near", "sphere", 0.05, (0.75, 0.0, 0.5))])
+    qp = ClearanceQP(cm, DamperSettings(d_min=0.0, d_influence=1.0, xi=100.0))
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    J = panda.jacobian(q)
+    x = np.array([0.01, 0, 0, 0, 0, 0])
+    lam2 = 1e-3
+    ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
+    out = qp.solve(q, J, x, ref, lam2, np.full(7, -10.0), np.full(7, 10.0))
+    assert qp.active > 0 and qp.status == "PROXQP_SOLVED"
+    np.testing.assert_allclose(out, ref, atol=1e-7)
