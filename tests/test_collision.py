@@ -391,3 +391,16 @@ def test_clearance_qp_matches_the_nominal_command_when_no_damper_binds(panda: ro
     out = qp.solve(q, J, x, ref, lam2, np.full(7, -10.0), np.full(7, 10.0))
     assert qp.active > 0 and qp.status == "PROXQP_SOLVED"
     np.testing.assert_allclose(out, ref, atol=1e-7)
+
+
+def test_singularity_report_and_scan_path_carry_clearance(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda, obstacles=[("floor", "plane", (), (0, 0, 0.0))])
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    rep = robojac.singularity_report(panda, q, collision=cm)
+    assert rep.clearance == pytest.approx(cm.distances(q).distance)
+    assert rep.closest_pair is not None and rep.to_dict()["clearance"] == rep.clearance
+    assert robojac.singularity_report(panda, q).clearance is None
+    path = np.linspace(q, [0.0, 1.5, 0.0, -0.5, 0.0, 1.5, 0.0], 5)
+    scan = robojac.scan_path(panda, path, collision=cm)
+    assert scan.clearance is not None and scan.clearance.shape == (5,)
+    assert scan.clearance[0] > 0 > scan.clearance[-1]  # ends with the hand through the floor
