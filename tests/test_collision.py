@@ -404,3 +404,42 @@ def test_singularity_report_and_scan_path_carry_clearance(panda: robojac.Robot) 
     scan = robojac.scan_path(panda, path, collision=cm)
     assert scan.clearance is not None and scan.clearance.shape == (5,)
     assert scan.clearance[0] > 0 > scan.clearance[-1]  # ends with the hand through the floor
+
+
+def test_viewer_draws_collision_geometry_obstacles_and_the_closest_pair(panda: robojac.Robot) -> None:
+    from robojac.viz import Viewer
+    from robojac.viz.collision import SEGMENT_RGBA
+
+    cm = CollisionModel(panda, obstacles=[("pillar", "box", (0.1, 0.1, 1.0), (0.5, 0.0, 0.5))])
+    view = Viewer(panda, server=False)
+    name = view.add_collision(cm, warn=0.05)
+    paths = {c["path"] for c in view.commands if c["type"] == "set_object"}
+    assert any(p.endswith("/obstacles/pillar") for p in paths)
+    assert sum("/links/s" in p and not p.endswith("_hit") for p in paths) == len(cm.shapes)
+
+    def shown(kind: str) -> bool:
+        mats = [
+            scene_matrix(c)
+            for c in view.commands
+            if c["type"] == "set_transform" and c["path"].endswith(f"/closest/{kind}")
+        ]
+        return abs(np.linalg.det(mats[-1][:3, :3])) > 1e-12
+
+    from robojac.viz.scene import matrix_of as scene_matrix
+
+    hitting = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])  # the forearm through the pillar
+    view.show(hitting)
+    info = view.overlay_info(name)
+    assert info["clearance"] < 0 and shown("collision") and not shown("clear")
+    assert "panda_link5" in info["colliding_links"]
+    view.show(panda.neutral() * 0 + np.array([2.5, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7]))  # turned away
+    info = view.overlay_info(name)
+    assert info["clearance"] > 0.05 and shown("clear") and not info["colliding_links"]
+    assert set(SEGMENT_RGBA) == {"collision", "near", "clear"}
+    view.remove(name)
+    view.add_collision(cm, geometry=False)
+    assert not any(
+        "/links/s" in c["path"] and not c["path"].endswith("_hit")
+        for c in view.commands[-40:]
+        if c["type"] == "set_object"
+    )

@@ -79,15 +79,27 @@ def _tight(req: Any) -> None:
     req.gjk_initial_guess = coal.GJKInitialGuess.DefaultGuess
 
 
-def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any, str]]]:
-    """The robot's URDF text and its ``(link, origin, coal shape, description)`` for each ``<collision>``."""
+@dataclass(frozen=True)
+class Shape:
+    """One ``<collision>`` of a link as written: ``kind`` and ``size`` as :class:`robojac.urdf.Visual`'s,
+    ``origin`` (4, 4) in the link frame, ``mesh`` the resolved file of a mesh."""
+
+    link: str
+    origin: FloatArray = field(repr=False)
+    kind: str
+    size: tuple[float, ...]
+    mesh: str | None = None
+
+
+def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any, Shape]]]:
+    """The robot's URDF text and its ``(link, origin, coal shape, Shape)`` for each ``<collision>``."""
     _, (source, kwargs) = robot._reload
     text: str = kwargs["text"]
     package_dirs: tuple[str, ...] = kwargs["package_dirs"]
     root = ET.fromstring(text)  # load() has parsed and checked this text already
     base_dir = Path(source).resolve().parent
     search = [*package_dirs, *[p for p in os.environ.get("ROS_PACKAGE_PATH", "").split(os.pathsep) if p]]
-    out: list[tuple[str, FloatArray, Any, str]] = []
+    out: list[tuple[str, FloatArray, Any, Shape]] = []
     for link_el in root.findall("link"):
         lname = link_el.get("name", "")
         for k, col in enumerate(link_el.findall("collision")):
@@ -111,8 +123,9 @@ def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any
                     )
                 shape = _load_mesh(path, size, what)
             else:
+                path = None
                 shape = _primitive(kind, size, what)
-            out.append((lname, origin, shape, what))
+            out.append((lname, origin, shape, Shape(lname, origin, kind, size, path)))
     return text, out
 
 
@@ -222,7 +235,9 @@ class CollisionModel:
         geom = pin.GeometryModel()
         owners: list[str] = []
         joints: list[int] = []
-        for k, (link, origin, shape, _what) in enumerate(shapes):
+        #: the link shapes as written in the URDF, in geometry order (what the viewer draws)
+        self.shapes: tuple[Shape, ...] = tuple(sh for *_, sh in shapes)
+        for k, (link, origin, shape, _) in enumerate(shapes):
             fid = robot.frame_ids[link]
             frame = model.frames[fid]
             placement = frame.placement * _se3(origin)

@@ -670,6 +670,21 @@ class Viewer:
         self._conn.send([scene.set_property(p, "color", list(c)) for p, c in colors(self.q)])
         return name
 
+    def add_collision(
+        self, collision: Any, *, name: str = "collision", geometry: bool = True, warn: float = 0.05
+    ) -> str:
+        """Draw a :class:`~robojac.collision.CollisionModel`: the links' collision shapes
+        (``geometry``, translucent), its obstacles, colliding links in red and the closest
+        pair's segment, red in collision, orange closer than ``warn`` [m], else green; follows q.
+        :meth:`remove` it to hide it (see :mod:`robojac.viz.collision`)."""
+        from .collision import collision_overlay
+
+        _flag(geometry, "geometry")
+        path = self._new_overlay(name, "collision")
+        cmds, update, info = collision_overlay(self.robot, collision, path, geometry=geometry, warn=warn)
+        self._add(_Overlay(name, path, update, info=info), cmds)
+        return name
+
     def overlay_info(self, name: str) -> dict[str, Any]:
         """What an overlay shows now (e.g. ``sigma_min``, the ellipsoid, the scale)."""
         if not isinstance(name, str) or name not in self._overlays:
