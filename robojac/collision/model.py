@@ -57,6 +57,7 @@ class _State:
     pairs: tuple[tuple[int, int], ...]  # geometry index pairs checked, in the order of geom.collisionPairs
     obstacles: dict[str, Obstacle]
     version: int
+    parents: tuple[int, ...]  # geometry index -> the joint whose body carries it (0: fixed)
 
 
 class _Scratch(threading.local):
@@ -308,7 +309,8 @@ class CollisionModel:
             pairs += [(i, idx) for i in moving]
         for i, j in pairs:
             geom.addCollisionPair(pin.CollisionPair(i, j))
-        return _State(geom, tuple(owners), tuple(pairs), dict(obstacles), version)
+        parents = (*self._joints, *[0] * len(obstacles))
+        return _State(geom, tuple(owners), tuple(pairs), dict(obstacles), version, parents)
 
     @property
     def obstacles(self) -> dict[str, Obstacle]:

@@ -152,28 +152,32 @@ def distances(cm: CollisionModel, q: Any, *, jacobians: bool = False, within: fl
     robot = cm.robot
     if jacobians:
         pin.computeJointJacobians(robot.model, data, qp)
+    root = robot.base_is_root
     Tb = robot._world_to_base
     R, t = Tb[:3, :3], Tb[:3, 3]
     results = gdata.distanceResults
-    ds = [r.min_distance for r in results]
-    kbest = int(np.argmin(ds)) if ds else -1
+    ds = np.fromiter((r.min_distance for r in results), float, len(results))
+    if not ds.size:
+        return Clearance((), cm.margin)
+    keep = np.flatnonzero(ds < within) if within > -math.inf else np.empty(0, dtype=int)
+    kbest = int(np.argmin(ds))
+    if kbest not in keep:
+        keep = np.append(keep, kbest)
     out = []
-    geoms = st.geom.geometryObjects
+    parents, model = st.parents, robot.model
     jac: dict[int, FloatArray] = {}
-    for k, r in enumerate(results):
-        d = ds[k]
-        if d >= within and k != kbest:
-            continue
+    for k in keep.tolist():
+        r = results[k]
         i, j = st.pairs[k]
         p1 = np.array(r.getNearestPoint1())
         p2 = np.array(r.getNearestPoint2())
         n = np.array(r.normal)
         J = None
         if jacobians:
-            J = _row(robot.model, data, geoms[j].parentJoint, p2, n, jac) - _row(
-                robot.model, data, geoms[i].parentJoint, p1, n, jac
-            )
-        out.append(PairDistance(st.owners[i], st.owners[j], float(d), R @ p1 + t, R @ p2 + t, R @ n, J))
+            J = _row(model, data, parents[j], p2, n, jac) - _row(model, data, parents[i], p1, n, jac)
+        if not root:
+            p1, p2, n = R @ p1 + t, R @ p2 + t, R @ n
+        out.append(PairDistance(st.owners[i], st.owners[j], float(ds[k]), p1, p2, n, J))
     return Clearance(tuple(out), cm.margin)
 
 
