@@ -443,3 +443,18 @@ def test_viewer_draws_collision_geometry_obstacles_and_the_closest_pair(panda: r
         for c in view.commands[-40:]
         if c["type"] == "set_object"
     )
+
+
+def test_active_rows_are_the_distance_jacobians(panda: robojac.Robot) -> None:
+    from robojac.collision import active_rows
+
+    cm = CollisionModel(panda, obstacles=[("ball", "sphere", 0.08, (0.4, 0.15, 0.5))])
+    q = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+    d, J, dmin, closest = active_rows(cm, q, 0.2)
+    ref = distances(cm, q, jacobians=True, within=0.2)
+    rows = [p for p in ref.pairs if p.distance < 0.2]
+    assert d.size == len(rows) > 3
+    # coal warm-starts GJK from the previous query: the two calls agree to its tolerance
+    np.testing.assert_allclose(d, [p.distance for p in rows], atol=1e-9)
+    np.testing.assert_allclose(J, np.array([p.jacobian for p in rows]), atol=1e-6)
+    assert dmin == pytest.approx(ref.distance, abs=1e-9) and closest == ref.closest.names

@@ -5,7 +5,16 @@ See docs/collision.md. Build a :class:`CollisionModel` from a loaded robot and p
 """
 
 from .model import OBSTACLE_SIZES, CollisionModel, Obstacle, make_obstacle
-from .queries import Clearance, PairDistance, collisions, distances, in_collision, min_distance, raw_distances
+from .queries import (
+    Clearance,
+    PairDistance,
+    active_rows,
+    collisions,
+    distances,
+    in_collision,
+    min_distance,
+    raw_distances,
+)
 
 __all__ = [
     "OBSTACLE_SIZES",
@@ -13,6 +22,7 @@ __all__ = [
     "CollisionModel",
     "Obstacle",
     "PairDistance",
+    "active_rows",
     "collisions",
     "distances",
     "in_collision",

@@ -31,7 +31,7 @@ import proxsuite
 from .._validate import FloatArray, non_negative, positive
 from ..errors import InputError
 from .model import CollisionModel
-from .queries import distances
+from .queries import active_rows
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,13 @@ class ClearanceQP:
     ) -> FloatArray:
         """The constrained joint rates (dof,) for task rows ``J q̇ ≈ x`` and box ``lower ≤ q̇ ≤ upper``."""
         s = self.settings
-        c = distances(self.collision, q, jacobians=True, within=s.d_influence)
-        closest = c.closest
-        self.clearance = c.distance
-        self.closest = None if closest is None else closest.names
-        rows = [p for p in c.pairs if p.distance < s.d_influence]
+        d, C, self.clearance, self.closest = active_rows(self.collision, q, s.d_influence)
         n = J.shape[1]
         w = max(w, 1e-6)
         H = J.T @ J + w * np.eye(n)
         g = -(H @ dq_ref)
         lb = np.minimum(lower, upper)
-        m = len(rows)
+        m = d.size
         self.active = m
         if m == 0 and np.all(dq_ref >= lb) and np.all(dq_ref <= upper):
             self.status = "inactive"
@@ -96,8 +92,7 @@ class ClearanceQP:
             qp.settings.eps_abs = 1e-9
             qp.settings.verbose = False
         if m:
-            C = np.array([p.jacobian for p in rows])
-            lo = np.array([-s.xi * (p.distance - s.d_min) / (s.d_influence - s.d_min) for p in rows])
+            lo = -s.xi * (d - s.d_min) / (s.d_influence - s.d_min)
             qp.init(H, g, None, None, C, lo, np.full(m, 1e20), lb, upper, compute_preconditioner=False)
         else:
             qp.init(H, g, None, None, None, None, None, lb, upper, compute_preconditioner=False)
