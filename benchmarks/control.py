@@ -12,7 +12,9 @@ in rounds so that machine noise hits all rows alike:
 
 Each row is the median over rounds; a control-step or raw-call round is the median of
 individual calls timed with ``perf_counter_ns``. Goals (issue 6): resolved-rate step
-≤ 50 µs, dynamics step with impedance control ≤ 100 µs.
+≤ 50 µs, dynamics step with impedance control ≤ 100 µs; issue 13: the resolved-rate step
+with the collision QP (distances, distance Jacobians and a proxsuite solve) ≤ 150 µs with
+10 active pairs.
 
 Run: .venv/bin/python benchmarks/control.py [--rounds 7] [--calls 3000] [--sim-steps 2000]
 """
@@ -70,6 +72,16 @@ def main() -> None:
     circle = Circle.starting_at(T0, 0.1, normal=(1, 0, 0), period=2.0)
 
     rrmc = ResolvedRateController(robot, circle, gain=10.0)
+    # issue 13: the same controller keeping clear of a ball near the hand: 10 pairs within
+    # the influence distance at READY, so the velocity-damper QP has 10 rows.
+    from robojac.collision import CollisionModel
+
+    ball = ("ball", "sphere", 0.08, (float(T0[0, 3]) + 0.1, 0.15, 0.5))
+    rrmc_qp = ResolvedRateController(
+        robot, circle, gain=10.0, collision=CollisionModel(robot, obstacles=[ball]), d_influence=0.15
+    )
+    rrmc_qp.command(q, v, 0.3)
+    active = rrmc_qp._qp.active if rrmc_qp._qp is not None else 0
     imp = CartesianImpedanceController(robot, circle)
     osc = OperationalSpaceController(robot, circle)
     pd = JointPDController(robot, READY + 0.05)
@@ -87,6 +99,7 @@ def main() -> None:
     steps: dict[str, Callable[[], object]] = {
         "ResolvedRateController.command": lambda: rrmc.command(q, v, 0.3),
         "ResolvedRateController.step (validating)": lambda: rrmc.step(q, 0.3),
+        f"ResolvedRateController.command + collision QP ({active} active pairs)": lambda: rrmc_qp.command(q, v, 0.3),
         "CartesianImpedanceController.command": lambda: imp.command(q, v, 0.3),
         "OperationalSpaceController.command": lambda: osc.command(q, v, 0.3),
         "JointPDController.command": lambda: pd.command(q, v, 0.3),

@@ -20,7 +20,12 @@ Success is reported at two tiers: "1e-6" (both errors ≤ 1e-6, robojac's goal) 
 "own" (each solver's own criterion: 1e-5 per component for TRAC-IK, the 1e-6 tier for
 the others). Times are wall-clock per call, in milliseconds.
 
-Run: python benchmarks/ik.py [--n 1000] [--arms panda,ur5] [--ikpy-n 50]
+With collision (issue 13): on targets from collision-free random configurations (self-
+collision plus a table plane at the base, z = 0), robojac's ``solve_ik(collision=...)``
+beside the plain solve from the same starts: success at the 1e-6 tier with every answer
+re-checked by an independent coal distance query, and the ratio of medians.
+
+Run: python benchmarks/ik.py [--n 1000] [--arms panda,ur5] [--ikpy-n 50] [--collision-n 1000]
 """
 
 from __future__ import annotations
@@ -305,12 +310,49 @@ def print_table(rows: list[list[Any]]) -> None:
     )
 
 
+def collision_row(name: str, n: int, seed: int) -> list[Any]:
+    """Plain and collision-checked solves on collision-free targets: the collision column of the table."""
+    from robojac.collision import CollisionModel, raw_distances
+
+    robot = robojac.load(name)
+    # The table is the plane z = 0, lowered for an arm whose first joint's cylinder reaches
+    # below its base (iiwa14, ur5), so that the neutral configuration stands clear of it.
+    probe = CollisionModel(robot, obstacles=[("table", "plane", (), (0.0, 0.0, 0.0))])
+    low = min((p.distance for p in probe.distances(robot.neutral()).pairs if p.second == "table"), default=0.0)
+    height = min(0.0, low - 1e-3)
+    cm = CollisionModel(robot, obstacles=[("table", "plane", (), (0.0, 0.0, height))])
+    rng = np.random.default_rng(seed + 2)
+    targets, starts = [], []
+    for _ in range(1000 * n):
+        if len(targets) == n:
+            break
+        q = robot.random_configuration(rng)
+        if not cm.in_collision(q):
+            targets.append(robot.fk(q))
+            starts.append(robot.random_configuration(rng))
+    solve_ik(robot, targets[0], starts[0], collision=cm)
+    plain, checked, ok = [], [], []
+    for T, q0 in zip(targets, starts):
+        t0 = time.perf_counter()
+        solve_ik(robot, T, q0, timeout=TIMEOUT)
+        plain.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        r = solve_ik(robot, T, q0, timeout=TIMEOUT, collision=cm)
+        checked.append(time.perf_counter() - t0)
+        pe, re, _ = errors(robot, r.q, T)
+        # re-checked by coal's distance query, not the collision test the solver used
+        ok.append(bool(r.success and pe <= TOL and re <= TOL and raw_distances(cm, r.q).min() >= 0.0))
+    mp, mc = float(np.median(plain)) * 1e3, float(np.median(checked)) * 1e3
+    return [name, len(ok), f"{height:+.3f}", f"{100 * np.mean(ok):.2f}", f"{mp:.3f}", f"{mc:.3f}", f"{mc / mp:.2f}"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="targets per arm (default 1000)")
     ap.add_argument("--ikpy-n", type=int, default=50, help="targets per arm for ikpy (default 50)")
     ap.add_argument("--arms", default=",".join(robojac.bundled_robots()), help="comma-separated bundled arms")
     ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--collision-n", type=int, default=1000, help="targets per arm with collision (0: skip)")
     args = ap.parse_args(argv)
     load = os.getloadavg()
     print(
@@ -324,6 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.arms.split(","):
         rows += bench_arm(name, args.n, min(args.ikpy_n, args.n), args.seed)
     print_table(rows)
+    if args.collision_n > 0:
+        crow = [collision_row(name, args.collision_n, args.seed) for name in args.arms.split(",")]
+        head = ["arm", "n", "table z [m]", "% ok +collision", "plain median ms", "+collision median ms", "ratio"]
+        print("collision-free IK (self + table plane), answers re-checked by a coal distance query:")
+        print(table(head, crow))
     print(
         f"batch: solve_ik_batch on the panda, one process, {len(rates)} batches of {min(args.n, 1000)}: median "
         f"{np.median(rates):.0f} solves/s (range {min(rates):.0f}-{max(rates):.0f}; {100 * success:.2f} % solved)"

@@ -3,6 +3,7 @@
 # Keep it to what a user starts from: everything else lives in its module (robojac.wrench,
 # robojac.dls, robojac.singularity, ...), each with its own __all__.
 
+from . import collision as collision
 from . import control as control
 from . import dls as dls
 from . import kinematics as kinematics
@@ -18,6 +19,7 @@ from .capacity import PayloadCheck as PayloadCheck
 from .capacity import capacity_report as capacity_report
 from .capacity import check_payload as check_payload
 from .capacity import max_force as max_force
+from .collision import CollisionModel as CollisionModel
 from .control import CartesianImpedanceController as CartesianImpedanceController
 from .control import JointPDController as JointPDController
 from .control import OperationalSpaceController as OperationalSpaceController

@@ -207,8 +207,15 @@ class ResolvedRateController:
             :func:`robojac.manipulability_gradient`).
         nullspace_gain: ``k₀`` [1/s].
         task: ``"pose"`` (6 rows) or ``"position"`` (3 rows; orientation left free).
+        collision: a :class:`robojac.collision.CollisionModel` of ``robot``: the command
+            becomes the solution of a small QP (proxsuite) that keeps every pair at least
+            ``d_min`` [m] apart with velocity dampers on pairs closer than ``d_influence``
+            [m] (approach rate at most ``xi`` [m/s] there, falling to 0 at ``d_min``), and
+            holds the position and velocity limits as hard bounds (see
+            :mod:`robojac.collision.qp`). None (default): the plain command, at its cost.
 
-    Its :meth:`diagnostics` add the damping λ, the velocity-limit scale and the locked joints.
+    Its :meth:`diagnostics` add the damping λ, the velocity-limit scale and the locked joints;
+    with ``collision``, :attr:`clearance` [m] and :attr:`closest_pair` tell the last step's.
     """
 
     def __init__(
@@ -227,8 +234,19 @@ class ResolvedRateController:
         nullspace: str | None = None,
         nullspace_gain: float = 1.0,
         task: str = "pose",
+        collision: Any = None,
+        d_min: float = 0.02,
+        d_influence: float = 0.12,
+        xi: float = 0.2,
     ) -> None:
         self.robot = robot
+        self._qp = None
+        if collision is not None:
+            from .collision.qp import ClearanceQP, DamperSettings
+            from .ik.single import check_collision_model
+
+            check_collision_model(robot, collision)
+            self._qp = ClearanceQP(collision, DamperSettings(d_min, d_influence, xi))
         self.task = TaskSpace(robot, frame)
         self.frame = self.task.frame
         self.trajectory = as_trajectory(robot, trajectory, frame)
@@ -309,6 +327,8 @@ class ResolvedRateController:
         z = None if self.nullspace is None else self.nullspace_gain * self._null_gradient(q)
         rates, s, lam = self._solve(J, x, z)
         self._Js, self._damping_used, self._locked = (J, s), lam, ()
+        if self._qp is not None:
+            return self._clear(q, J, x, rates, lam)
         if self.position_limits:
             rates = self._respect_position_limits(q, rates, J, x, z)
         self._scale = 1.0
@@ -318,6 +338,32 @@ class ResolvedRateController:
                 self._scale = (1.0 - 1e-12) / r  # the margin keeps rounding from landing a hair over the limit
                 rates *= self._scale
         return rates
+
+    def _clear(self, q: FloatArray, J: FloatArray, x: FloatArray, rates: FloatArray, lam: float) -> FloatArray:
+        """The collision QP's command: task tracking near ``rates``, pairs kept apart, limits as bounds."""
+        assert self._qp is not None
+        inf = np.full(self.robot.dof, np.inf)
+        vmax = (
+            inf
+            if self._inv_vlim is None
+            else np.where(self._inv_vlim > 0, 1.0 / np.where(self._inv_vlim > 0, self._inv_vlim, 1.0), np.inf)
+        )
+        lo, hi = -vmax, vmax.copy()
+        if self.position_limits:
+            lo = np.maximum(lo, (self.robot.lower - q) / self.dt)
+            hi = np.minimum(hi, (self.robot.upper - q) / self.dt)
+        self._scale = 1.0
+        return self._qp.solve(q, J, x, rates, lam * lam, np.maximum(lo, -1e20), np.minimum(hi, 1e20))
+
+    @property
+    def clearance(self) -> float:
+        """The smallest pair distance [m] at the last step (with ``collision``; else NaN)."""
+        return math.nan if self._qp is None else self._qp.clearance
+
+    @property
+    def closest_pair(self) -> tuple[str, str] | None:
+        """The closest pair at the last step (with ``collision``), by name."""
+        return None if self._qp is None else self._qp.closest
 
     def _respect_position_limits(
         self, q: FloatArray, dq: FloatArray, J: FloatArray, x: FloatArray, z: FloatArray | None

@@ -320,7 +320,55 @@ LOADING: list[Api | Cli] = [
     Api("6000 joints", _load("s.urdf", _star(6000)), URDFError, "at most 5000 joints"),
     # URDF text for a path (issue 16): the whole file was echoed in "not found"
     Api("URDF text instead of a path", lambda e: robojac.load(arm()), URDFError, "not URDF text"),
+    # collision models (issue 13): each bad item is named
+    Api(
+        "collision on a URDF without <collision>",
+        lambda e: _cm(robojac.load(e.write("b.urdf", arm()))),
+        ModelError,
+        "no <collision>",
+    ),
+    Api(
+        "missing collision mesh",
+        lambda e: _cm(robojac.load(e.write("m.urdf", _geometry('<mesh filename="gone.stl"/>', "collision")))),
+        ModelError,
+        "gone.stl",
+    ),
+    Api(
+        "obstacle with a negative size",
+        lambda e: _cm(e.panda).add_obstacle("crate", "box", (0.1, -0.2, 0.1)),
+        InputError,
+        "'crate'",
+    ),
+    Api(
+        "obstacle with a NaN size",
+        lambda e: _cm(e.panda).add_obstacle("ball", "sphere", float("nan")),
+        InputError,
+        "'ball'",
+    ),
+    Api("obstacle of an unknown kind", lambda e: _cm(e.panda).add_obstacle("c", "cube", (0.1,)), InputError, "box"),
+    Api(
+        "malformed SRDF",
+        lambda e: _cm(e.panda, srdf=e.write("bad.srdf", "<robot><disable_collisions")),
+        ModelError,
+        "bad.srdf",
+    ),
+    Api(
+        "SRDF pair naming an unknown link",
+        lambda e: _cm(
+            e.panda,
+            srdf=e.write("u.srdf", '<robot><disable_collisions link1="panda_link1" link2="panda_lnk5"/></robot>'),
+        ),
+        FrameError,
+        "panda_link5",
+    ),
+    Api("negative collision margin", lambda e: _cm(e.panda, margin=-0.01), InputError, "margin"),
 ]
+
+
+def _cm(robot: robojac.Robot, **kwargs: Any) -> Any:
+    from robojac.collision import CollisionModel
+
+    return CollisionModel(robot, **kwargs)
 
 
 # ---------------------------------------------------------------------------- configurations and options
@@ -747,6 +795,24 @@ _ROW = "0.45,0,0.3,1,0,0,0\n"
 
 CLI: list[Api | Cli] = [
     Cli("unknown subcommand", lambda e: ["frobnicate", "panda"], "invalid choice"),
+    # collide and ik --avoid-collisions (issue 13)
+    Cli(
+        "collide with a non-positive obstacle size",
+        lambda e: ["collide", "panda", "--obstacle", "box", "0.5", "0", "0.5", "0.1", "-0.1", "1"],
+        "'box1'",
+    ),
+    Cli(
+        "collide with too few obstacle numbers",
+        lambda e: ["collide", "panda", "--obstacle", "sphere", "0.5", "0"],
+        "takes 4 numbers",
+    ),
+    Cli("collide with an unknown obstacle kind", lambda e: ["collide", "panda", "--obstacle", "cube", "1"], "unknown"),
+    Cli("collide on a URDF without <collision>", lambda e: ["collide", e.write("b.urdf", arm())], "no <collision>"),
+    Cli(
+        "ik --obstacle without --avoid-collisions",
+        lambda e: ["ik", "panda", "--target", "0.4", "0", "0.4", "1", "0", "0", "0", "--obstacle", "plane", "0"],
+        "--avoid-collisions",
+    ),
     Cli("unknown frame", lambda e: ["fk", "panda", "--frame", "panda_link77"], "panda_link7"),
     # A first row with a typo was taken for a header and dropped: "solved 1 of 1 targets".
     Cli(

@@ -64,6 +64,14 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="with --target: also write a standalone page of the solution (the arm at q, the target, the move from q0)",
     )
+    p.add_argument(
+        "--avoid-collisions",
+        action="store_true",
+        help="with --target: accept only answers free of self-collision and of each --obstacle",
+    )
+    from .collide import add_collision_options
+
+    add_collision_options(p)
     p.set_defaults(handler=ik)
 
     p = sub.add_parser(
@@ -121,7 +129,14 @@ def ik(args: argparse.Namespace) -> int:
         raise InputError(
             f"--target takes 7 numbers (x y z qx qy qz qw) or, with --position-only, 3 (x y z); got {len(t)}"
         )
-    res = solve_ik(robot, t if len(t) == 3 else (t[:3], t[3:]), args.q0, **_options(args))
+    collision = None
+    if args.avoid_collisions:
+        from .collide import collision_model
+
+        collision = collision_model(robot, args)
+    elif args.obstacle:
+        raise InputError("--obstacle goes with --avoid-collisions")
+    res = solve_ik(robot, t if len(t) == 3 else (t[:3], t[3:]), args.q0, collision=collision, **_options(args))
     page = None if args.html is None else str(solution_page(robot, args, t, res))
     if args.json:
         emit_json(
@@ -209,6 +224,8 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
 
     if args.html is not None:
         raise InputError("--html goes with one --target; for --targets FILE write the solutions with --out")
+    if args.avoid_collisions:
+        raise InputError("--avoid-collisions takes one --target (batches with collision checks are not supported yet)")
     if args.out:
         _check_out(args.out)
     targets = read_targets(args.targets)

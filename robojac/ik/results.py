@@ -25,6 +25,8 @@ class IKResult:
         rotation_error: angle [rad] of the residual rotation over the constrained axes.
         message: what happened, in words; on failure, why and what to try.
         time: wall-clock seconds the solve took.
+        collision: with ``collision=``, on failure, the pair (link or obstacle names) that
+            the last converged answer collided with; None when no converged answer collided.
     """
 
     q: FloatArray
@@ -35,6 +37,7 @@ class IKResult:
     rotation_error: float
     message: str
     time: float = 0.0
+    collision: tuple[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python values for JSON: ``q`` as a list of floats.
@@ -52,6 +55,7 @@ class IKResult:
             "rotation_error": _json_float(self.rotation_error),
             "message": str(self.message),
             "time": _json_float(self.time),
+            "collision": list(self.collision) if self.collision is not None else None,
         }
 
 

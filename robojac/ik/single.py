@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..robot import Robot
 from .options import (
     DEFAULT_OPTIONS,
@@ -131,6 +132,7 @@ def solve_ik(
     nullspace: str | None = _D.nullspace,
     nullspace_gain: float = _D.nullspace_gain,
     options: IKOptions | None = None,
+    collision: Any = None,
 ) -> IKResult:
     """Joint values that put ``frame`` at ``target``: damped least squares with restarts.
 
@@ -148,6 +150,10 @@ def solve_ik(
             :class:`IKOptions`, which also gives their defaults.
         options: all of these at once, as an :class:`IKOptions`; then the keywords above
             must be left at their defaults.
+        collision: a :class:`robojac.collision.CollisionModel` of ``robot``: only answers
+            with every pair at least its margin apart succeed; one in collision is rejected
+            and the solver restarts within its budget (``IKResult.collision`` names the pair
+            when every converged answer collided). None (default): no collision checks, no cost.
 
     Returns:
         An :class:`IKResult`. Failing to converge is a result (``success=False``, the best
@@ -194,4 +200,21 @@ def solve_ik(
         start = q0  # already a clean vector: skip the general check
     else:
         start = robot.check_q(q0, "q0")
-    return solver.solve(T, start, check_seed(seed), t_start)
+    if collision is not None:
+        check_collision_model(robot, collision)
+    return solver.solve(T, start, check_seed(seed), t_start, collision)
+
+
+def check_collision_model(robot: Robot, collision: Any) -> None:
+    """``collision`` is a CollisionModel built for ``robot``, or an InputError saying what it is."""
+    from ..collision import CollisionModel
+
+    if not isinstance(collision, CollisionModel):
+        raise InputError(
+            f"collision must be a robojac.collision.CollisionModel (or None), got {type(collision).__name__}"
+        )
+    if collision.robot is not robot and collision.robot.model != robot.model:
+        raise InputError(
+            f"collision was built for robot '{collision.robot.name}', not for this '{robot.name}'; "
+            "build it with CollisionModel(robot)"
+        )

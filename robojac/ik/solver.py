@@ -25,6 +25,8 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pinocchio as pin
@@ -278,10 +280,14 @@ class Solver:
                 return status, q, k, state[_lm.S_BEST], _lm.best_q(state, len(q), STALL_WINDOW), None
         return _STALLED, q, k + 1, state[_lm.S_BEST], _lm.best_q(state, len(q), STALL_WINDOW), None
 
-    def solve(self, target: FloatArray, q0: FloatArray, seed: int, t_start: float | None = None) -> IKResult:
+    def solve(
+        self, target: FloatArray, q0: FloatArray, seed: int, t_start: float | None = None, collision: Any = None
+    ) -> IKResult:
         """Solve for a checked (4, 4) target in the base frame from a checked start q0.
 
         ``t_start`` (a ``time.perf_counter()`` reading) is when the budget started; default now.
+        ``collision`` (a :class:`robojac.collision.CollisionModel` of the same robot): a
+        converged answer closer than its margin is rejected and the solver restarts.
         """
         if t_start is None:
             t_start = time.perf_counter()
@@ -300,11 +306,19 @@ class Solver:
         best, best_q = math.inf, q0
         iterations = restarts = 0
         distances: FloatArray | None = None
+        hit_pair: tuple[str, str] | None = None
         while True:
             status, q, its, att_best, att_q, errs = self._attempt(q, q0, deadline)
             iterations += its
             if att_best < best:
                 best, best_q = att_best, att_q
+            if status == _SUCCESS and collision is not None:
+                hit = self._collides(q, collision)
+                if hit is not None:
+                    # A converged answer in collision is no answer: restart like a stall.
+                    hit_pair, status = hit, _STALLED
+                    if best_q is att_q:
+                        best, best_q = math.inf, q0
             if status != _STALLED:
                 break
             if opts.max_restarts is not None and restarts >= opts.max_restarts:
@@ -317,7 +331,23 @@ class Solver:
             restarts += 1
             q = self.restarts.start(restarts, distances, seed)
         success = status == _SUCCESS
-        return self._result(q if success else best_q, success, iterations, restarts, status, t_start, errs)
+        result = self._result(q if success else best_q, success, iterations, restarts, status, t_start, errs)
+        if collision is None or success or hit_pair is None:
+            return result
+        return replace(
+            result,
+            collision=hit_pair,
+            message=f"{result.message}; every converged answer collided (the last: {hit_pair[0]} with {hit_pair[1]})",
+        )
+
+    def _collides(self, q: FloatArray, collision: Any) -> tuple[str, str] | None:
+        """The closest pair within the margin at the q that would be returned, or None."""
+        qr = _clip(q, self.lower, self.upper)
+        c = self.continuous
+        if c.size:
+            qr[c] = np.arctan2(np.sin(qr[c]), np.cos(qr[c]))
+        hits = collision.collisions(qr, first=True)
+        return hits[0] if hits else None
 
     def _result(
         self,

@@ -6,7 +6,7 @@ See :mod:`robojac.singularity` for the measures and their units.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -125,6 +125,9 @@ class SingularityReport(JacobianMeasures):
     singularity_types: tuple[str, ...] = ()
     type_margins: dict[str, float] | None = None
     type_tolerance: float = DEFAULT_TYPE_TOLERANCE
+    #: with ``collision=``: the smallest pair distance [m] at ``q`` and that pair's names
+    clearance: float | None = None
+    closest_pair: tuple[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -139,6 +142,9 @@ class SingularityReport(JacobianMeasures):
             "type_margins": self.type_margins,
             "type_tolerance": self.type_tolerance,
         }
+        if self.clearance is not None:
+            out["clearance"] = self.clearance
+            out["closest_pair"] = None if self.closest_pair is None else list(self.closest_pair)
         return out
 
 
@@ -268,6 +274,7 @@ def singularity_report(
     threshold: float = SINGULAR_THRESHOLD,
     ref: str = "local_world_aligned",
     type_tolerance: float = DEFAULT_TYPE_TOLERANCE,
+    collision: Any = None,
 ) -> SingularityReport:
     """How close ``robot`` at ``q`` is to a singularity, for the Jacobian of ``frame``.
 
@@ -289,6 +296,8 @@ def singularity_report(
         ref: ``"local_world_aligned"`` (default), ``"local"`` or ``"world"``.
         type_tolerance: tolerance of the UR conditions (> 0): |sin q5|, |sin q3|, and the
             shoulder distance in metres.
+        collision: a :class:`robojac.collision.CollisionModel` of ``robot``: the report
+            then carries the clearance [m] at ``q`` and the closest pair.
 
     Raises:
         InputError: a bad ``q`` or argument.
@@ -304,7 +313,7 @@ def singularity_report(
     if robot.dof < 6:  # a tall Jacobian or block: see _resolve_lost
         step = np.random.default_rng(0).standard_normal(robot.dof)
         J_near = robot.jacobian(qv + 1e-7 * step / np.linalg.norm(step), frame, ref)
-    return _report(
+    rep = _report(
         J,
         t,
         J_near,
@@ -316,3 +325,12 @@ def singularity_report(
         type_margins=margins,
         type_tolerance=tol,
     )
+    if collision is None:
+        return rep
+    from ..ik.single import check_collision_model
+
+    check_collision_model(robot, collision)
+    closest = collision.distances(qv).closest
+    if closest is None:
+        return replace(rep, clearance=math.inf)
+    return replace(rep, clearance=closest.distance, closest_pair=closest.names)

@@ -82,6 +82,8 @@ class PathScan:
     sigma_min: FloatArray = field(repr=False)
     manipulability: FloatArray = field(repr=False)
     intervals: tuple[SingularInterval, ...]
+    #: with ``collision=``: the smallest pair distance [m] at each sample
+    clearance: FloatArray | None = field(default=None, repr=False)
 
     @property
     def is_clear(self) -> bool:
@@ -100,6 +102,7 @@ class PathScan:
             "sigma_min": self.sigma_min.tolist(),
             "manipulability": self.manipulability.tolist(),
             "intervals": [iv.to_dict() for iv in self.intervals],
+            **({} if self.clearance is None else {"clearance": self.clearance.tolist()}),
         }
 
 
@@ -149,6 +152,7 @@ def scan_path(
     part: str = "full",
     refine: bool = True,
     type_tolerance: float = DEFAULT_TYPE_TOLERANCE,
+    collision: Any = None,
 ) -> PathScan:
     """Near-singular intervals of the joint path ``qs`` (N, dof), read sample by sample.
 
@@ -168,6 +172,8 @@ def scan_path(
         part: ``"full"``, ``"translational"`` (e.g. a planar arm) or ``"rotational"``.
         refine: locate each minimum between samples.
         type_tolerance: tolerance of the UR conditions (see :func:`singularity_report`).
+        collision: a :class:`robojac.collision.CollisionModel` of ``robot``: the scan then
+            carries the clearance [m] at every sample (``PathScan.clearance``).
 
     Raises:
         InputError: empty, ragged, wrong width or non-finite path; bad threshold or part.
@@ -228,7 +234,15 @@ def scan_path(
         sigma_min=sig,
         manipulability=man,
         intervals=tuple(intervals),
+        clearance=None if collision is None else _clearance(robot, path, collision),
     )
+
+
+def _clearance(robot: Robot, path: FloatArray, collision: Any) -> FloatArray:
+    from ..ik.single import check_collision_model
+
+    check_collision_model(robot, collision)
+    return np.array([collision.distances(q).distance for q in path])
 
 
 def _refine(

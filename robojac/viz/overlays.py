@@ -221,6 +221,21 @@ class Overlays(ViewerBase):
         self._add(_Overlay(name, path, update, info=info), cmds)
         return name
 
+    def add_collision(
+        self, collision: Any, *, name: str = "collision", geometry: bool = True, warn: float = 0.05
+    ) -> str:
+        """Draw a :class:`~robojac.collision.CollisionModel`: the links' collision shapes
+        (``geometry``, translucent), its obstacles, colliding links in red and the closest
+        pair's segment, red in collision, orange closer than ``warn`` [m], else green; follows q.
+        :meth:`remove` it to hide it (see :mod:`robojac.viz.collision`)."""
+        from .collision import collision_overlay
+
+        _flag(geometry, "geometry")
+        path = self._new_overlay(name, "collision")
+        cmds, update, info = collision_overlay(self.robot, collision, path, geometry=geometry, warn=warn)
+        self._add(_Overlay(name, path, update, info=info), cmds)
+        return name
+
     def add_text(self, text: str, *, name: str = "text", position: Any = None, size: float | None = None) -> str:
         """A text label, upright and facing the camera's first position, centred at
         ``position`` [m] (default: high in the framed view) on a square ``size`` [m] wide

@@ -1,0 +1,460 @@
+"""The collision model, its queries and the distance Jacobian (against central finite differences)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import coal
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+import robojac
+from robojac.collision import CollisionModel, distances, raw_distances
+from robojac.errors import FrameError, InputError, ModelError
+
+
+def _fd_check(cm: CollisionModel, q: np.ndarray, h: float = 1e-5) -> list[float]:
+    """Relative errors |J − J_fd| / max(|J_fd|, 1e-2) of every separated pair's distance row at q."""
+    c = distances(cm, q, jacobians=True)
+    eye = np.eye(cm.robot.dof)
+    fd = np.array([(raw_distances(cm, q + h * e) - raw_distances(cm, q - h * e)) / (2 * h) for e in eye]).T
+    errs = []
+    for k, p in enumerate(c.pairs):
+        if p.distance > 1e-3:
+            assert p.jacobian is not None
+            errs.append(float(np.linalg.norm(p.jacobian - fd[k]) / max(np.linalg.norm(fd[k]), 1e-2)))
+    return errs
+
+
+@pytest.mark.parametrize("name", ["panda", "ur5", "iiwa14", "planar_2r"])
+def test_distance_jacobian_matches_finite_differences(name: str) -> None:
+    robot = robojac.load(name)
+    cm = CollisionModel(robot)
+    cm.add_obstacle("ball", "sphere", 0.1, (0.4, 0.2, 0.5))
+    cm.add_obstacle("floor", "plane", (), (0, 0, -0.05))
+    if name != "planar_2r":  # the planar arm's caps face a box's top face: no unique witness points
+        tilted = robojac.pose.from_rotation(Rotation.from_euler("xyz", [0.3, 0.2, 0.1]), (-0.3, 0.3, 0.4))
+        cm.add_obstacle("crate", "box", (0.2, 0.1, 0.3), tilted)
+        cm.add_obstacle("post", "capsule", (0.05, 0.6), (0.2, -0.5, 0.3))
+    rng = np.random.default_rng(1)
+    errs: list[float] = []
+    for _ in range(4):
+        errs += _fd_check(cm, robot.random_configuration(rng))
+    assert len(errs) > 20
+    # The bundled arms are cylinders: GJK on a curved surface stops with witness points
+    # accurate to ~sqrt(tolerance × radius) ≈ 1e-6 m, which bounds these rows at ~1e-4
+    # relative. The exact maths is proven at 1e-6 on analytic pairs below.
+    assert float(np.median(errs)) < 1e-4
+    assert max(errs) < 1e-2
+
+
+def _stl_icosphere(path: Path, radius: float) -> None:
+    """An ASCII STL of a subdivided icosahedron: a convex mesh with unique witness points almost everywhere."""
+    t = (1 + 5**0.5) / 2
+    v = [
+        (-1, t, 0),
+        (1, t, 0),
+        (-1, -t, 0),
+        (1, -t, 0),
+        (0, -1, t),
+        (0, 1, t),
+        (0, -1, -t),
+        (0, 1, -t),
+        (t, 0, -1),
+        (t, 0, 1),
+        (-t, 0, -1),
+        (-t, 0, 1),
+    ]
+    f = [
+        (0, 11, 5),
+        (0, 5, 1),
+        (0, 1, 7),
+        (0, 7, 10),
+        (0, 10, 11),
+        (1, 5, 9),
+        (5, 11, 4),
+        (11, 10, 2),
+        (10, 7, 6),
+        (7, 1, 8),
+        (3, 9, 4),
+        (3, 4, 2),
+        (3, 2, 6),
+        (3, 6, 8),
+        (3, 8, 9),
+        (4, 9, 5),
+        (2, 4, 11),
+        (6, 2, 10),
+        (8, 6, 7),
+        (9, 8, 1),
+    ]
+    verts = [np.array(p, float) / np.linalg.norm(p) for p in v]
+    tris = []
+    for a, b, c in f:
+        ab, bc, ca = [(verts[x] + verts[y]) / np.linalg.norm(verts[x] + verts[y]) for x, y in ((a, b), (b, c), (c, a))]
+        tris += [(verts[a], ab, ca), (ab, verts[b], bc), (ca, bc, verts[c]), (ab, bc, ca)]
+    lines = ["solid s"]
+    for tri in tris:
+        lines.append("facet normal 0 0 0\nouter loop")
+        lines += [f"vertex {x * radius} {y * radius} {z * radius}" for x, y, z in tri]
+        lines.append("endloop\nendfacet")
+    path.write_text("\n".join([*lines, "endsolid s\n"]))
+
+
+MESH_ARM = """<robot name="mesh_arm">
+  <link name="base"><collision><geometry><box size="0.2 0.2 0.1"/></geometry></collision></link>
+  <link name="l1"><collision><origin xyz="0 0 0.2"/><geometry><mesh filename="{mesh}" scale="1 1 2"/></geometry></collision></link>
+  <link name="l2"><collision><origin xyz="0.2 0 0"/><geometry><mesh filename="{mesh}" scale="1.5 1 1"/></geometry></collision></link>
+  <link name="l3"><collision><origin xyz="0.15 0 0"/><geometry><sphere radius="0.05"/></geometry></collision></link>
+  <joint name="j1" type="revolute"><parent link="base"/><child link="l1"/><origin xyz="0 0 0.05"/><axis xyz="0 0 1"/>
+    <limit lower="-3" upper="3" effort="1" velocity="1"/></joint>
+  <joint name="j2" type="revolute"><parent link="l1"/><child link="l2"/><origin xyz="0 0 0.4"/><axis xyz="0 1 0"/>
+    <limit lower="-3" upper="3" effort="1" velocity="1"/></joint>
+  <joint name="j3" type="revolute"><parent link="l2"/><child link="l3"/><origin xyz="0.4 0 0"/><axis xyz="0 1 0"/>
+    <limit lower="-3" upper="3" effort="1" velocity="1"/></joint>
+</robot>"""
+
+
+@pytest.fixture(scope="module")
+def mesh_arm(tmp_path_factory: pytest.TempPathFactory) -> robojac.Robot:
+    d = tmp_path_factory.mktemp("mesh_arm")
+    _stl_icosphere(d / "ball.stl", 0.06)
+    (d / "arm.urdf").write_text(MESH_ARM.format(mesh="ball.stl"))
+    return robojac.load(d / "arm.urdf", tip="l3")
+
+
+def test_distance_jacobian_on_mesh_geometry(mesh_arm: robojac.Robot) -> None:
+    cm = CollisionModel(mesh_arm)
+    cm.add_obstacle("ball", "sphere", 0.08, (0.3, 0.3, 0.5))
+    cm.add_obstacle(
+        "hull", "mesh", (2.0, 1.0, 1.0), (0.0, -0.4, 0.6), mesh=str(Path(mesh_arm.source).parent / "ball.stl")
+    )
+    rng = np.random.default_rng(3)
+    errs: list[float] = []
+    for _ in range(6):
+        errs += _fd_check(cm, mesh_arm.random_configuration(rng))
+    assert len(errs) > 10
+    # Convex hulls are polytopes, on which GJK ends exactly: rows match to 1e-6 relative,
+    # except a row whose witness point sits at a kink (a vertex-edge switch).
+    assert float(np.median(errs)) < 1e-6
+    assert np.mean(np.array(errs) < 1e-6) > 0.9
+
+
+SPHERE_ARM = """<robot name="balls">
+  <link name="base"><collision><geometry><sphere radius="0.08"/></geometry></collision></link>
+  <link name="a"><collision><origin xyz="0 0 0.25"/><geometry><sphere radius="0.06"/></geometry></collision></link>
+  <link name="b"><collision><origin xyz="0.2 0.05 0"/><geometry><sphere radius="0.05"/></geometry></collision>
+                 <collision><origin xyz="0.35 0 0.02"/><geometry><box size="0.06 0.05 0.04"/></geometry></collision></link>
+  <link name="c"><collision><origin xyz="0.1 0 0"/><geometry><sphere radius="0.04"/></geometry></collision></link>
+  <joint name="j1" type="revolute"><parent link="base"/><child link="a"/><origin xyz="0 0 0.05"/><axis xyz="0 0 1"/>
+    <limit lower="-3" upper="3" effort="1" velocity="1"/></joint>
+  <joint name="j2" type="revolute"><parent link="a"/><child link="b"/><origin xyz="0 0 0.4"/><axis xyz="0 1 0"/>
+    <limit lower="-3" upper="3" effort="1" velocity="1"/></joint>
+  <joint name="j3" type="revolute"><parent link="b"/><child link="c"/><origin xyz="0.4 0 0"/><axis xyz="0.3 1 0.2"/>
+    <limit lower="-3" upper="3" effort="1" velocity="1"/></joint>
+</robot>"""
+
+
+def test_distance_jacobian_exact_on_analytic_pairs(tmp_path: Path) -> None:
+    (tmp_path / "balls.urdf").write_text(SPHERE_ARM)
+    robot = robojac.load(tmp_path / "balls.urdf", tip="c")
+    cm = CollisionModel(robot)
+    cm.add_obstacle("ball", "sphere", 0.1, (0.3, 0.3, 0.5))
+    cm.add_obstacle("floor", "plane", (), (0, 0, -0.2))
+    rng = np.random.default_rng(5)
+    errs: list[float] = []
+    for _ in range(8):
+        errs += _fd_check(cm, robot.random_configuration(rng), h=1e-6)
+    assert len(errs) > 20
+    assert max(errs) < 1e-6  # sphere-sphere, sphere-plane: coal's distances are closed-form
+
+
+def test_distances_agree_with_an_independent_coal_query(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda, obstacles=[("pillar", "box", (0.1, 0.1, 1.0), (0.5, 0.0, 0.5))])
+    q = np.array([0.3, -0.2, 0.1, -2.0, 0.2, 1.8, 0.5])
+    c = distances(cm, q)
+    pair = next(p for p in c.pairs if p.second == "pillar" and p.first == "panda_hand")
+    # panda_hand's box, placed by fk, against the pillar, straight through coal
+    T = panda.fk(q, "panda_hand") @ np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0.03], [0, 0, 0, 1.0]])
+    req, res = coal.DistanceRequest(), coal.DistanceResult()
+    coal.distance(
+        coal.Box(0.04, 0.2, 0.06),
+        coal.Transform3s(T[:3, :3], T[:3, 3]),
+        coal.Box(0.1, 0.1, 1.0),
+        coal.Transform3s(np.eye(3), np.array([0.5, 0, 0.5])),
+        req,
+        res,
+    )
+    assert pair.distance == pytest.approx(res.min_distance, abs=1e-6)
+    assert np.linalg.norm(pair.point2 - pair.point1) == pytest.approx(abs(pair.distance), abs=1e-6)
+
+
+def test_pair_filtering_and_collisions(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda)
+    names = set(cm.pairs)
+    assert ("panda_link1", "panda_link2") not in names  # adjacent
+    assert cm.disabled[("panda_link1", "panda_link2")] == "adjacent"
+    assert not cm.in_collision(panda.neutral())  # contact pairs at neutral are dropped
+    # Folding the elbow fully back puts the hand against the base and the upper arm.
+    folded = np.array([0.0, 0.0, 0.0, -3.0, 0.0, 0.2, 0.0])
+    hits = cm.collisions(folded)
+    assert ("panda_link0", "panda_hand") in hits and ("panda_link2", "panda_hand") in hits
+    assert cm.collisions(folded, first=True) == hits[:1]
+    # Reaching down puts the hand through the floor.
+    cm_ground = CollisionModel(panda, obstacles=[("floor", "plane", (), (0, 0, 0.0))])
+    down = np.array([0.0, 1.5, 0.0, -0.5, 0.0, 1.5, 0.0])
+    assert ("panda_hand", "floor") in cm_ground.collisions(down)
+    assert cm_ground.distances(down).in_collision
+
+
+def test_obstacles_add_and_remove(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda)
+    n = len(cm.pairs)
+    cm.add_obstacle("wall", "box", (0.05, 2.0, 2.0), (0.45, 0.0, 0.5))
+    assert len(cm.pairs) > n and "wall" in cm.obstacles
+    q = panda.neutral()
+    assert cm.in_collision(q) == (distances(cm, q).distance < 0)
+    cm.remove_obstacle("wall")
+    assert len(cm.pairs) == n
+    with pytest.raises(FrameError, match="wal"):
+        cm.remove_obstacle("wal")
+
+
+def test_margin_pads_every_pair(panda: robojac.Robot) -> None:
+    q = panda.neutral()
+    ball = [("ball", "sphere", 0.05, (0.6, 0.0, 0.5))]
+    d = min(p.distance for p in CollisionModel(panda, obstacles=ball).distances(q).pairs if p.second == "ball")
+    assert d > 0
+    padded = CollisionModel(panda, margin=d + 0.01, obstacles=ball)
+    assert ("ball" in {b for _, b in padded.collisions(q)}) and padded.in_collision(q)
+    assert not CollisionModel(panda, margin=max(d - 0.01, 0.0), obstacles=ball).in_collision(q)
+
+
+def test_srdf_disables_pairs(panda: robojac.Robot, tmp_path: Path) -> None:
+    srdf = tmp_path / "p.srdf"
+    srdf.write_text(
+        '<robot name="panda"><disable_collisions link1="panda_link1" link2="panda_link5" reason="x"/></robot>'
+    )
+    cm = CollisionModel(panda, srdf=srdf)
+    assert cm.disabled[("panda_link1", "panda_link5")] == "srdf"
+    assert ("panda_link1", "panda_link5") not in cm.pairs
+
+
+def test_no_collision_elements_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "bare.urdf"
+    p.write_text("""<robot name="bare"><link name="a"/><link name="b"/>
+      <joint name="j" type="revolute"><parent link="a"/><child link="b"/><axis xyz="0 0 1"/>
+      <limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>""")
+    with pytest.raises(ModelError, match="no <collision>"):
+        CollisionModel(robojac.load(p))
+
+
+def test_queries_are_thread_safe(panda: robojac.Robot) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cm = CollisionModel(panda, obstacles=[("floor", "plane", (), (0, 0, 0.0))])
+    qs = [panda.random_configuration(i) for i in range(40)]
+    serial = [cm.distances(q).distance for q in qs]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda q: cm.distances(q).distance, qs))
+    # coal warm-starts GJK/EPA from a thread's previous query: equal to their tolerances
+    # (EPA: 1e-6 m on penetration depths), not bitwise
+    assert threaded == pytest.approx(serial, abs=1e-5)
+    assert all(math.isfinite(d) for d in serial)
+
+
+def test_ik_with_collision_returns_only_collision_free_answers(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda, obstacles=[("table", "plane", (), (0, 0, 0.0))])
+    rng = np.random.default_rng(7)
+    solved = tried = 0
+    while tried < 40:
+        q = panda.random_configuration(rng)
+        if cm.in_collision(q):
+            continue
+        tried += 1
+        res = robojac.solve_ik(panda, panda.fk(q), collision=cm, timeout=0.05)
+        if res.success:
+            solved += 1
+            assert distances(cm, res.q).distance >= 0  # re-checked by the distance query, not the collision test
+        else:
+            assert "collided" in res.message or "timed out" in res.message
+    assert solved >= 36
+
+
+def test_ik_names_the_pair_when_every_answer_collides(panda: robojac.Robot) -> None:
+    # A wall through the only reachable region of the target: every converged answer hits it.
+    q = np.array([0.0, 0.3, 0.0, -1.8, 0.0, 2.0, 0.8])
+    T = panda.fk(q)
+    cm = CollisionModel(panda, obstacles=[("slab", "box", (0.4, 0.4, 0.02), T[:3, 3] + np.array([0, 0, 0.09]))])
+    plain = robojac.solve_ik(panda, T)
+    assert plain.success and plain.collision is None
+    res = robojac.solve_ik(panda, T, collision=cm, timeout=0.05, max_restarts=5)
+    assert not res.success
+    assert res.collision is not None and "slab" in res.collision
+    assert res.to_dict()["collision"] == list(res.collision)
+
+
+def test_ik_collision_argument_is_checked(panda: robojac.Robot, robots: dict[str, robojac.Robot]) -> None:
+    with pytest.raises(InputError, match="CollisionModel"):
+        robojac.solve_ik(panda, panda.fk(panda.neutral()), collision="table")
+    with pytest.raises(InputError, match="built for robot 'ur5'"):
+        robojac.solve_ik(panda, panda.fk(panda.neutral()), collision=CollisionModel(robots["ur5"]))
+
+
+def test_cli_collide_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from robojac.cli import main
+
+    argv = ["collide", "panda", "--q", "0", "0", "0", "-1.5", "0", "1.5", "0.7", "--obstacle", "box", "0.5", "0", "0.5"]
+    assert main([*argv, "0.1", "0.1", "1.0"]) == 0
+    out = capsys.readouterr().out
+    assert "IN COLLISION" in out and "box1" in out
+    assert main([*argv, "0.1", "0.1", "1.0", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["in_collision"] and "box1" in d["closest"]["pair"] and d["clearance"] < 0
+    assert main(["collide", "panda", "--q", "0", "0", "0", "-1.5", "0", "1.5", "0.7"]) == 0
+    assert "collision-free" in capsys.readouterr().out
+
+
+def test_cli_ik_avoid_collisions(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from robojac.cli import main
+
+    argv = ["ik", "panda", "--target", "0.4", "0", "0.1", "1", "0", "0", "0", "--timeout", "0.1", "--json"]
+    assert main([*argv, "--avoid-collisions", "--obstacle", "plane", "0"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    cm = CollisionModel(robojac.load("panda"), obstacles=[("floor", "plane", (), (0, 0, 0.0))])
+    assert d["success"] and not cm.in_collision(np.array(d["q"]))
+
+
+def _pillar_run(xi: float | None) -> tuple[np.ndarray, CollisionModel, robojac.Log]:
+    from robojac.trajectory import Line
+
+    panda = robojac.load("panda")
+    q0 = np.array([-0.6, 0.3, 0.0, -2.0, 0.0, 2.3, 0.8])
+    T0 = panda.fk(q0)
+    T1 = T0.copy()
+    T1[1, 3] = -T0[1, 3]  # a straight line through the pillar
+    cm = CollisionModel(panda, obstacles=[("pillar", "cylinder", (0.05, 1.0), (T0[0, 3], 0.0, 0.5))])
+    kw = {} if xi is None else {"collision": cm, "xi": xi}
+    ctrl = robojac.ResolvedRateController(panda, Line(T0, T1, 3.0), dt=0.01, task="position", **kw)
+    log = robojac.simulate_kinematic(panda, ctrl, q0, duration=4.0)
+    return np.array([cm.distances(q).distance for q in log.q]), cm, log
+
+
+def test_controller_keeps_clear_of_a_pillar_that_the_plain_command_hits() -> None:
+    plain, _, _ = _pillar_run(None)
+    assert plain.min() < 0  # without the QP the arm goes through the pillar: the test can fail
+    kept, cm, log = _pillar_run(0.2)
+    assert kept.min() >= 0.02 - 1e-3  # d_min − 1 mm at every logged sample
+    assert cm.robot.within_limits(log.q[-1], tol=1e-9)
+
+
+def test_clearance_qp_returns_the_nominal_command_when_nothing_is_near(panda: robojac.Robot) -> None:
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    cm = CollisionModel(panda, self_collision=False, obstacles=[("far", "sphere", 0.1, (3.0, 0.0, 0.0))])
+    qp = ClearanceQP(cm, DamperSettings())
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    J = panda.jacobian(q)
+    x = np.array([0.1, 0, 0, 0, 0, 0])
+    lam2 = 1e-3
+    ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
+    big = np.full(7, 10.0)
+    assert qp.solve(q, J, x, ref, lam2, -big, big) is ref
+    # an active bound: the QP still solves, the result respects the box
+    tight = np.full(7, 0.01)
+    out = qp.solve(q, J, x, ref, lam2, -tight, tight)
+    assert np.all(np.abs(out) <= 0.01 + 1e-7)
+
+
+def test_damper_settings_are_checked(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda)
+    with pytest.raises(InputError, match="d_influence"):
+        robojac.ResolvedRateController(panda, panda.fk(panda.neutral()), collision=cm, d_min=0.1, d_influence=0.05)
+
+
+def test_clearance_qp_matches_the_nominal_command_when_no_damper_binds(panda: robojac.Robot) -> None:
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    # A pair inside the influence distance whose damper allows far more than the command asks.
+    cm = CollisionModel(panda, self_collision=False, obstacles=[("near", "sphere", 0.05, (0.75, 0.0, 0.5))])
+    qp = ClearanceQP(cm, DamperSettings(d_min=0.0, d_influence=1.0, xi=100.0))
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    J = panda.jacobian(q)
+    x = np.array([0.01, 0, 0, 0, 0, 0])
+    lam2 = 1e-3
+    ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
+    out = qp.solve(q, J, x, ref, lam2, np.full(7, -10.0), np.full(7, 10.0))
+    assert qp.active > 0 and qp.status == "PROXQP_SOLVED"
+    np.testing.assert_allclose(out, ref, atol=1e-7)
+
+
+def test_singularity_report_and_scan_path_carry_clearance(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda, obstacles=[("floor", "plane", (), (0, 0, 0.0))])
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    rep = robojac.singularity_report(panda, q, collision=cm)
+    assert rep.clearance == pytest.approx(cm.distances(q).distance)
+    assert rep.closest_pair is not None and rep.to_dict()["clearance"] == rep.clearance
+    assert robojac.singularity_report(panda, q).clearance is None
+    path = np.linspace(q, [0.0, 1.5, 0.0, -0.5, 0.0, 1.5, 0.0], 5)
+    scan = robojac.scan_path(panda, path, collision=cm)
+    assert scan.clearance is not None and scan.clearance.shape == (5,)
+    assert scan.clearance[0] > 0 > scan.clearance[-1]  # ends with the hand through the floor
+
+
+def test_viewer_draws_collision_geometry_obstacles_and_the_closest_pair(panda: robojac.Robot) -> None:
+    from robojac.viz import Viewer
+    from robojac.viz.collision import SEGMENT_RGBA
+
+    cm = CollisionModel(panda, obstacles=[("pillar", "box", (0.1, 0.1, 1.0), (0.5, 0.0, 0.5))])
+    view = Viewer(panda, server=False)
+    name = view.add_collision(cm, warn=0.05)
+    paths = {c["path"] for c in view.commands if c["type"] == "set_object"}
+    assert any(p.endswith("/obstacles/pillar") for p in paths)
+    assert sum("/links/s" in p and not p.endswith("_hit") for p in paths) == len(cm.shapes)
+
+    def shown(kind: str) -> bool:
+        mats = [
+            scene_matrix(c)
+            for c in view.commands
+            if c["type"] == "set_transform" and c["path"].endswith(f"/closest/{kind}")
+        ]
+        return abs(np.linalg.det(mats[-1][:3, :3])) > 1e-12
+
+    from robojac.viz.scene import matrix_of as scene_matrix
+
+    hitting = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])  # the forearm through the pillar
+    view.show(hitting)
+    info = view.overlay_info(name)
+    assert info["clearance"] < 0 and shown("collision") and not shown("clear")
+    assert "panda_link5" in info["colliding_links"]
+    view.show(panda.neutral() * 0 + np.array([2.5, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7]))  # turned away
+    info = view.overlay_info(name)
+    assert info["clearance"] > 0.05 and shown("clear") and not info["colliding_links"]
+    assert set(SEGMENT_RGBA) == {"collision", "near", "clear"}
+    view.remove(name)
+    view.add_collision(cm, geometry=False)
+    assert not any(
+        "/links/s" in c["path"] and not c["path"].endswith("_hit")
+        for c in view.commands[-40:]
+        if c["type"] == "set_object"
+    )
+
+
+def test_active_rows_are_the_distance_jacobians(panda: robojac.Robot) -> None:
+    from robojac.collision import active_rows
+
+    cm = CollisionModel(panda, obstacles=[("ball", "sphere", 0.08, (0.4, 0.15, 0.5))])
+    q = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+    d, J, dmin, closest = active_rows(cm, q, 0.2)
+    ref = distances(cm, q, jacobians=True, within=0.2)
+    rows = [p for p in ref.pairs if p.distance < 0.2]
+    assert d.size == len(rows) > 3
+    # coal warm-starts GJK from the previous query: the two calls agree to its tolerance
+    np.testing.assert_allclose(d, [p.distance for p in rows], atol=1e-9)
+    np.testing.assert_allclose(J, np.array([p.jacobian for p in rows]), atol=1e-6)
+    assert dmin == pytest.approx(ref.distance, abs=1e-9) and closest == ref.closest.names
