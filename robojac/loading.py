@@ -229,6 +229,8 @@ def _build(
         visuals=tree.visuals,
         locked=MappingProxyType(values),
         source=source,
+        urdf_text=text,
+        package_dirs=package_dirs,
         base_in_world=base_in_world,
         _per_thread=ThreadData(model),
         _continuous=np.array(cont, dtype=int),

@@ -99,6 +99,9 @@ class Robot:
     visuals: tuple[_urdf.Visual, ...] = field(repr=False)
     locked: Mapping[str, float] = field(repr=False)  # read-only: joint off the chain -> its value
     source: str = field(repr=False)
+    #: the URDF text the robot was built from, and the folders searched for its meshes
+    urdf_text: str = field(repr=False)
+    package_dirs: tuple[str, ...] = field(repr=False)
     #: (4, 4) pose of the base link in Pinocchio's world frame (the URDF's root link);
     #: the identity when ``base`` is the root. Read-only.
     base_in_world: FloatArray = field(repr=False)

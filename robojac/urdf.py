@@ -677,7 +677,7 @@ def _visuals(root_el: ET.Element, base_dir: Path, package_dirs: tuple[str, ...],
                     pass
             origin = origin_matrix(vis.find("origin"), f"{source}: link '{lname}' visual")
             what = f"{source}: link '{lname}' visual {shape.tag}"
-            checked = _shape(shape, what)
+            checked = check_shape(shape, what)
             if checked is None:
                 continue
             kind, size = checked
@@ -694,7 +694,7 @@ def _visuals(root_el: ET.Element, base_dir: Path, package_dirs: tuple[str, ...],
             geom = col.find("geometry")
             origin_matrix(col.find("origin"), f"{source}: link '{lname}' collision")
             for shape in geom if geom is not None else ():
-                _shape(shape, f"{source}: link '{lname}' collision {shape.tag}")
+                check_shape(shape, f"{source}: link '{lname}' collision {shape.tag}")
     if missing:
         warnings.warn(
             f"{len(missing)} mesh file(s) of {source} not found (e.g. {missing[0]!r}); kinematics are unaffected. "
@@ -705,7 +705,7 @@ def _visuals(root_el: ET.Element, base_dir: Path, package_dirs: tuple[str, ...],
     return tuple(out)
 
 
-def _shape(shape: ET.Element, what: str) -> tuple[str, tuple[float, ...]] | None:
+def check_shape(shape: ET.Element, what: str) -> tuple[str, tuple[float, ...]] | None:
     """The kind and sizes [m] of a ``<geometry>`` child (see :class:`Visual`), every number
     finite and every size in [0, MAX_COORD]; ``None`` for a shape robojac does not draw."""
 

@@ -173,3 +173,30 @@ def test_the_formatter_imports_no_command() -> None:
     # cli.format serves the handlers and the demo, so it must sit below both
     above = [t for t in GRAPH["robojac.cli.format"] if _within(t, FRONT_ENDS)]
     assert not above, f"robojac.cli.format imports {above}"
+
+
+#: Reads of private attributes that are allowed: of third-party modules (``os._exit`` in a
+#: worker that must not run the parent's exit handlers, numpy's ``_core``), and numba's
+#: cache file (robojac only reports where numba keeps the compiled kernel).
+THIRD_PARTY = {"os", "np", "sys", "pin"}
+PRIVATE_ATTRIBUTE_EXCEPTIONS = {
+    ("robojac.ik.kernel", "cache", "_cache_file"),
+    ("robojac.ik.kernel", "cache._cache_file", "_load_index"),
+}
+
+
+def test_no_module_reads_another_objects_private_attributes() -> None:
+    """``obj._name`` only on ``self``/``cls``: a Robot's private fields stay its own."""
+    offenders = []
+    for name, (path, _) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")):
+                continue
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            label = owner.id if isinstance(owner, ast.Name) else ast.unparse(owner)
+            if label in THIRD_PARTY or (name, label, node.attr) in PRIVATE_ATTRIBUTE_EXCEPTIONS:
+                continue
+            offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {label}.{node.attr}")
+    assert not offenders, "private attributes read from outside their class:\n" + "\n".join(offenders)

@@ -83,7 +83,9 @@ def cylinder(xyz: np.ndarray, rpy: tuple[float, float, float], radius: float, le
     )
 
 
-_VISUAL = re.compile(r"    <visual>\n(      <origin [^\n]*\n)(      <geometry>[^\n]*\n)      <material[^\n]*\n    </visual>\n")
+_VISUAL = re.compile(
+    r"    <visual>\n(      <origin [^\n]*\n)(      <geometry>[^\n]*\n)      <material[^\n]*\n    </visual>\n"
+)
 
 
 def with_collisions(text: str) -> str:

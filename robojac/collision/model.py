@@ -94,9 +94,7 @@ class Shape:
 
 def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any, Shape]]]:
     """The robot's URDF text and its ``(link, origin, coal shape, Shape)`` for each ``<collision>``."""
-    _, (source, kwargs) = robot._reload
-    text: str = kwargs["text"]
-    package_dirs: tuple[str, ...] = kwargs["package_dirs"]
+    source, text, package_dirs = robot.source, robot.urdf_text, robot.package_dirs
     root = ET.fromstring(text)  # load() has parsed and checked this text already
     base_dir = Path(source).resolve().parent
     search = [*package_dirs, *[p for p in os.environ.get("ROS_PACKAGE_PATH", "").split(os.pathsep) if p]]
@@ -109,7 +107,7 @@ def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any
                 continue
             shape_el = geom[0]
             what = f"link '{lname}' collision {k} <{shape_el.tag}>"
-            checked = _urdf._shape(shape_el, f"{source}: {what}")
+            checked = _urdf.check_shape(shape_el, f"{source}: {what}")
             if checked is None:
                 raise ModelError(f"{source}: {what}: robojac's collision model takes box, cylinder, sphere and mesh")
             kind, size = checked
@@ -367,7 +365,9 @@ class CollisionModel:
             self._state = self._snapshot(obstacles, st.version + 1)
 
     # ------------------------------------------------------------------ per-thread data
-    def _data(self) -> tuple[_State, Any, Any]:
+    def scratch(self) -> tuple[_State, Any, Any]:
+        """``(state, pinocchio.Data, pinocchio.GeometryData)`` private to the calling thread,
+        made again after obstacles change; the queries compute on them."""
         st = self._state
         s = self._scratch
         if s.version != st.version or s.data is None:

@@ -53,9 +53,11 @@ class PairDistance:
 
     @property
     def names(self) -> tuple[str, str]:
+        """The pair's two names: links, or a link and an obstacle."""
         return (self.first, self.second)
 
     def to_dict(self) -> dict[str, Any]:
+        """The pair as plain Python values for JSON (points and Jacobian as lists)."""
         out: dict[str, Any] = {
             "pair": [self.first, self.second],
             "distance": self.distance,
@@ -92,9 +94,11 @@ class Clearance:
 
     @property
     def in_collision(self) -> bool:
+        """True when the closest pair is nearer than the margin [m]."""
         return self.distance < self.margin
 
     def to_dict(self) -> dict[str, Any]:
+        """The clearance as plain Python values for JSON (``None`` where there is no pair)."""
         c = self.closest
         return {
             "clearance": self.distance if c is not None else None,
@@ -106,8 +110,8 @@ class Clearance:
 
 
 def _compute(cm: CollisionModel, q: Any) -> tuple[Any, Any, Any, Any]:
-    st, data, gdata = cm._data()
-    qp = cm.robot._pin_q(q)
+    st, data, gdata = cm.scratch()
+    qp = cm.robot.to_pinocchio(q)
     pin.computeDistances(cm.robot.model, data, st.geom, gdata, qp)
     return st, data, gdata, qp
 
@@ -120,8 +124,8 @@ def raw_distances(cm: CollisionModel, q: Any) -> FloatArray:
 
 def in_collision(cm: CollisionModel, q: Any) -> bool:
     """True when some pair is closer than ``cm.margin`` at ``q`` (coal's collision test, with the margin as padding)."""
-    st, data, gdata = cm._data()
-    return bool(pin.computeCollisions(cm.robot.model, data, st.geom, gdata, cm.robot._pin_q(q), True))
+    st, data, gdata = cm.scratch()
+    return bool(pin.computeCollisions(cm.robot.model, data, st.geom, gdata, cm.robot.to_pinocchio(q), True))
 
 
 def collisions(cm: CollisionModel, q: Any, *, first: bool = False) -> list[tuple[str, str]]:
@@ -129,8 +133,8 @@ def collisions(cm: CollisionModel, q: Any, *, first: bool = False) -> list[tuple
 
     ``first``: stop at the first pair found (what a yes-or-no check that names one pair needs).
     """
-    st, data, gdata = cm._data()
-    if not pin.computeCollisions(cm.robot.model, data, st.geom, gdata, cm.robot._pin_q(q), first):
+    st, data, gdata = cm.scratch()
+    if not pin.computeCollisions(cm.robot.model, data, st.geom, gdata, cm.robot.to_pinocchio(q), first):
         return []
     out = []
     for k, r in enumerate(gdata.collisionResults):
@@ -153,8 +157,9 @@ def distances(cm: CollisionModel, q: Any, *, jacobians: bool = False, within: fl
     if jacobians:
         pin.computeJointJacobians(robot.model, data, qp)
     root = robot.base_is_root
-    Tb = robot._world_to_base
-    R, t = Tb[:3, :3], Tb[:3, 3]
+    W = robot.base_in_world
+    R = W[:3, :3].T  # Pinocchio's world → the base frame
+    t = -R @ W[:3, 3]
     results = gdata.distanceResults
     ds = np.fromiter((r.min_distance for r in results), float, len(results))
     if not ds.size:

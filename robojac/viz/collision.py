@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validate import FloatArray, non_negative
 from ..errors import InputError
-from . import scene
+from . import meshes, scene
 
 SHAPE_RGBA = (0.3, 0.6, 1.0, 0.35)  # collision geometry: translucent blue
 OBSTACLE_RGBA = (0.55, 0.45, 0.35, 0.6)
@@ -43,8 +43,9 @@ def _object(
         T[2, 3] = -0.005
         return scene.box((PLANE_SIZE, PLANE_SIZE, 0.01), rgba), T
     if kind == "mesh":
+        drawn = meshes.mesh(mesh, mesh, rgba)
         T[:3, :3] = np.diag(size)
-        return scene.mesh_file(mesh, mesh, rgba), T
+        return drawn.object, T @ drawn.matrix
     raise InputError(f"cannot draw a collision shape of kind {kind!r}")  # pragma: no cover
 
 
@@ -69,7 +70,7 @@ def collision_overlay(
         try:
             obj, pre = _object(sh.kind, sh.size, SHAPE_RGBA, sh.mesh)
             red, _ = _object(sh.kind, sh.size, HIT_RGBA, sh.mesh)
-        except scene.MeshUnreadable:
+        except meshes.MeshUnreadable:
             continue
         p = f"{path}/links/s{k}"
         if geometry:
@@ -79,7 +80,7 @@ def collision_overlay(
     for ob in collision.obstacles.values():
         try:
             obj, pre = _object(ob.kind, ob.size, OBSTACLE_RGBA, ob.mesh)
-        except scene.MeshUnreadable:
+        except meshes.MeshUnreadable:
             continue
         p = f"{path}/obstacles/{scene.clean_name(ob.name)}"
         cmds += [scene.set_object(p, obj), scene.set_transform(p, ob.pose @ pre)]

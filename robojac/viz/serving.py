@@ -20,7 +20,7 @@ def serve(viewer: Viewer, seconds: float | None = None) -> None:
     deadline = None if seconds is None else time.monotonic() + seconds
     try:
         while deadline is None or time.monotonic() < deadline:
-            if viewer._server is not None and not viewer._server.alive():
+            if viewer.server_ended:
                 break  # the server process ended
             time.sleep(0.2 if deadline is None else min(0.2, max(deadline - time.monotonic(), 0.0)))
     except KeyboardInterrupt:

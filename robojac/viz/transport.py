@@ -199,9 +199,10 @@ class ZMQConnection(Recorder):
         self._ctx: Any = zmq.Context.instance()
         self.socket: Any = None
         self.batched = True
-        self._connect()
+        self.connect()
 
-    def _connect(self) -> None:
+    def connect(self) -> None:
+        """(Re)open the zmq socket to the meshcat server."""
         zmq = self._zmq
         if self.socket is not None:
             self.socket.close(linger=0)
@@ -227,7 +228,7 @@ class ZMQConnection(Recorder):
             return bytes(self.socket.recv())
         except self._zmq.ZMQError as exc:
             # A REQ socket that missed its reply is stuck; a fresh one can try again.
-            self._connect()
+            self.connect()
             raise ViewerError(
                 f"the meshcat server at {self.zmq_url} did not answer within {self.timeout_ms / 1000:g} s ({exc})"
             ) from None

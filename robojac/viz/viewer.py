@@ -61,6 +61,11 @@ class Viewer(RobotDrawing, Camera, Overlays, Playback):
     does the end of the Python process.
     """
 
+    @property
+    def server_ended(self) -> bool:
+        """True when this viewer started its own meshcat server and that server has ended."""
+        return self._server is not None and not self._server.alive()
+
     def __init__(
         self,
         robot: Robot,
@@ -105,7 +110,7 @@ class Viewer(RobotDrawing, Camera, Overlays, Playback):
         if zmq_url is not None:
             conn = ZMQConnection(zmq_url)
             self.url = conn.web_url()
-            conn._connect()  # meshcat's client does this too: the url request upsets a fresh server's socket
+            conn.connect()  # meshcat's client does this too: the url request upsets a fresh server's socket
             self._conn = conn
         elif server:
             from . import server as srv
