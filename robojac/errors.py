@@ -54,3 +54,7 @@ class MeshWarning(RobojacWarning):
 
 class ViewerError(RobojacError):
     """The meshcat viewer could not start, bind its port or reach its server."""
+
+
+class ExecutionError(RobojacError):
+    """Work sent to an executor failed for good: a chunk raised twice, or the executor broke."""
