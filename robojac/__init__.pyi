@@ -27,6 +27,7 @@ from .ellipsoid import force_ellipsoid as force_ellipsoid
 from .ellipsoid import velocity_ellipsoid as velocity_ellipsoid
 from .errors import ChainError as ChainError
 from .errors import FrameError as FrameError
+from .errors import ExecutionError as ExecutionError
 from .errors import InputError as InputError
 from .errors import MeshWarning as MeshWarning
 from .errors import ModelError as ModelError
@@ -47,6 +48,9 @@ from .kinematics import Configuration as Configuration
 from .log import Log as Log
 from .measures import manipulability as manipulability
 from .measures import manipulability_gradient as manipulability_gradient
+from .reachability import ReachabilityMap as ReachabilityMap
+from .reachability import open_reachability_map as open_reachability_map
+from .reachability import reachability_map as reachability_map
 from .robot import Robot as Robot
 from .robot import bundled_robots as bundled_robots
 from .robot import load as load
