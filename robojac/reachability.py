@@ -264,11 +264,11 @@ def reachability_map(
                 "resolution": res,
                 "origin": origin.tolist(),
                 "shape": list(shape),
-                "chunk": c,
                 "orientation_count": nrot,
                 "orientations": None if rotations is None else rotations.reshape(nrot, 9).tolist(),
                 "options": {n: getattr(opts, n) for n in OPTION_NAMES},
                 "seed": base_seed,
+                "chunk": c,
             }
         )
     )

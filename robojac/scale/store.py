@@ -54,21 +54,23 @@ class Store:
             self.group = zarr.open_group(self.path, mode="a")
         except Exception as exc:
             raise InputError(f"cannot open the store {self.path!r}: {exc}") from exc
-        if exists:
+        if exists and "format" in self.group.attrs:
             check_settings(self.path, dict(self.group.attrs), settings)
             return
         nx, ny, nz = settings["shape"]
         n, dof = settings["orientation_count"], settings["dof"]
         c = (chunk, chunk, chunk)
         g = self.group
-        g.create_array("index", shape=(nx, ny, nz), chunks=c, dtype="f8", fill_value=np.nan)
-        g.create_array("manipulability", shape=(nx, ny, nz), chunks=c, dtype="f8", fill_value=np.nan)
-        g.create_array("success", shape=(nx, ny, nz, n), chunks=(*c, n), dtype=bool, fill_value=False)
-        g.create_array("q", shape=(nx, ny, nz, n, dof), chunks=(*c, n, dof), dtype="f8", fill_value=np.nan)
-        g.create_array("status", shape=(nchunks,), chunks=(1,), dtype="i1", fill_value=PENDING)
-        g.create_array("writes", shape=(nchunks,), chunks=(1,), dtype="u2", fill_value=0)
-        # The settings go last: a store without them was never started and is rebuilt.
-        g.attrs.update({**settings, "failed": {}})
+        g.create_array("index", shape=(nx, ny, nz), chunks=c, dtype="f8", fill_value=np.nan, overwrite=True)
+        g.create_array("manipulability", shape=(nx, ny, nz), chunks=c, dtype="f8", fill_value=np.nan, overwrite=True)
+        g.create_array("success", shape=(nx, ny, nz, n), chunks=(*c, n), dtype=bool, fill_value=False, overwrite=True)
+        g.create_array("q", shape=(nx, ny, nz, n, dof), chunks=(*c, n, dof), dtype="f8", fill_value=np.nan, overwrite=True)
+        g.create_array("status", shape=(nchunks,), chunks=(1,), dtype="i1", fill_value=PENDING, overwrite=True)
+        g.create_array("writes", shape=(nchunks,), chunks=(1,), dtype="u2", fill_value=0, overwrite=True)
+        # The settings go last, and their format tag after them: a store without the tag
+        # was never started and is rebuilt, and a reader that sees the tag sees them all.
+        g.attrs.update({k: v for k, v in settings.items() if k != "format"} | {"failed": {}})
+        g.attrs["format"] = settings["format"]
 
     def status(self) -> np.ndarray:
         return np.asarray(self.group["status"][:])
