@@ -448,6 +448,19 @@ class Viewer:
         )
         return name
 
+    def add_reachability(
+        self, rmap: Any, *, name: str = "reachability", zmin: float | None = None, zmax: float | None = None
+    ) -> str:
+        """A :class:`~robojac.ReachabilityMap`'s reached voxels as points coloured by index
+        (red 0 → green 1), those with centre height in [zmin, zmax] [m] only; see
+        :mod:`robojac.viz.reachability`."""
+        from .reachability import reachability_points
+
+        obj, info = reachability_points(rmap, self.robot, zmin=zmin, zmax=zmax)
+        path = self._new_overlay(name, "reachability")
+        self._add(_Overlay(name, path, info=info), [scene.set_object(path, obj)])
+        return name
+
     def add_tool_path(
         self, qs: Any, *, frame: str | None = None, name: str = "tool_path", color: Any = PATH_RGBA
     ) -> str:
