@@ -26,8 +26,8 @@ from .ellipsoid import Ellipsoid as Ellipsoid
 from .ellipsoid import force_ellipsoid as force_ellipsoid
 from .ellipsoid import velocity_ellipsoid as velocity_ellipsoid
 from .errors import ChainError as ChainError
-from .errors import FrameError as FrameError
 from .errors import ExecutionError as ExecutionError
+from .errors import FrameError as FrameError
 from .errors import InputError as InputError
 from .errors import MeshWarning as MeshWarning
 from .errors import ModelError as ModelError

@@ -32,6 +32,7 @@ call on the same store resumes, computing only the chunks not yet written.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import json
 import math
 import os
@@ -222,13 +223,14 @@ def reachability_map(
     rotations = _rotations(orientations)
     position_only = rotations is None
     if position_only != opts.position_only:
-        opts = IKOptions(**{**{n: getattr(opts, n) for n in OPTION_NAMES}, "position_only": position_only})
+        opts = dataclasses.replace(opts, position_only=position_only)
     frame = opts.frame or robot.tip
     robot.frame_id(frame)  # raises FrameError with close matches
     res = _positive(resolution, "resolution")
     center, radius = reach(robot, frame)
     lower, upper = _region(region, center, radius)
-    shape = tuple(max(1, math.ceil((upper[a] - lower[a]) / res - 1e-9)) for a in range(3))
+    nx, ny, nz = (max(1, math.ceil((upper[a] - lower[a]) / res - 1e-9)) for a in range(3))
+    shape = (nx, ny, nz)
     cells = math.prod(shape)
     if cells > MAX_CELLS and not check_flag(force, "force"):
         raise InputError(
@@ -236,11 +238,7 @@ def reachability_map(
             f"more than the cap of {MAX_CELLS:,}; use a coarser resolution or a smaller region, or force=True (--force)"
         )
     nrot = 1 if rotations is None else len(rotations)
-    c = (
-        max(1, round((CHUNK_TARGETS / nrot) ** (1 / 3)))
-        if chunk is None
-        else check_count(chunk, "chunk", 1)
-    )
+    c = max(1, round((CHUNK_TARGETS / nrot) ** (1 / 3))) if chunk is None else check_count(chunk, "chunk", 1)
     base_seed = check_seed(seed)
     show = check_flag(progress, "progress") and sys.stderr.isatty()
     if executor is not None and not callable(getattr(executor, "submit", None)):
@@ -331,7 +329,7 @@ def reachability_map(
         frame=frame,
         resolution=res,
         origin=origin,
-        shape=shape,  # type: ignore[arg-type]
+        shape=shape,
         orientations=rotations,
         options=opts,
         seed=base_seed,
@@ -352,15 +350,16 @@ def open_reachability_map(path: str | os.PathLike[str]) -> ReachabilityMap:
     rot = a["orientations"]
     opts = a["options"]
     status = np.asarray(g["status"][:])
+    values: list[Any] = [tuple(v) if isinstance(v, list) else v for v in (opts[n] for n in OPTION_NAMES)]
     return ReachabilityMap(
         robot=a["robot"],
         robot_key=a["robot_key"],
         frame=a["frame"],
         resolution=float(a["resolution"]),
         origin=np.array(a["origin"], dtype=float),
-        shape=tuple(a["shape"]),  # type: ignore[arg-type]
+        shape=(int(a["shape"][0]), int(a["shape"][1]), int(a["shape"][2])),
         orientations=None if rot is None else np.array(rot, dtype=float).reshape(-1, 3, 3),
-        options=IKOptions(**{n: (tuple(v) if isinstance(v, list) else v) for n, v in opts.items()}),
+        options=IKOptions(*values),
         seed=int(a["seed"]),
         index=np.asarray(g["index"][:]),
         manipulability=np.asarray(g["manipulability"][:]),

@@ -244,7 +244,7 @@ def test_batch_failing_chunk_raises_execution_error(panda: robojac.Robot) -> Non
             return fut
 
     Ts = np.array([panda.fk(panda.neutral())] * 3)
-    with Broken(1) as ex, pytest.raises(robojac.ExecutionError, match="failed twice.*MemoryError"):
+    with Broken(1) as ex, pytest.raises(robojac.ExecutionError, match=r"failed twice.*MemoryError"):
         solve_ik_batch(panda, Ts, executor=ex, progress=False)
 
 
@@ -263,3 +263,35 @@ def test_position_only_map(robots: dict[str, robojac.Robot]) -> None:
     m = reachability_map(robot, [[-1, -1, -0.125], [1, 1, 0.125]], 0.25, orientations=None, progress=False)
     assert m.shape == (8, 8, 1) and m.orientations is None and m.options.position_only and m.success.shape[-1] == 1
     assert set(np.unique(m.index)) <= {0.0, 1.0} and (m.index == 1).any()
+
+
+def test_reachmap_command_writes_resumes_and_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from robojac.cli import main
+
+    argv = ["reachmap", "panda", "--resolution", "0.4", "--orientations", "2", "--out", str(tmp_path / "m.zarr")]
+    assert main([*argv, "--html", str(tmp_path / "m.html"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["complete"] and out["voxels_reached"] > 0 and out["orientations"] == 2
+    page = (tmp_path / "m.html").read_text()
+    assert "PointsMaterial" in page
+    first = _writes(tmp_path / "m.zarr")
+    assert main(argv) == 0  # a finished store: nothing recomputed
+    assert "complete" in capsys.readouterr().out
+    assert np.array_equal(_writes(tmp_path / "m.zarr"), first)
+
+
+def test_viewer_draws_reached_voxels_by_height(panda: robojac.Robot, small_map: robojac.ReachabilityMap) -> None:
+    from robojac.viz import Viewer
+
+    with Viewer(panda, server=False) as viewer:
+        viewer.add_reachability(small_map)
+        every = viewer.overlay_info("reachability")
+        viewer.add_reachability(small_map, name="slice", zmin=0.3, zmax=0.7)
+        part = viewer.overlay_info("slice")
+    assert every["count"] == int((small_map.index > 0).sum())
+    z = part["extent"][:, 2]
+    assert 0 < part["count"] < every["count"] and (z >= 0.3).all() and (z <= 0.7).all()
+    with Viewer(panda, server=False) as viewer, pytest.raises(robojac.InputError, match="zmin"):
+        viewer.add_reachability(small_map, zmin=1.0, zmax=0.0)

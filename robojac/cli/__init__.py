@@ -34,6 +34,7 @@ __all__ = [
 COMMANDS = [
     "robojac.cli.kinematics",
     "robojac.cli.ik",
+    "robojac.cli.reachmap",
     "robojac.cli.singularity",
     "robojac.cli.statics",
     "robojac.cli.simulate",

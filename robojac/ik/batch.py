@@ -107,7 +107,9 @@ def solve_ik_batch(
     if executor is not None and nworkers != 1:
         raise InputError(f"give workers={nworkers} or an executor, not both: the executor decides the parallelism")
     parts = 32 if executor is not None else 4 * nworkers
-    size = max(1, min(CHUNK_MAX, math.ceil(N / parts))) if chunk_size is None else check_count(chunk_size, "chunk_size", 1)
+    size = (
+        max(1, min(CHUNK_MAX, math.ceil(N / parts))) if chunk_size is None else check_count(chunk_size, "chunk_size", 1)
+    )
     if executor is not None and N:
         return _solve_on(executor, robot, opts, Ts, np.array(starts), base_seed, size, show)
     if nworkers == 1 or N < 2:
@@ -169,7 +171,14 @@ def _chunk_job(
 
 
 def _solve_on(
-    executor: Executor, robot: Robot, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, size: int, show: bool
+    executor: Executor,
+    robot: Robot,
+    opts: IKOptions,
+    Ts: FloatArray,
+    starts: FloatArray,
+    base_seed: int,
+    size: int,
+    show: bool,
 ) -> IKBatchResult:
     """Chunks of ``size`` targets on ``executor``, reassembled in order."""
     N = len(Ts)

@@ -64,7 +64,9 @@ class Store:
         g.create_array("index", shape=(nx, ny, nz), chunks=c, dtype="f8", fill_value=np.nan, overwrite=True)
         g.create_array("manipulability", shape=(nx, ny, nz), chunks=c, dtype="f8", fill_value=np.nan, overwrite=True)
         g.create_array("success", shape=(nx, ny, nz, n), chunks=(*c, n), dtype=bool, fill_value=False, overwrite=True)
-        g.create_array("q", shape=(nx, ny, nz, n, dof), chunks=(*c, n, dof), dtype="f8", fill_value=np.nan, overwrite=True)
+        g.create_array(
+            "q", shape=(nx, ny, nz, n, dof), chunks=(*c, n, dof), dtype="f8", fill_value=np.nan, overwrite=True
+        )
         g.create_array("status", shape=(nchunks,), chunks=(1,), dtype="i1", fill_value=PENDING, overwrite=True)
         g.create_array("writes", shape=(nchunks,), chunks=(1,), dtype="u2", fill_value=0, overwrite=True)
         # The settings go last, and their format tag after them: a store without the tag
@@ -95,7 +97,9 @@ class Store:
 def check_settings(path: str, found: dict[str, Any], wanted: dict[str, Any]) -> None:
     """Raise :class:`InputError` when the store at ``path`` was written with other settings."""
     if found.get("format") != FORMAT:
-        raise InputError(f"{path!r} is not a robojac reachability store (format {found.get('format')!r}, expected {FORMAT!r})")
+        raise InputError(
+            f"{path!r} is not a robojac reachability store (format {found.get('format')!r}, expected {FORMAT!r})"
+        )
     if found.get("robot_key") != wanted["robot_key"]:
         raise InputError(
             f"the store {path!r} was written for another robot ('{found.get('robot')}', URDF digest "
