@@ -24,6 +24,7 @@ from scipy.spatial.transform import Rotation
 import robojac
 from robojac import IKOptions, open_reachability_map, reachability_map, solve_ik_batch
 from robojac.reachability import orientation_set
+from robojac.scale.executor import Parcel
 from robojac.scale.store import WRITTEN
 
 distributed = pytest.importorskip("distributed")
@@ -112,6 +113,16 @@ def test_batch_on_a_local_cluster_equals_one_process(client: Any, panda: robojac
     on_dask = solve_ik_batch(panda, Ts, executor=client.get_executor(), chunk_size=6, **kw)  # type: ignore[arg-type]
     assert np.array_equal(one.q, on_dask.q) and np.array_equal(one.success, on_dask.success)
     assert one.messages == on_dask.messages
+    # Seven chunks, and each worker keeps one rebuilt copy of the robot, under its key.
+    kept = client.run(_kept_robots)
+    assert set(kept) and all(keys in ([], [Parcel(panda).key]) for keys in kept.values())
+    assert any(kept.values())
+
+
+def _kept_robots() -> list[str]:
+    from robojac.scale import executor
+
+    return sorted(executor._ROBOTS)
 
 
 def test_a_killed_worker_does_not_lose_the_map(
@@ -192,7 +203,7 @@ def _reached(store: Path) -> int:
 
     try:
         return int((np.asarray(zarr.open_group(str(store), mode="r")["index"][:]) > 0).sum())
-    except (OSError, KeyError, ValueError):  # not created yet
+    except Exception:  # not created yet, or being created
         return 0
 
 

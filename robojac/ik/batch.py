@@ -165,9 +165,11 @@ def _solve_chunk(
 
 def _chunk_job(
     attempt: int, parcel: Parcel, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, offset: int
-) -> list[IKResult]:
-    """One chunk in a worker: ``attempt`` (0 first, 1 on the retry) does not change the result."""
-    return _solve_chunk(parcel.robot(), opts, Ts, starts, base_seed, False, offset)
+) -> IKBatchResult:
+    """One chunk in a worker, returned stacked (arrays pickle far faster than a list of
+    results); ``attempt`` (0 first, 1 on the retry) does not change the result."""
+    robot = parcel.robot()
+    return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, False, offset), robot.dof)
 
 
 def _solve_on(
@@ -184,11 +186,11 @@ def _solve_on(
     N = len(Ts)
     parcel = Parcel(robot)
     jobs = [(parcel, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
-    chunks: list[list[IKResult] | None] = [None] * len(jobs)
+    chunks: list[IKBatchResult | None] = [None] * len(jobs)
     failures: dict[int, str] = {}
     bar = progress_bar(N, "IK") if show else None
 
-    def done(i: int, value: list[IKResult]) -> None:
+    def done(i: int, value: IKBatchResult) -> None:
         chunks[i] = value
         if bar is not None:
             bar.update(len(value))
@@ -204,7 +206,17 @@ def _solve_on(
             f"{len(failures)} of {len(jobs)} chunks of solve_ik_batch failed twice; the first, targets "
             f"{i * size} to {min(N, (i + 1) * size) - 1}: {failures[i]}"
         )
-    return _stack([r for chunk in chunks for r in chunk or ()], robot.dof)
+    parts = [c for c in chunks if c is not None]
+    return IKBatchResult(
+        q=np.concatenate([c.q for c in parts]),
+        success=np.concatenate([c.success for c in parts]),
+        iterations=np.concatenate([c.iterations for c in parts]),
+        restarts=np.concatenate([c.restarts for c in parts]),
+        position_error=np.concatenate([c.position_error for c in parts]),
+        rotation_error=np.concatenate([c.rotation_error for c in parts]),
+        time=np.concatenate([c.time for c in parts]),
+        messages=tuple(m for c in parts for m in c.messages),
+    )
 
 
 def _bar(total: int) -> Any:
