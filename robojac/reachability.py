@@ -165,7 +165,7 @@ class ReachabilityMap:
         state = "complete" if self.complete else f"{len(self.missing)} chunks missing, {len(self.failed)} failed"
         return (
             f"reachability map of '{self.robot}' ({self.frame}): {nx}×{ny}×{nz} voxels of {self.resolution:g} m × "
-            f"{n} orientation(s) = {nx * ny * nz * n:,} solves; {reached:,} voxels reached, mean index over them "
+            f"{n} orientation(s) = {nx * ny * nz * n:,} (voxel, orientation) pairs; {reached:,} voxels reached, mean index over them "
             f"{float(self.index[self.index > 0].mean()) if reached else 0.0:.3f}; {state}"
         )
 
