@@ -7,6 +7,7 @@ Maps are tiny (coarse voxels, few orientations) because the test machine is smal
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import os
 import signal
 import subprocess
@@ -306,3 +307,62 @@ def test_viewer_draws_reached_voxels_by_height(panda: robojac.Robot, small_map: 
     assert 0 < part["count"] < every["count"] and (z >= 0.3).all() and (z <= 0.7).all()
     with Viewer(panda, server=False) as viewer, pytest.raises(robojac.InputError, match="zmin"):
         viewer.add_reachability(small_map, zmin=1.0, zmax=0.0)
+
+
+@pytest.mark.browser
+def test_the_page_shows_the_voxels_in_their_colours(
+    panda: robojac.Robot, small_map: robojac.ReachabilityMap, tmp_path: Path
+) -> None:
+    """A real Chromium renders the page: green (every orientation) and red-to-yellow voxels
+    appear, and a slice above the base shows fewer of them."""
+    from PIL import Image
+
+    from robojac.viz import Viewer
+    from robojac.viz.browser import find_chromium, screenshot
+
+    exe = find_chromium()
+    if exe is None:
+        pytest.skip("no Chromium on this machine")
+
+    def shot(name: str, **kw: Any) -> np.ndarray:
+        with Viewer(panda, server=False) as viewer:
+            if kw:
+                viewer.add_reachability(small_map, **kw)
+            page = viewer.save_html(tmp_path / f"{name}.html")
+        png = screenshot(str(page), tmp_path / f"{name}.png", size=(640, 480), budget_ms=2500, chromium=exe)
+        with Image.open(png) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.int16)
+
+    def green(img: np.ndarray) -> int:
+        return int(((img[..., 1] > 180) & (img[..., 0] < 120) & (img[..., 2] < 120)).sum())
+
+    def warm(img: np.ndarray) -> int:  # red, orange, yellow
+        return int(((img[..., 0] > 200) & (img[..., 2] < 100)).sum())
+
+    empty, every = shot("empty"), shot("every", zmin=-10.0)
+    top = shot("top", zmin=0.6)
+    assert green(every) > green(empty) + 500 and warm(every) > warm(empty) + 100
+    assert green(empty) + 100 < green(top) < green(every)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_with_rate_on_a_terminal_and_the_dashboard_with_dask(
+    panda: robojac.Robot, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    reachability_map(panda, resolution=0.6, orientations=2, chunk=1)
+    assert "reachability" in term.getvalue() and "solve/s" in term.getvalue()
+    assert "Dask dashboard" not in term.getvalue()
+    on_dask = _Terminal()
+    monkeypatch.setattr(sys, "stderr", on_dask)
+    reachability_map(panda, resolution=0.6, orientations=2, chunk=1, executor=client.get_executor())
+    assert f"Dask dashboard: {client.dashboard_link}" in on_dask.getvalue() and "solve/s" in on_dask.getvalue()
+    quiet = io.StringIO()  # not a terminal: nothing
+    monkeypatch.setattr(sys, "stderr", quiet)
+    reachability_map(panda, resolution=0.6, orientations=2, chunk=1)
+    assert quiet.getvalue() == ""

@@ -1,7 +1,7 @@
 """Drawing a :class:`~robojac.ReachabilityMap`: its voxels as coloured points.
 
 Each reached voxel (index > 0) is one square point at its centre, ``size`` [m] across
-(default: 0.8 × the map's resolution), coloured by its reachability index ``r`` (share of
+(default: half the map’s resolution), coloured by its reachability index ``r`` (share of
 orientations solved): red at r → 0, yellow at ½, green at 1 (the colours of
 :func:`robojac.viz.scene.closeness_rgba` at closeness ``1 − r``). Unreached voxels are not
 drawn, so the cloud is the reachable workspace. ``zmin``/``zmax`` [m] keep only the voxels
@@ -40,7 +40,7 @@ def reachability_points(
     lo, hi = _bound(zmin, "zmin", -np.inf), _bound(zmax, "zmax", np.inf)
     if lo > hi:
         raise InputError(f"zmin ({lo:g} m) must not exceed zmax ({hi:g} m)")
-    s = 0.8 * rmap.resolution if size is None else _bound(size, "size", np.nan)
+    s = 0.5 * rmap.resolution if size is None else _bound(size, "size", np.nan)
     if not s > 0:
         raise InputError(f"size must be a number > 0 [m], got {size!r}")
     centers = rmap.centers()
