@@ -28,6 +28,7 @@ from .ellipsoid import Ellipsoid as Ellipsoid
 from .ellipsoid import force_ellipsoid as force_ellipsoid
 from .ellipsoid import velocity_ellipsoid as velocity_ellipsoid
 from .errors import ChainError as ChainError
+from .errors import ExecutionError as ExecutionError
 from .errors import FrameError as FrameError
 from .errors import InputError as InputError
 from .errors import MeshWarning as MeshWarning
@@ -51,6 +52,9 @@ from .loading import load as load
 from .log import Log as Log
 from .measures import manipulability as manipulability
 from .measures import manipulability_gradient as manipulability_gradient
+from .reachability import ReachabilityMap as ReachabilityMap
+from .reachability import open_reachability_map as open_reachability_map
+from .reachability import reachability_map as reachability_map
 from .robot import Robot as Robot
 from .simulate import ExternalWrench as ExternalWrench
 from .simulate import VirtualWall as VirtualWall

@@ -56,8 +56,13 @@ class ViewerError(RobojacError):
     """The meshcat viewer could not start, bind its port or reach its server."""
 
 
+class ExecutionError(RobojacError):
+    """Work sent to an executor failed for good: a chunk raised twice, or the executor broke."""
+
+
 __all__ = [
     "ChainError",
+    "ExecutionError",
     "FrameError",
     "InputError",
     "MeshWarning",

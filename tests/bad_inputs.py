@@ -505,7 +505,43 @@ IK: list[Api | Cli] = [
         ],
         "does not exist",
     ),
+    # Reachability maps (issue 14): a box of no volume, a grid past the cap, a scheduler
+    # that does not answer and a store of another robot each say so instead of failing later.
+    Api(
+        "reachability region of zero size",
+        lambda e: robojac.reachability_map(e.planar, [[0, 0, 0], [1, 0, 1]], progress=False),
+        InputError,
+        "zero or negative size along y",
+    ),
+    Api(
+        "reachability resolution past the voxel cap",
+        lambda e: robojac.reachability_map(e.panda, resolution=0.001, progress=False),
+        InputError,
+        "more than the cap of 1,000,000",
+    ),
+    Api(
+        "unreachable Dask scheduler",
+        lambda e: _connect("tcp://127.0.0.1:1"),
+        InputError,
+        "cannot reach a Dask scheduler",
+    ),
+    Api("reachability store of another robot", lambda e: _other_store(e), InputError, "written for another robot"),
 ]
+
+
+def _connect(address: str) -> Any:
+    from robojac.scale import connect
+
+    return connect(address, timeout=1.0)
+
+
+def _other_store(e: Env, argv: list[str] | None = None) -> Any:
+    """A store of the planar arm, then the Panda mapped into it (through the CLI when argv is given)."""
+    store = str(e.tmp / "planar.zarr")
+    robojac.reachability_map(e.planar, resolution=0.5, orientations=None, store=store, progress=False)
+    if argv is not None:
+        return [*argv, "--out", store]
+    return robojac.reachability_map(e.panda, resolution=0.5, orientations=None, store=store, progress=False)
 
 
 # ---------------------------------------------------------------------------- analysis, control and simulation
@@ -896,6 +932,35 @@ CLI: list[Api | Cli] = [
         "view --target with NaN",
         lambda e: ["view", "planar_2r", "--html", str(e.tmp / "v.html"), "--target", "nan", "0", "0"],
         "finite",
+    ),
+    Cli(
+        "reachmap region of zero size",
+        lambda e: ["reachmap", "planar_2r", "--out", str(e.tmp / "z.zarr"), "--region", "0", "0", "0", "1", "0", "1"],
+        "zero or negative size",
+    ),
+    Cli(
+        "reachmap past the voxel cap",
+        lambda e: ["reachmap", "panda", "--resolution", "0.001", "--out", str(e.tmp / "c.zarr")],
+        "--force",
+    ),
+    Cli(
+        "reachmap with an unreachable scheduler",
+        lambda e: [
+            "reachmap",
+            "planar_2r",
+            "--out",
+            str(e.tmp / "s.zarr"),
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+            "--connect-timeout",
+            "1",
+        ],
+        "cannot reach a Dask scheduler",
+    ),
+    Cli(
+        "reachmap into another robot's store",
+        lambda e: _other_store(e, ["reachmap", "panda", "--resolution", "0.5", "--position-only"]),
+        "written for another robot",
     ),
 ]
 

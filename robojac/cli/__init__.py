@@ -35,6 +35,7 @@ COMMANDS = [
     "robojac.cli.kinematics",
     "robojac.cli.ik",
     "robojac.cli.collide",
+    "robojac.cli.reachmap",
     "robojac.cli.singularity",
     "robojac.cli.statics",
     "robojac.cli.simulate",

@@ -332,3 +332,17 @@ def simulation_text(log: Log, wall: float) -> str:
         f"smallest σ_min: {s['min_sigma_min']:.4g}; fastest joint rate: {s['max_joint_rate']:.4g} rad/s",
     ]
     return "\n".join(lines)
+
+
+def reachability_text(rmap: Any) -> str:
+    """One paragraph on a :class:`~robojac.reachability.ReachabilityMap`: grid, pairs solved, reach, completeness."""
+    nx, ny, nz = rmap.shape
+    n = 1 if rmap.orientations is None else len(rmap.orientations)
+    reached = int((rmap.index > 0).sum())
+    state = "complete" if rmap.complete else f"{len(rmap.missing)} chunks missing, {len(rmap.failed)} failed"
+    mean = float(rmap.index[rmap.index > 0].mean()) if reached else 0.0
+    return (
+        f"reachability map of '{rmap.robot}' ({rmap.frame}): {nx}×{ny}×{nz} voxels of {rmap.resolution:g} m × "
+        f"{n} orientation(s) = {nx * ny * nz * n:,} (voxel, orientation) pairs; {reached:,} voxels reached, "
+        f"mean index over them {mean:.3f}; {state}"
+    )

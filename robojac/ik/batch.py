@@ -1,22 +1,19 @@
-"""Many targets at once: :func:`solve_ik_batch`, in this process or in worker processes."""
+"""Many targets at once: :func:`solve_ik_batch`, in this process, in worker processes or on any executor."""
 
 from __future__ import annotations
 
-import ctypes
 import math
-import os
-import signal
 import sys
-import threading
-import time
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 
 from .. import pose as _pose
 from .._validate import FloatArray, as_array, check_finite
-from ..errors import InputError, PoseError
+from ..errors import ExecutionError, InputError, PoseError
 from ..robot import Robot
+from ..scale.executor import Parcel, local_pool, progress_bar, run_chunks
 from .options import (
     DEFAULT_OPTIONS,
     OPTION_NAMES,
@@ -33,10 +30,9 @@ from .solver import Solver
 
 #: Batches at least this long show a progress bar when stderr is a terminal.
 PROGRESS_MIN = 200
-#: How often [s] a worker checks that its parent is alive, where prctl is not available.
-PARENT_POLL = 0.5
-#: Linux's prctl option that sends the calling process a signal when its parent dies.
-_PR_SET_PDEATHSIG = 1
+#: The most targets in one chunk sent to a worker: big enough that shipping it costs
+#: little next to solving it, small enough for a progress bar and a cheap retry.
+CHUNK_MAX = 1000
 
 
 def solve_ik_batch(
@@ -45,6 +41,8 @@ def solve_ik_batch(
     q0: Any = None,
     *,
     workers: int = 1,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
     progress: bool = True,
     seed: int | None = None,
     options: IKOptions | None = None,
@@ -60,7 +58,16 @@ def solve_ik_batch(
         targets: (N, 4, 4) poses in the base frame, or a sequence of any pose form
             :func:`solve_ik` accepts.
         q0: None (neutral), one start (dof,) for all, or (N, dof) starts.
-        workers: processes to spread the targets over (1: this process).
+        workers: processes to spread the targets over (1: this process), in a pool
+            of :func:`robojac.scale.local_pool` made for this call.
+        executor: instead of ``workers``, any ``concurrent.futures.Executor`` to run
+            the chunks on: a :func:`~robojac.scale.local_pool`, Dask's
+            ``Client.get_executor()``, Ray's or MPI's pool (see ``docs/scale.md``). The
+            robot is shipped pickled once per chunk and rebuilt once per worker process; a
+            chunk that raises is retried once, and raises
+            :class:`~robojac.errors.ExecutionError` if it fails again.
+        chunk_size: targets per chunk (default: N / (4 × workers), at most 1,000; with an
+            ``executor``, N / 32 at most 1,000). Never changes the results.
         progress: show a progress bar on stderr when it is a terminal and N ≥ 200.
         seed: base seed; target i uses ``seed + i``.
         options: the options as an :class:`IKOptions` (default: from ``keywords``).
@@ -93,9 +100,22 @@ def solve_ik_batch(
         else:
             raise InputError(f"q0 must be None, shape ({robot.dof},) or ({N}, {robot.dof}), got shape {arr.shape}")
     show = check_flag(progress, "progress") and N >= PROGRESS_MIN and sys.stderr.isatty()
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InputError(
+            f"executor must be a concurrent.futures.Executor (with a submit method), got {type(executor).__name__}"
+        )
+    if executor is not None and nworkers != 1:
+        raise InputError(f"give workers={nworkers} or an executor, not both: the executor decides the parallelism")
+    parts = 32 if executor is not None else 4 * nworkers
+    size = (
+        max(1, min(CHUNK_MAX, math.ceil(N / parts))) if chunk_size is None else check_count(chunk_size, "chunk_size", 1)
+    )
+    if executor is not None and N:
+        return _solve_on(executor, robot, opts, Ts, np.array(starts), base_seed, size, show)
     if nworkers == 1 or N < 2:
         return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show), robot.dof)
-    return _solve_parallel(robot, opts, Ts, np.array(starts), base_seed, nworkers, show)
+    with local_pool(min(nworkers, math.ceil(N / size))) as pool:
+        return _solve_on(pool, robot, opts, Ts, np.array(starts), base_seed, size, show)
 
 
 def _as_targets(targets: Any) -> FloatArray:
@@ -143,65 +163,64 @@ def _solve_chunk(
     return out
 
 
-def _chunk_job(args: tuple[Robot, IKOptions, FloatArray, FloatArray, int, int]) -> list[IKResult]:
-    robot, opts, Ts, starts, base_seed, offset = args
-    return _solve_chunk(robot, opts, Ts, starts, base_seed, False, offset)
-
-
-def _solve_parallel(
-    robot: Robot, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, workers: int, show: bool
+def _chunk_job(
+    attempt: int, parcel: Parcel, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, offset: int
 ) -> IKBatchResult:
-    from concurrent.futures import ProcessPoolExecutor
+    """One chunk in a worker, returned stacked (arrays pickle far faster than a list of
+    results); ``attempt`` (0 first, 1 on the retry) does not change the result."""
+    robot = parcel.robot()
+    return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, False, offset), robot.dof)
 
+
+def _solve_on(
+    executor: Executor,
+    robot: Robot,
+    opts: IKOptions,
+    Ts: FloatArray,
+    starts: FloatArray,
+    base_seed: int,
+    size: int,
+    show: bool,
+) -> IKBatchResult:
+    """Chunks of ``size`` targets on ``executor``, reassembled in order."""
     N = len(Ts)
-    size = max(1, min(256, math.ceil(N / (4 * workers))))
-    jobs = [(robot, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
-    bar = _bar(N) if show else None
-    results: list[IKResult] = []
-    nprocs = min(workers, os.cpu_count() or workers, len(jobs))
-    with ProcessPoolExecutor(max_workers=nprocs, initializer=_worker_start, initargs=(os.getpid(),)) as pool:
-        for chunk in pool.map(_chunk_job, jobs):
-            results.extend(chunk)
-            if bar is not None:
-                bar.update(len(chunk))
-    if bar is not None:
-        bar.close()
-    return _stack(results, robot.dof)
+    parcel = Parcel(robot)
+    jobs = [(parcel, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
+    chunks: list[IKBatchResult | None] = [None] * len(jobs)
+    failures: dict[int, str] = {}
+    bar = progress_bar(N, "IK") if show else None
 
+    def done(i: int, value: IKBatchResult) -> None:
+        chunks[i] = value
+        if bar is not None:
+            bar.update(len(value))
 
-def _worker_start(parent: int) -> None:
-    """Set up a worker process of :func:`solve_ik_batch` so that it ends with its parent.
-
-    A parent killed by SIGKILL or SIGTERM cannot shut its pool down, and its workers
-    would go on solving for nobody. On Linux the kernel sends each worker SIGTERM when
-    the parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a second line, a
-    daemon thread exits the worker once its parent process id changes (an orphan is
-    adopted by another process).
-    """
-    # A SIGTERM handler inherited from the parent (which may ignore the signal, or run
-    # its own shutdown code) has no business in a worker.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        except (OSError, AttributeError):  # no usable libc: the thread below still works
-            pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="robojac-ik-parent", daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL)
-    os._exit(1)
+    try:
+        run_chunks(executor, _chunk_job, jobs, done, failures.__setitem__)
+    finally:
+        if bar is not None:
+            bar.close()
+    if failures:
+        i = min(failures)
+        raise ExecutionError(
+            f"{len(failures)} of {len(jobs)} chunks of solve_ik_batch failed twice; the first, targets "
+            f"{i * size} to {min(N, (i + 1) * size) - 1}: {failures[i]}"
+        )
+    parts = [c for c in chunks if c is not None]
+    return IKBatchResult(
+        q=np.concatenate([c.q for c in parts]),
+        success=np.concatenate([c.success for c in parts]),
+        iterations=np.concatenate([c.iterations for c in parts]),
+        restarts=np.concatenate([c.restarts for c in parts]),
+        position_error=np.concatenate([c.position_error for c in parts]),
+        rotation_error=np.concatenate([c.rotation_error for c in parts]),
+        time=np.concatenate([c.time for c in parts]),
+        messages=tuple(m for c in parts for m in c.messages),
+    )
 
 
 def _bar(total: int) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="solve", file=sys.stderr, desc="IK", leave=False)
+    return progress_bar(total, "IK")
 
 
 def _stack(results: list[IKResult], dof: int) -> IKBatchResult:

@@ -236,6 +236,19 @@ class Overlays(ViewerBase):
         self._add(_Overlay(name, path, update, info=info), cmds)
         return name
 
+    def add_reachability(
+        self, rmap: Any, *, name: str = "reachability", zmin: float | None = None, zmax: float | None = None
+    ) -> str:
+        """A :class:`~robojac.ReachabilityMap`'s reached voxels as points coloured by index
+        (red 0 → green 1), those with centre height in [zmin, zmax] [m] only; see
+        :mod:`robojac.viz.reachability`."""
+        from .reachability import reachability_points
+
+        obj, info = reachability_points(rmap, self.robot, zmin=zmin, zmax=zmax)
+        path = self._new_overlay(name, "reachability")
+        self._add(_Overlay(name, path, info=info), [scene.set_object(path, obj)])
+        return name
+
     def add_text(self, text: str, *, name: str = "text", position: Any = None, size: float | None = None) -> str:
         """A text label, upright and facing the camera's first position, centred at
         ``position`` [m] (default: high in the framed view) on a square ``size`` [m] wide
