@@ -8,6 +8,7 @@ from . import control as control
 from . import dls as dls
 from . import kinematics as kinematics
 from . import pose as pose
+from . import scale as scale
 from . import singularity as singularity
 from . import statics as statics
 from . import trajectory as trajectory
