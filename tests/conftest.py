@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pinocchio as pin
 import pytest
 
 import robojac
+from robojac.cli import main
 from robojac.pose import inverse, log6
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -19,6 +21,18 @@ REFS = ("local", "world", "local_world_aligned")
 @pytest.fixture(scope="session")
 def robots() -> dict[str, robojac.Robot]:
     return {name: robojac.load(name) for name in BUNDLED}
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the ``robojac`` command in this process: ``code, out, err = cli("fk", "panda")``."""
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -15,21 +15,15 @@ import robojac
 from robojac.cli import main
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_info_lists_the_chain(capsys):
-    code, out, _ = run(capsys, "info", "panda")
+def test_info_lists_the_chain(cli):
+    code, out, _ = cli("info", "panda")
     assert code == 0
     assert "panda_link0 → panda_hand_tcp" in out and "panda_joint4" in out and "-3.072" in out
 
 
-def test_fk_json_matches_the_api(capsys):
+def test_fk_json_matches_the_api(cli):
     q = ["0.1", "-0.4", "0.2", "-2.0", "0.3", "1.5", "0.7"]
-    code, out, _ = run(capsys, "fk", "panda", "--q", *q, "--json")
+    code, out, _ = cli("fk", "panda", "--q", *q, "--json")
     assert code == 0
     data = json.loads(out)
     robot = robojac.load("panda")
@@ -37,10 +31,10 @@ def test_fk_json_matches_the_api(capsys):
     assert data["frame"] == "panda_hand_tcp"
 
 
-def test_jacobian_text_and_json(capsys):
-    code, out, _ = run(capsys, "jacobian", "planar_2r", "--q", "0", "1.5707963267948966", "--ref", "local")
+def test_jacobian_text_and_json(cli):
+    code, out, _ = cli("jacobian", "planar_2r", "--q", "0", "1.5707963267948966", "--ref", "local")
     assert code == 0 and "ref=local" in out and "vx" in out
-    code, out, _ = run(capsys, "jacobian", "ur5", "--frame", "wrist_2_link", "--json")
+    code, out, _ = cli("jacobian", "ur5", "--frame", "wrist_2_link", "--json")
     J = np.array(json.loads(out)["jacobian"])
     robot = robojac.load("ur5")
     np.testing.assert_allclose(J, robot.jacobian(robot.neutral(), "wrist_2_link"), atol=1e-15)
@@ -61,8 +55,8 @@ def test_jacobian_text_and_json(capsys):
         (["info", "/no/such/file.urdf"], ("not found",)),
     ],
 )
-def test_errors_are_one_line_and_exit_2(capsys, argv, words):
-    code, out, err = run(capsys, *argv)
+def test_errors_are_one_line_and_exit_2(cli, argv, words):
+    code, out, err = cli(*argv)
     assert code == 2
     assert out == ""
     lines = err.strip().splitlines()
@@ -94,19 +88,19 @@ BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark spreadsheet programs put firs
     ],
     ids=["bom-header", "bom-data", "comments-header", "quoted-header"],
 )
-def test_ik_targets_csv_reads_every_data_row(tmp_path, capsys, content, n):
+def test_ik_targets_csv_reads_every_data_row(tmp_path, cli, content, n):
     path = tmp_path / "targets.csv"
     path.write_bytes(content)
-    code, out, err = run(capsys, "ik", "panda", "--targets", str(path), "--seed", "0")
+    code, out, err = cli("ik", "panda", "--targets", str(path), "--seed", "0")
     assert code == 0, err
     assert f"solved {n} of {n} targets" in out
 
 
 @pytest.mark.parametrize("header", [b"", b"panda_joint1,panda_joint2,j3,j4,j5,j6,j7\n"], ids=["data", "header"])
-def test_scan_path_csv_with_a_bom_reads_every_row(tmp_path, capsys, header):
+def test_scan_path_csv_with_a_bom_reads_every_row(tmp_path, cli, header):
     path = tmp_path / "path.csv"
     path.write_bytes(BOM + header + b"0,0,0,-1,0,1,0\n0,0.1,0,-1,0,1,0\n0,0.2,0,-1,0,1,0\n")
-    code, out, err = run(capsys, "scan", "panda", "--path", str(path), "--json")
+    code, out, err = cli("scan", "panda", "--path", str(path), "--json")
     assert code == 0, err
     assert len(json.loads(out)["sigma_min"]) == 3
 
@@ -120,14 +114,14 @@ def test_scan_path_csv_with_a_bom_reads_every_row(tmp_path, capsys, header):
     ],
     ids=["memory", "memory-bare", "recursion"],
 )
-def test_memory_and_recursion_errors_are_one_line(monkeypatch, capsys, exc, words):
+def test_memory_and_recursion_errors_are_one_line(monkeypatch, cli, exc, words):
     """The last-resort catch in main(): a model or run too big for memory is one line, exit 2."""
 
     def load(*args, **kwargs):
         raise exc
 
     monkeypatch.setattr(robojac.loading, "load", load)
-    code, out, err = run(capsys, "fk", "panda")
+    code, out, err = cli("fk", "panda")
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("robojac: error: "), err
@@ -155,20 +149,20 @@ def test_main_puts_the_warning_format_back(capsys):
     assert warnings.formatwarning is before
 
 
-def test_warmup_and_info_report_the_kernel_cache(capsys):
+def test_warmup_and_info_report_the_kernel_cache(cli):
     """`robojac warmup` leaves the kernel compiled and says where numba caches it; `info --json` says the same."""
-    code, out, _ = run(capsys, "warmup", "--json")
+    code, out, _ = cli("warmup", "--json")
     assert code == 0
     data = json.loads(out)
     assert isinstance(data["compiled"], bool) and data["seconds"] >= 0
-    code, out, _ = run(capsys, "info", "planar_2r", "--json")
+    code, out, _ = cli("info", "planar_2r", "--json")
     assert code == 0 and json.loads(out)["ik_kernel_cache_dir"] == data["cache_dir"]
 
 
-def test_ik_position_only_takes_three_numbers_and_says_rotation_free(capsys):
-    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "--position-only")
+def test_ik_position_only_takes_three_numbers_and_says_rotation_free(cli):
+    code, out, _ = cli("ik", "panda", "--target", "0.45", "0", "0.3", "--position-only")
     assert code == 0 and "rotation free" in out and "rotation error" not in out
-    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "--position-only", "--json")
+    code, out, _ = cli("ik", "panda", "--target", "0.45", "0", "0.3", "--position-only", "--json")
     data = json.loads(out)
     assert data["success"] and data["rotation_error"] is None and data["target"]["quaternion_xyzw"] is None
 
@@ -182,9 +176,9 @@ def test_batch_percentages_never_round_a_failure_away():
     assert percent(999_999_999, 10**9) == "<100 %"
 
 
-def test_json_writes_infinity_as_null(capsys):
+def test_json_writes_infinity_as_null(cli):
     """An unbounded quantity is null in --json (documented in docs/conventions.md), never the string "inf"."""
-    code, out, _ = run(capsys, "singularity", "ur5", "--json")
+    code, out, _ = cli("singularity", "ur5", "--json")
     assert code == 0 and '"inf"' not in out and json.loads(out)["condition_number"] is None
 
 
@@ -207,16 +201,16 @@ def test_q_far_outside_the_limits_warns_once():
     assert inside.returncode == 0 and inside.stderr == ""
 
 
-def test_ik_html_writes_a_page_of_the_solution(capsys, tmp_path):
+def test_ik_html_writes_a_page_of_the_solution(cli, tmp_path):
     """`robojac ik --html` goes from IK to the browser: a standalone meshcat page with the target drawn."""
     page = tmp_path / "ik.html"
-    code, out, _ = run(capsys, "ik", "panda", "--target", "0.45", "0", "0.3", "1", "0", "0", "0", "--html", str(page))
+    code, out, _ = cli("ik", "panda", "--target", "0.45", "0", "0.3", "1", "0", "0", "0", "--html", str(page))
     assert code == 0 and f"wrote {page}" in out
     html = page.read_text(encoding="utf-8")
     assert "MeshCat.Viewer" in html
     # more than the arm alone: the target, the tool's path and the animation of the move are in the page
     plain = tmp_path / "arm.html"
-    assert run(capsys, "view", "panda", "--html", str(plain))[0] == 0
+    assert cli("view", "panda", "--html", str(plain))[0] == 0
     assert len(html) > len(plain.read_text(encoding="utf-8")) + 1000
-    code, _, err = run(capsys, "ik", "panda", "--targets", str(page), "--html", str(page))
+    code, _, err = cli("ik", "panda", "--targets", str(page), "--html", str(page))
     assert code == 2 and "--html goes with one --target" in err
