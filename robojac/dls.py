@@ -45,18 +45,21 @@ def damped_solve(
     *,
     threshold: float = DAMPING_THRESHOLD,
     max_damping: float = MAX_DAMPING,
+    secondary: FloatArray | None = None,
 ) -> tuple[FloatArray, float, float]:
     """Solve ``J dq ≈ x`` by damped least squares; returns ``(dq, λ, σ_min)``.
 
     ``J`` is (m, n), ``x`` is (m,). With ``damping=None`` the damping follows
     :func:`adaptive_damping` of J's smallest singular value (over ``min(m, n)`` of them);
     pass a number to fix it (0 gives the minimum-norm pseudo-inverse solution, with
-    directions of σ < 1e-12 dropped rather than divided by).
+    directions of σ < 1e-12 dropped rather than divided by). ``secondary`` (n,) is an
+    optional joint velocity projected onto J's exact null space (see
+    :func:`damped_step_from_svd`). Inputs are trusted: :func:`damped_step` checks them.
     """
     U, s, Vt = np.linalg.svd(J, full_matrices=False)
     smin = float(s[-1]) if J.shape[0] <= J.shape[1] else float(s.min())
     lam = adaptive_damping(smin, threshold, max_damping) if damping is None else float(damping)
-    return Vt.T @ (damped_gains(s, lam) * (U.T @ x)), lam, smin
+    return damped_step_from_svd(U, s, Vt, x, lam, secondary), lam, smin
 
 
 def damped_gains(s: FloatArray, damping: float) -> FloatArray:
@@ -146,10 +149,8 @@ def damped_step(
     t = positive(threshold, "threshold")
     lam_max = non_negative(max_damping, "max_damping")
     z = None if secondary is None or n <= m else as_vector(secondary, n, "secondary")
-    U, sv, Vt = np.linalg.svd(Jm, full_matrices=False)
-    smin = float(sv[-1]) if m <= n else float(sv.min())
-    lam = adaptive_damping(smin, t, lam_max)
-    return RobustStep(damped_step_from_svd(U, sv, Vt, x, lam, z), float(lam), smin)
+    dq, lam, smin = damped_solve(Jm, x, threshold=t, max_damping=lam_max, secondary=z)
+    return RobustStep(dq, lam, smin)
 
 
 def robust_step(
