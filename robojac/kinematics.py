@@ -1,9 +1,10 @@
 """Kinematic state: the poses and Jacobians of one :class:`~robojac.robot.Robot` at one ``q``.
 
-A :class:`Configuration` owns its ``pinocchio.Data``. Building it (or :meth:`~Configuration.update`)
-runs one Pinocchio pass, ``computeJointJacobians``, which places every joint and computes
-every joint's Jacobian; frame poses, frame Jacobians and kinematic Hessians are then read
-from that pass on demand. Two Configurations never share scratch space, so each thread
+A :class:`Configuration` owns its ``pinocchio.Data``. Each Pinocchio pass runs at most
+once per ``q`` and only when a read needs it: ``forwardKinematics`` for poses,
+``computeJointJacobians`` (which places the joints too) for Jacobians and joint axes,
+``computeJointKinematicHessians`` for Hessians; frame poses, Jacobians and Hessians are
+then read from those passes. Two Configurations never share scratch space, so each thread
 may hold its own; one Configuration is not meant for several threads at once.
 
 Everything is expressed in the robot's **base frame**, as :meth:`Robot.fk` and
@@ -43,23 +44,36 @@ class Configuration:
         self.update(q)
 
     def update(self, q: Any) -> None:
-        """Move to ``q`` (dof,) [rad or m]: one ``computeJointJacobians`` pass."""
+        """Move to ``q`` (dof,) [rad or m]; the passes then run again as reads need them."""
         q = self.robot.check_q(q)
         self.q: FloatArray = q.copy()
         self.q.flags.writeable = False
         #: Pinocchio's configuration (``model.nq``) for :attr:`q`
         self.q_pinocchio: FloatArray = np.array(self.robot.to_pinocchio(self.q))
-        pin.computeJointJacobians(self.model, self.data, self.q_pinocchio)
-        self._hessians = False
+        self._placed = self._jacobians = self._hessians = False
+
+    def _placements(self) -> None:
+        """Joint placements ``data.oMi`` at :attr:`q`."""
+        if not self._placed:
+            pin.forwardKinematics(self.model, self.data, self.q_pinocchio)
+            self._placed = True
+
+    def _joint_jacobians(self) -> None:
+        """Joint placements and joint Jacobians ``data.J`` at :attr:`q`."""
+        if not self._jacobians:
+            pin.computeJointJacobians(self.model, self.data, self.q_pinocchio)
+            self._placed = self._jacobians = True
 
     # ------------------------------------------------------------------ poses
     def pose(self, frame: str | None = None) -> FloatArray:
         """Pose (4, 4) of ``frame`` (default: the tip) in the base frame; position in metres."""
         fid = self.robot.frame_id(frame)
+        self._placements()
         return self.robot.pose_in_base(np.array(pin.updateFramePlacement(self.model, self.data, fid).homogeneous))
 
     def poses(self) -> dict[str, FloatArray]:
         """Pose (4, 4) in the base frame of every frame in ``robot.frame_names``."""
+        self._placements()
         pin.updateFramePlacements(self.model, self.data)
         return {
             name: self.robot.pose_in_base(np.array(self.data.oMf[fid].homogeneous))
@@ -68,6 +82,7 @@ class Configuration:
 
     def joint_origins(self) -> FloatArray:
         """Origins (dof, 3) [m] of the chain's joints in the base frame, in chain order."""
+        self._placements()
         W = self.robot.base_in_world
         pts = np.array([self.data.oMi[j].translation for j in range(1, self.model.njoints)])
         return np.asarray((pts - W[:3, 3]) @ W[:3, :3], dtype=np.float64)
@@ -75,6 +90,7 @@ class Configuration:
     def joint_axes(self) -> FloatArray:
         """Unit axes (dof, 3) of the chain's joints in base axes: the rotation axis of a
         revolute or continuous joint, the direction of travel of a prismatic one."""
+        self._joint_jacobians()
         W = self.robot.base_in_world
         cols = [np.array(self.data.J[:, self.model.joints[j].idx_v]) for j in range(1, self.model.njoints)]
         axes = [c[:3] if kind == "prismatic" else c[3:] for c, kind in zip(cols, self.robot.joint_types)]
@@ -90,6 +106,7 @@ class Configuration:
         """
         rf = check_ref(ref)
         fid = self.robot.frame_id(frame)
+        self._joint_jacobians()
         pin.updateFramePlacement(self.model, self.data, fid)
         J = np.array(pin.getFrameJacobian(self.model, self.data, fid, rf)).reshape(6, self.robot.dof)
         return self.robot.jacobian_in_base(J, ref)
@@ -105,9 +122,9 @@ class Configuration:
         the base, so neither does this.
         """
         fid = self.robot.frame_id(frame)
-        if not self._hessians:
+        if not self._hessians:  # this overload computes the joint Jacobians first
             pin.computeJointKinematicHessians(self.model, self.data, self.q_pinocchio)
-            self._hessians = True
+            self._placed = self._jacobians = self._hessians = True
         pin.updateFramePlacement(self.model, self.data, fid)
         J = np.array(pin.getFrameJacobian(self.model, self.data, fid, pin.ReferenceFrame.LOCAL)).reshape(6, -1)
         raw = np.asarray(pin.getFrameKinematicHessian(self.model, self.data, fid, pin.ReferenceFrame.LOCAL))
@@ -136,6 +153,7 @@ class Configuration:
         a = self.robot.check_q(ddq, "ddq")
         fid = self.robot.frame_id(frame)
         pin.forwardKinematics(self.model, self.data, self.q_pinocchio, v, a)
+        self._placed = True  # the same placements, with velocities and accelerations
         pin.updateFramePlacement(self.model, self.data, fid)
         twist = np.array(pin.getFrameVelocity(self.model, self.data, fid, LWA).vector)
         acc = np.array(pin.getFrameClassicalAcceleration(self.model, self.data, fid, LWA).vector)

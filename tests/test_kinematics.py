@@ -119,3 +119,20 @@ def test_bad_input_is_refused() -> None:
         config.pose("tol")
     with pytest.raises(robojac.FrameError, match="local"):
         config.jacobian(ref="body")
+
+
+def test_reads_in_any_order_after_update_match_the_robot(robot) -> None:
+    """Each pass runs only when a read needs it; whatever came first, every read is of the current q."""
+    rng = np.random.default_rng(9)
+    q1, q2 = robot.random_configuration(rng), robot.random_configuration(rng)
+    dq, ddq = rng.normal(size=robot.dof), rng.normal(size=robot.dof)
+    config = Configuration(robot, q1)
+    config.frame_motion(dq, ddq)
+    np.testing.assert_allclose(config.jacobian(), robot.jacobian(q1), atol=1e-14)
+    config.update(q2)
+    np.testing.assert_allclose(config.pose(), robot.fk(q2), atol=1e-14)
+    np.testing.assert_allclose(config.jacobian(ref="local"), robot.jacobian(q2, ref="local"), atol=1e-14)
+    config.update(q1)
+    config.frame_motion(dq, ddq)
+    np.testing.assert_allclose(config.pose(), robot.fk(q1), atol=1e-14)
+    np.testing.assert_allclose(config.jacobian(), robot.jacobian(q1), atol=1e-14)
