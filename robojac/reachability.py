@@ -47,7 +47,7 @@ from .errors import InputError
 from .ik.options import OPTION_NAMES, IKOptions, check_count, check_flag, check_robot, check_seed
 from .reach import reach
 from .robot import Robot
-from .scale.executor import Parcel, dashboard_link, local_pool, progress_bar, robot_key, run_chunks
+from .scale.executor import Parcel, dashboard_link, progress_bar, robot_key, run_chunks, run_local
 from .scale.store import FAILED, FORMAT, WRITTEN, Store, open_store
 
 #: Voxels a map may have without ``force=True`` (the CLI's ``--force``).
@@ -303,11 +303,7 @@ def reachability_map(
         if executor is not None:
             run_chunks(executor, _chunk_job, jobs, done, fail)
         elif nworkers > 1 and len(jobs) > 1:
-            pool = local_pool(min(nworkers, len(jobs)))
-            try:
-                run_chunks(pool, _chunk_job, jobs, done, fail)
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+            run_local(min(nworkers, len(jobs)), _chunk_job, jobs, done, fail)
         else:
             run_chunks(_InProcess(), _chunk_job, jobs, done, fail)
     finally:

@@ -155,6 +155,82 @@ def test_a_killed_worker_does_not_lose_the_map(
     assert m.equals(slow_map)
 
 
+def _forked_children() -> set[int]:
+    """Child processes forked from this one (same command line): a local pool's workers,
+    not Dask's spawned workers."""
+    me = os.getpid()
+    own = Path(f"/proc/{me}/cmdline").read_bytes()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
+                if (entry / "cmdline").read_bytes() == own:
+                    found.add(int(entry.name))
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the pool's workers in /proc")
+def test_a_killed_local_worker_does_not_lose_the_map(
+    panda: robojac.Robot, slow_map: robojac.ReachabilityMap, tmp_path: Path
+) -> None:
+    """workers=2: SIGKILL one of robojac's own pool processes mid-run. The broken pool is
+    replaced, the unfinished chunks rerun, and the map completes equal to one process's."""
+    store = tmp_path / "l.zarr"
+    box: dict[str, Any] = {}
+    before = _forked_children()
+
+    def run() -> None:
+        try:
+            box["map"] = reachability_map(panda, workers=2, store=store, **SLOW)  # type: ignore[arg-type]
+        except BaseException as exc:  # reported by the assertion below
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while thread.is_alive() and time.monotonic() < deadline and _reached(store) < 5:
+        time.sleep(0.2)
+    workers = _forked_children() - before
+    assert thread.is_alive() and workers, "the map finished before a worker could be killed"
+    os.kill(min(workers), signal.SIGKILL)
+    thread.join(timeout=300)
+    assert not thread.is_alive() and "error" not in box, box.get("error")
+    m = box["map"]
+    assert m.complete and not m.failed and open_reachability_map(store).complete
+    assert m.equals(slow_map)
+    assert not (_forked_children() - before), "the replaced pools' workers were left running"
+
+
+def _square_or_die(attempt: int, i: int) -> int:
+    """A chunk job: chunk 3 takes its worker process down, every time."""
+    if i == 3:
+        os._exit(7)
+    time.sleep(0.05)
+    return i * i
+
+
+def test_a_chunk_that_kills_its_worker_twice_is_recorded_failed() -> None:
+    from robojac.scale.executor import local_pool, run_chunks, run_local
+
+    jobs = [(i,) for i in range(10)]
+    results: dict[int, int] = {}
+    failures: dict[int, str] = {}
+    run_local(2, _square_or_die, jobs, results.__setitem__, failures.__setitem__)
+    # robojac's own pool is replaced after each death; only the chunk that kills is lost.
+    assert results == {i: i * i for i in range(10) if i != 3}
+    assert list(failures) == [3] and failures[3].startswith("its worker process died while solving it")
+    assert "BrokenProcessPool" in failures[3]
+    # A pool the caller gave breaks for good: what it had not finished is recorded, not lost.
+    results.clear()
+    failures.clear()
+    with local_pool(2) as pool:
+        run_chunks(pool, _square_or_die, jobs, results.__setitem__, failures.__setitem__)
+    assert 3 in failures and set(results) | set(failures) == set(range(10))
+    assert all("the executor broke (BrokenProcessPool" in why for why in failures.values())
+
+
 _INTERRUPTED = """
 import sys
 import robojac

@@ -13,7 +13,7 @@ from .. import pose as _pose
 from .._validate import FloatArray, as_array, check_finite
 from ..errors import ExecutionError, InputError, PoseError
 from ..robot import Robot
-from ..scale.executor import Parcel, local_pool, progress_bar, run_chunks
+from ..scale.executor import Parcel, progress_bar, run_chunks, run_local
 from .options import (
     DEFAULT_OPTIONS,
     OPTION_NAMES,
@@ -114,8 +114,7 @@ def solve_ik_batch(
         return _solve_on(executor, robot, opts, Ts, np.array(starts), base_seed, size, show)
     if nworkers == 1 or N < 2:
         return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show), robot.dof)
-    with local_pool(min(nworkers, math.ceil(N / size))) as pool:
-        return _solve_on(pool, robot, opts, Ts, np.array(starts), base_seed, size, show)
+    return _solve_on(min(nworkers, math.ceil(N / size)), robot, opts, Ts, np.array(starts), base_seed, size, show)
 
 
 def _as_targets(targets: Any) -> FloatArray:
@@ -173,7 +172,7 @@ def _chunk_job(
 
 
 def _solve_on(
-    executor: Executor,
+    executor: Executor | int,
     robot: Robot,
     opts: IKOptions,
     Ts: FloatArray,
@@ -182,7 +181,8 @@ def _solve_on(
     size: int,
     show: bool,
 ) -> IKBatchResult:
-    """Chunks of ``size`` targets on ``executor``, reassembled in order."""
+    """Chunks of ``size`` targets on ``executor``, or on that many local processes of
+    robojac's own (replaced if a worker dies), reassembled in order."""
     N = len(Ts)
     parcel = Parcel(robot)
     jobs = [(parcel, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
@@ -196,14 +196,17 @@ def _solve_on(
             bar.update(len(value))
 
     try:
-        run_chunks(executor, _chunk_job, jobs, done, failures.__setitem__)
+        if isinstance(executor, int):
+            run_local(executor, _chunk_job, jobs, done, failures.__setitem__)
+        else:
+            run_chunks(executor, _chunk_job, jobs, done, failures.__setitem__)
     finally:
         if bar is not None:
             bar.close()
     if failures:
         i = min(failures)
         raise ExecutionError(
-            f"{len(failures)} of {len(jobs)} chunks of solve_ik_batch failed twice; the first, targets "
+            f"{len(failures)} of {len(jobs)} chunks of solve_ik_batch failed twice or were lost with a broken executor; the first, targets "
             f"{i * size} to {min(N, (i + 1) * size) - 1}: {failures[i]}"
         )
     parts = [c for c in chunks if c is not None]

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
+import functools
 import hashlib
+import multiprocessing
 import os
 import pickle
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..errors import InputError
@@ -36,6 +38,8 @@ _PR_SET_PDEATHSIG = 1
 TRIES = 2
 #: Seconds :func:`connect` waits for a Dask scheduler.
 CONNECT_TIMEOUT = 10.0
+#: Seconds to let a broken pool settle the futures it fails.
+BROKEN_WAIT = 10.0
 
 #: Robots rebuilt in this (worker) process, by Parcel key: each is unpickled once.
 _ROBOTS: dict[str, Robot] = {}
@@ -127,35 +131,159 @@ def run_chunks(
     on_result: Callable[[int, Any], None],
     on_failure: Callable[[int, str], None],
 ) -> None:
-    """Submit ``fn(attempt, *jobs[i])`` for every i; pass each result to ``on_result(i, value)``
-    as it arrives.
+    """Submit ``fn(attempt, *jobs[i])`` for every i on the caller's ``executor``; pass each
+    result to ``on_result(i, value)`` as it arrives.
 
     A chunk whose future raises is submitted once more (``attempt`` 1; the argument keeps
     Dask from answering with the cached failure); failing :data:`TRIES` times it goes to
-    ``on_failure(i, reason)``. A broken executor (a pool whose worker was killed) fails
-    every chunk still pending, each with its reason. An interrupt (Ctrl-C) cancels what
+    ``on_failure(i, reason)``. A worker that dies is the engine's to retry (Dask does).
+    An executor that breaks instead (a ``ProcessPoolExecutor`` whose worker was killed)
+    cannot be repaired from here: every chunk it had not finished goes to ``on_failure``
+    with that reason, to be recomputed by a later run. An interrupt (Ctrl-C) cancels what
     is pending and propagates.
     """
-    pending: dict[concurrent.futures.Future[Any], tuple[int, int]] = {}
+    attempts = [0] * len(jobs)
+    broken = _run(executor, fn, jobs, range(len(jobs)), attempts, on_result, on_failure)
+    if broken is not None:
+        left, exc = broken
+        for i in left:
+            on_failure(i, f"not computed: the executor broke ({_reason(exc)})")
 
-    def submit(i: int, attempt: int) -> None:
+
+def run_local(
+    workers: int,
+    fn: Callable[..., Any],
+    jobs: Sequence[tuple[Any, ...]],
+    on_result: Callable[[int, Any], None],
+    on_failure: Callable[[int, str], None],
+) -> None:
+    """:func:`run_chunks` on a :func:`local_pool` of ``workers`` processes that robojac owns,
+    so that it can stand in for the engine when a worker dies.
+
+    A ``ProcessPoolExecutor`` whose worker dies is broken for good: every pending future
+    fails. The pool is then replaced and the unfinished chunks go to the new one. The
+    chunks that had started (each worker marks its chunk in shared memory as it begins),
+    one of which took its worker down, count an attempt each and are rerun one at a time,
+    alone in the pool, so that a chunk that kills its worker again is known for certain:
+    it is recorded failed (with the reason) and never rerun, while the others complete.
+    The chunks that had not started are resubmitted as they were.
+    """
+    started = multiprocessing.get_context().Array("b", max(1, len(jobs)), lock=False)
+    attempts = [0] * len(jobs)
+    tracked = functools.partial(_tracked, fn)
+    numbered = [(i, *job) for i, job in enumerate(jobs)]
+
+    def pool() -> concurrent.futures.ProcessPoolExecutor:
+        n = max(1, min(workers, os.cpu_count() or workers))
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=n, initializer=_tracked_worker_start, initargs=(os.getpid(), started)
+        )
+
+    def replace(old: concurrent.futures.ProcessPoolExecutor) -> concurrent.futures.ProcessPoolExecutor:
+        old.shutdown(wait=True, cancel_futures=True)
+        return pool()
+
+    ex = pool()
+    todo: list[int] = list(range(len(jobs)))
+    try:
+        while todo:
+            for i in todo:
+                started[i] = 0
+            broken = _run(ex, tracked, numbered, todo, attempts, on_result, on_failure)
+            if broken is None:
+                break
+            left, exc = broken
+            ex = replace(ex)
+            suspects = [i for i in left if started[i]]
+            todo = [i for i in left if not started[i]]
+            for i in suspects:
+                attempts[i] += 1
+                while attempts[i] < TRIES:
+                    started[i] = 0
+                    alone = _run(ex, tracked, numbered, [i], attempts, on_result, on_failure)
+                    if alone is None:
+                        break
+                    exc = alone[1]
+                    ex = replace(ex)
+                    attempts[i] += 1
+                else:
+                    on_failure(i, f"its worker process died while solving it ({_reason(exc)})")
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
+#: The shared "chunk started" flags of a pool of :func:`run_local`, in its worker processes.
+_STARTED: Any = None
+
+
+def _tracked_worker_start(parent: int, started: Any) -> None:
+    global _STARTED
+    _STARTED = started
+    worker_start(parent)
+
+
+def _tracked(fn: Callable[..., Any], attempt: int, i: int, *job: Any) -> Any:
+    """``fn(attempt, *job)`` in a worker of :func:`run_local`, marking chunk ``i`` started."""
+    _STARTED[i] = 1
+    return fn(attempt, *job)
+
+
+def _run(
+    executor: concurrent.futures.Executor,
+    fn: Callable[..., Any],
+    jobs: Sequence[tuple[Any, ...]],
+    todo: Iterable[int],
+    attempts: list[int],
+    on_result: Callable[[int, Any], None],
+    on_failure: Callable[[int, str], None],
+) -> tuple[list[int], BaseException] | None:
+    """Run chunks ``todo`` with one retry each; None when all ended, or, when the executor
+    broke, the chunks it left unfinished and the exception that told."""
+    pending: dict[concurrent.futures.Future[Any], int] = {}
+
+    def submit(i: int) -> None:
+        pending[executor.submit(fn, attempts[i], *jobs[i])] = i
+
+    def broke(exc: BaseException, first: list[int]) -> tuple[list[int], BaseException]:
+        # The pool fails every pending future at once; a chunk that finished before the
+        # break still counts.
+        concurrent.futures.wait(list(pending), timeout=BROKEN_WAIT)
+        left = list(first)
+        for fut, i in pending.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                on_result(i, fut.result())
+            else:
+                fut.cancel()
+                left.append(i)
+        pending.clear()
+        return left, exc
+
+    queue = list(todo)
+    for n, i in enumerate(queue):
         try:
-            pending[executor.submit(fn, attempt, *jobs[i])] = (i, attempt)
-        except Exception as exc:  # a broken or shut-down executor
+            submit(i)
+        except concurrent.futures.BrokenExecutor as exc:
+            return broke(exc, queue[n:])
+        except Exception as exc:  # a shut-down executor
             on_failure(i, _reason(exc))
-
-    for i in range(len(jobs)):
-        submit(i, 0)
     try:
         while pending:
             done, _ = concurrent.futures.wait(list(pending), return_when=concurrent.futures.FIRST_COMPLETED)
             for fut in done:
-                i, attempt = pending.pop(fut)
+                i = pending.pop(fut)
                 try:
                     value = fut.result()
+                except concurrent.futures.BrokenExecutor as exc:
+                    return broke(exc, [i])
                 except Exception as exc:  # the chunk's own error, a lost worker, a cancelled future
-                    if attempt + 1 < TRIES:
-                        submit(i, attempt + 1)
+                    attempts[i] += 1
+                    if attempts[i] < TRIES:
+                        try:
+                            submit(i)
+                        except concurrent.futures.BrokenExecutor as broken:
+                            return broke(broken, [i])
+                        except Exception as again:
+                            on_failure(i, _reason(again))
                     else:
                         on_failure(i, _reason(exc))
                 else:
@@ -163,6 +291,7 @@ def run_chunks(
     finally:
         for fut in pending:
             fut.cancel()
+    return None
 
 
 def _reason(exc: BaseException) -> str:
