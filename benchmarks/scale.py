@@ -43,9 +43,12 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import math
+import os
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -54,6 +57,7 @@ from scipy.spatial.transform import Rotation
 import robojac
 from robojac.reach import reach
 from robojac.scale import local_pool
+from robojac.scale.executor import Parcel
 
 OPTIONS = dict(timeout=None, max_restarts=4, progress=False, seed=0)
 
@@ -68,19 +72,20 @@ def targets(robot: robojac.Robot, n: int, rng: np.random.Generator) -> np.ndarra
     return T
 
 
-def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """``fn(*args)`` in the worker, with the seconds it took there."""
-    t = time.perf_counter()
+def _timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    """``fn(*args)`` in the worker, with the wall and CPU seconds it took there."""
+    t, c = time.perf_counter(), time.thread_time()
     value = fn(*args)
-    return value, time.perf_counter() - t
+    return value, time.perf_counter() - t, time.thread_time() - c
 
 
 class Timed(concurrent.futures.Executor):
-    """``inner``, with the time of each call measured inside its worker (in ``seconds``)."""
+    """``inner``, with the time of each call measured inside its worker (``wall``, ``cpu``)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.seconds: list[float] = []
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
         out: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -89,28 +94,68 @@ class Timed(concurrent.futures.Executor):
             if out.cancelled():
                 return
             try:
-                value, seconds = f.result()
+                value, wall, cpu = f.result()
             except BaseException as exc:
                 out.set_exception(exc)
                 return
-            self.seconds.append(seconds)
+            self.wall.append(wall)
+            self.cpu.append(cpu)
             out.set_result(value)
 
         self.inner.submit(_timed, fn, *args, **kwargs).add_done_callback(settle)
         return out
 
 
-def run(
-    robot: robojac.Robot, Ts: np.ndarray, chunk: int, ex: Timed | None
-) -> tuple[float, float, robojac.IKBatchResult]:
-    """(wall [s], Σ chunk times in the workers [s], result)."""
+def _warm(parcel: Any, Ts: np.ndarray) -> int:
+    """In a worker: import robojac, rebuild the robot from its parcel and load the compiled
+    IK kernel, as the first chunk would; then hold the worker a moment so that the next
+    warm-up call goes to another one."""
+    import os
+
+    from robojac.ik.batch import _chunk_job
+    from robojac.ik.options import IKOptions
+
+    robot = parcel.robot()
+    starts = np.broadcast_to(robot.neutral(), (len(Ts), robot.dof))
+    _chunk_job(0, parcel, IKOptions(timeout=None, max_restarts=4), Ts, starts, 0, 0)
+    time.sleep(0.5)
+    return os.getpid()
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes ``pids``."""
+    import psutil
+
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids)
+
+
+@dataclass
+class Row:
+    name: str
+    workers: int
+    wall: list[float] = field(default_factory=list)
+    chunk_wall: list[float] = field(default_factory=list)  # Σ over chunks, per run
+    chunk_cpu: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # every process of the row, per run
+    solve: list[float] = field(default_factory=list)  # Σ solve times, per run
+
+
+def measure(
+    row: Row, robot: robojac.Robot, Ts: np.ndarray, chunk: int, ex: Timed | None, pids: list[int]
+) -> robojac.IKBatchResult:
+    kw: dict[str, Any] = {} if ex is None else {"executor": ex, "chunk_size": chunk}
     if ex is not None:
-        ex.seconds.clear()
-    kw = {} if ex is None else {"executor": ex, "chunk_size": chunk}
+        ex.wall.clear()
+        ex.cpu.clear()
+    c = _cpu(pids)
     t = time.perf_counter()
     res = robojac.solve_ik_batch(robot, Ts, **kw, **OPTIONS)  # type: ignore[arg-type]
-    wall = time.perf_counter() - t
-    return wall, (sum(ex.seconds) if ex is not None else float("nan")), res
+    row.wall.append(time.perf_counter() - t)
+    row.cpu.append(_cpu(pids) - c)
+    row.chunk_wall.append(sum(ex.wall) if ex is not None else math.nan)
+    row.chunk_cpu.append(sum(ex.cpu) if ex is not None else math.nan)
+    row.solve.append(float(res.time.sum()))
+    return res
 
 
 def main() -> None:
@@ -126,62 +171,68 @@ def main() -> None:
     Ts = targets(robot, args.targets, np.random.default_rng(0))
     warm = Ts[:64]
     robojac.solve_ik_batch(robot, warm, **OPTIONS)  # type: ignore[arg-type]
-    names = ["1 process", "2 local processes", "Dask LocalCluster, 2 workers", "Dask, 2 workers, profiler off"]
-    walls: dict[str, list[float]] = {n: [] for n in names}
-    chunked: dict[str, list[float]] = {n: [] for n in names}
-    solving: dict[str, list[float]] = {n: [] for n in names}
-    one: robojac.IKBatchResult | None = None
-
-    def cluster(profile: bool) -> Any:
-        with dask.config.set({"distributed.worker.profile.enabled": profile}):
-            return distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
-            )
-
-    with (
-        local_pool(2) as pool,
-        cluster(True) as c1,
-        distributed.Client(c1) as client1,
-        cluster(False) as c2,
-        distributed.Client(c2) as client2,
-    ):
-        executors = [None, Timed(pool), Timed(client1.get_executor()), Timed(client2.get_executor())]
-        for ex in executors[1:]:
-            robojac.solve_ik_batch(robot, warm, executor=ex, chunk_size=32, **OPTIONS)  # type: ignore[arg-type]
+    parcel = Parcel(robot)
+    me = os.getpid()
+    rows = [
+        Row("1 process", 1),
+        Row("2 local processes", 2),
+        Row("Dask LocalCluster, 2 workers", 2),
+        Row("Dask, 2 workers, profiler off", 2),
+    ]
+    results: list[robojac.IKBatchResult] = []
+    with local_pool(2) as pool:
+        # Every worker warmed before timing (a worker's first chunk imports robojac,
+        # rebuilds the robot and loads the compiled kernel: once per worker, not per chunk).
+        pool_pids = sorted({f.result() for f in [pool.submit(_warm, parcel, warm) for _ in range(2)]})
+        assert len(pool_pids) == 2, "a local worker was not warmed"
         for _ in range(args.repeat):
-            for name, ex in zip(names, executors):
-                wall, chunks_s, res = run(robot, Ts, args.chunk, ex)
-                if one is None:
-                    one = res
-                same = np.array_equal(res.q, one.q) and np.array_equal(res.success, one.success)
-                assert same, f"{name}: results differ from one process"
-                walls[name].append(wall)
-                chunked[name].append(chunks_s)
-                solving[name].append(float(res.time.sum()))
-    assert one is not None
+            results.append(measure(rows[0], robot, Ts, args.chunk, None, [me]))
+            results.append(measure(rows[1], robot, Ts, args.chunk, Timed(pool), [me, *pool_pids]))
+            # One cluster at a time, started for its run: an idle cluster's heartbeats
+            # would take CPU from the other rows. Its scheduler and nannies live in this
+            # process, so their CPU counts in the row's.
+            for row, profile in ((rows[2], True), (rows[3], False)):
+                with (
+                    dask.config.set({"distributed.worker.profile.enabled": profile}),
+                    distributed.LocalCluster(
+                        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+                    ) as cluster,
+                    distributed.Client(cluster) as client,
+                ):
+                    pids = sorted(client.run(_warm, parcel, warm).values())
+                    results.append(measure(row, robot, Ts, args.chunk, Timed(client.get_executor()), [me, *pids]))
+    one = results[0]
+    for res in results:
+        same = np.array_equal(res.q, one.q) and np.array_equal(res.success, one.success)
+        assert same, "results differ from one process"
     chunks = -(-args.targets // args.chunk)
+    med = statistics.median
     print(
         f"Panda, {args.targets:,} targets ({one.success_rate:.0%} solved), chunks of {args.chunk:,}, "
         f"timeout=None, max_restarts=4; medians of {args.repeat} runs back to back\n"
     )
-    print("| executor | wall [s] | solves/s | speed-up | executor overhead per chunk | outside the solver per chunk |")
-    print("|---|---:|---:|---:|---:|---:|")
-    base = statistics.median(walls[names[0]])
-    for name, workers in zip(names, (1, 2, 2, 2)):
-        wall = statistics.median(walls[name])
-        over = [(workers * w - c) / chunks for w, c in zip(walls[name], chunked[name])]
-        share = [o / (c / chunks) for o, c in zip(over, chunked[name])]
-        out = [(workers * w - s) / chunks for w, s in zip(walls[name], solving[name])]
-        out_share = [o / (s / chunks) for o, s in zip(out, solving[name])]
-        executor = (
-            "—"
-            if workers == 1
-            else f"{statistics.median(over) * 1e3:.0f} ms = {statistics.median(share):.1%} "
-            f"({min(share):.1%}–{max(share):.1%})"
-        )
+    print(
+        "| executor | wall [s] | solves/s | speed-up | executor overhead per chunk (wall) "
+        "| executor overhead per chunk (CPU) | outside the solver per chunk |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    base = med(rows[0].wall)
+    for row in rows:
+        wall = med(row.wall)
+        outside = [(row.workers * w - s) / chunks for w, s in zip(row.wall, row.solve)]
+        outside_share = [o / (s / chunks) for o, s in zip(outside, row.solve)]
+        if row.workers == 1:
+            by_wall = by_cpu = "—"
+        else:
+            over = [(row.workers * w - c) / chunks for w, c in zip(row.wall, row.chunk_wall)]
+            share = [o / (c / chunks) for o, c in zip(over, row.chunk_wall)]
+            cpu_over = [(t - c) / chunks for t, c in zip(row.cpu, row.chunk_cpu)]
+            cpu_share = [o / (c / chunks) for o, c in zip(cpu_over, row.chunk_cpu)]
+            by_wall = f"{med(over) * 1e3:.0f} ms = {med(share):.1%} ({min(share):.1%}–{max(share):.1%})"
+            by_cpu = f"{med(cpu_over) * 1e3:.0f} ms = {med(cpu_share):.1%} ({min(cpu_share):.1%}–{max(cpu_share):.1%})"
         print(
-            f"| {name} | {wall:.2f} | {args.targets / wall:,.0f} | {base / wall:.2f}× | {executor} | "
-            f"{statistics.median(out) * 1e3:.0f} ms = {statistics.median(out_share):.1%} |"
+            f"| {row.name} | {wall:.2f} | {args.targets / wall:,.0f} | {base / wall:.2f}× | {by_wall} | {by_cpu} | "
+            f"{med(outside) * 1e3:.0f} ms = {med(outside_share):.1%} |"
         )
     print("\nAll rows gave identical q and success, target by target, in every run.")
 

@@ -186,7 +186,8 @@ def reachability_map(
             array of rotations (tool in base frame), or None for position only.
         executor: any ``concurrent.futures.Executor`` (a :func:`robojac.scale.local_pool`,
             Dask's ``Client.get_executor()``...); default: ``workers`` local processes.
-        workers: local processes when no executor is given (1: this process).
+        workers: local processes when no executor is given (1: this process), in a pool of
+            robojac's own that is replaced, and its unfinished chunks rerun, when a worker dies.
         store: a zarr folder to write each chunk to as it finishes; when it exists with
             the same settings, only its missing or failed chunks are computed (resume).
         options: IK options (default :data:`MAP_OPTIONS`: no timeout, 4 restarts, so the

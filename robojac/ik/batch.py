@@ -59,7 +59,8 @@ def solve_ik_batch(
             :func:`solve_ik` accepts.
         q0: None (neutral), one start (dof,) for all, or (N, dof) starts.
         workers: processes to spread the targets over (1: this process), in a pool
-            of :func:`robojac.scale.local_pool` made for this call.
+            of :func:`robojac.scale.local_pool` made for this call (replaced, and its
+            unfinished chunks rerun, when a worker dies).
         executor: instead of ``workers``, any ``concurrent.futures.Executor`` to run
             the chunks on: a :func:`~robojac.scale.local_pool`, Dask's
             ``Client.get_executor()``, Ray's or MPI's pool (see ``docs/scale.md``). The
