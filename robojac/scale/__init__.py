@@ -4,8 +4,8 @@ robojac cuts the work into chunks and hands them to an executor; the engine behi
 executor schedules, balances and retries them. The modules:
 
 * :mod:`~robojac.scale.executor`: the executor contract, the robot shipped once per
-  worker, local worker processes that end with their parent, and running chunks with
-  one retry and a progress bar;
+  worker, local worker processes that end with their parent, running chunks with one
+  retry (on robojac's own pool, replaced when a worker dies) and a progress bar;
 * :mod:`~robojac.scale.store`: the chunked zarr store a reachability map is written to,
   chunk by chunk, and resumed from.
 

@@ -8,6 +8,10 @@ in which order, and how often it is retried never changes the answer.
 
 The robot travels as a :class:`Parcel`: pickled once (its URDF text, about 10 kB) and
 rebuilt once per worker process, where it is kept for every later chunk.
+
+A worker that dies is the engine's to retry. Dask does; a ``ProcessPoolExecutor`` breaks
+instead, so when robojac owns the pool (``workers=N``) :func:`run_local` replaces it and
+reruns the unfinished chunks.
 """
 
 from __future__ import annotations
