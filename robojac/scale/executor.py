@@ -168,9 +168,9 @@ def run_local(
     fails. The pool is then replaced and the unfinished chunks go to the new one. The
     chunks that had started (each worker marks its chunk in shared memory as it begins),
     one of which took its worker down, count an attempt each and are rerun one at a time,
-    alone in the pool, so that a chunk that kills its worker again is known for certain:
-    it is recorded failed (with the reason) and never rerun, while the others complete.
-    The chunks that had not started are resubmitted as they were.
+    alone in the pool, so that a second death is that chunk's alone: it is then recorded
+    failed (with the reason) and not rerun, while the others complete. The chunks that
+    had not started are resubmitted as they were.
     """
     started = multiprocessing.get_context().Array("b", max(1, len(jobs)), lock=False)
     attempts = [0] * len(jobs)
