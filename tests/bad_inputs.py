@@ -526,6 +526,18 @@ IK: list[Api | Cli] = [
         "cannot reach a Dask scheduler",
     ),
     Api("reachability store of another robot", lambda e: _other_store(e), InputError, "written for another robot"),
+    # position targets need a free rotation (issue 15)
+    Api(
+        "batch of positions with the rotation constrained",
+        lambda e: robojac.solve_ik_batch(robojac.load("panda"), np.zeros((2, 3)) + 0.3, progress=False),
+        PoseError,
+        "targets[0] is a position (3 numbers) but the rotation is constrained",
+    ),
+    Cli(
+        "ik --targets file of positions without --position-only",
+        lambda e: ["ik", "panda", "--targets", e.write("p.csv", "0.45,0,0.3\n0.4,0.1,0.3\n")],
+        "holds positions (3 columns) but the rotation is constrained",
+    ),
 ]
 
 

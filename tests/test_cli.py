@@ -214,3 +214,20 @@ def test_ik_html_writes_a_page_of_the_solution(cli, tmp_path):
     assert len(html) > len(plain.read_text(encoding="utf-8")) + 1000
     code, _, err = cli("ik", "panda", "--targets", str(page), "--html", str(page))
     assert code == 2 and "--html goes with one --target" in err
+
+
+def test_ik_batch_takes_a_file_of_positions_with_position_only(cli, tmp_path):
+    """A 3-column targets file is a batch of positions when the rotation is free; the JSON
+    then writes each rotation error as null (not measured), and the fk of every answer hits its target."""
+    import robojac
+
+    panda = robojac.load("panda")
+    rng = np.random.default_rng(2)
+    P = np.array([panda.fk(panda.random_configuration(rng))[:3, 3] for _ in range(6)])
+    f = tmp_path / "p.csv"
+    np.savetxt(f, P, delimiter=",")
+    code, out, _ = cli("ik", "panda", "--targets", str(f), "--position-only", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["solved"] == 6 and data["rotation_error"] == [None] * 6
+    for q, p in zip(data["q"], P):
+        assert np.linalg.norm(panda.fk(np.array(q))[:3, 3] - p) < 1e-6

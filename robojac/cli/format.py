@@ -116,10 +116,10 @@ def jacobian_text(frame: str, ref: str, q: np.ndarray, J: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------------------- inverse kinematics
-def ik_text(robot: Robot, res: Any, rotation_free: bool = False) -> str:
+def ik_text(robot: Robot, res: Any) -> str:
     """``robojac ik --target``: the verdict, the joint values and the errors of one solve
     ("rotation free" when the rotation was not constrained, rather than an unmeasured 0)."""
-    rotation = "rotation free" if rotation_free else f"rotation error {res.rotation_error:.3g} rad"
+    rotation = "rotation free" if res.rotation_free else f"rotation error {res.rotation_error:.3g} rad"
     return "\n".join(
         [
             ("solved" if res.success else "NOT solved") + f": {res.message}",

@@ -16,7 +16,8 @@ from .readers import read_numbers
 
 _TARGETS = (
     "a real float array of shape (N, 7) (x y z qx qy qz qw), (N, 16) or (N, 4, 4) (4×4 poses) in a .npy file, "
-    "or a .csv of N rows of 7 numbers (x,y,z,qx,qy,qz,qw) or 16 (a 4×4 row by row)"
+    "or a .csv of N rows of 7 numbers (x,y,z,qx,qy,qz,qw) or 16 (a 4×4 row by row); with --position-only, "
+    "also N rows of 3 numbers (x,y,z)"
 )
 
 
@@ -146,14 +147,11 @@ def ik(args: argparse.Namespace) -> int:
                 "target": {"position": t[:3], "quaternion_xyzw": None if args.position_only else t[3:]},
                 "joint_names": robot.joint_names,
                 **res.to_dict(),
-                "rotation_error": None
-                if args.position_only
-                else res.to_dict()["rotation_error"],  # null: rotation free
                 "html": page,
             }
         )
     else:
-        print(ik_text(robot, res, rotation_free=args.position_only))
+        print(ik_text(robot, res))
         if page is not None:
             print(f"wrote {page} (open it in a browser: the arm at the solution, the target, and the move to it)")
     return 0 if res.success else 1
@@ -193,8 +191,9 @@ def solution_page(robot: Any, args: argparse.Namespace, target: np.ndarray, res:
         return viewer.save_html(args.html)
 
 
-def read_targets(path: str) -> np.ndarray:
-    """(N, 4, 4) poses from a .npy or .csv file (see ``robojac ik --help``)."""
+def read_targets(path: str, position_only: bool = False) -> np.ndarray:
+    """(N, 4, 4) poses, or with ``position_only`` (N, 3) positions, from a .npy or .csv file
+    (see ``robojac ik --help``)."""
     from ..pose import from_position_quaternion
 
     tab = read_numbers(path, what="targets file", expected=_TARGETS)
@@ -207,6 +206,13 @@ def read_targets(path: str) -> np.ndarray:
         return arr.reshape(-1, 4, 4)
     if arr.ndim == 2 and arr.shape[1] == 7:
         return np.stack([from_position_quaternion(r[:3], r[3:], f"target {path} {w}") for r, w in zip(arr, tab.where)])
+    if arr.ndim == 2 and arr.shape[1] == 3:
+        if not position_only:
+            raise InputError(
+                f"targets file {path} holds positions (3 columns) but the rotation is constrained; add --position-only, "
+                "or give 7 columns x,y,z,qx,qy,qz,qw"
+            )
+        return arr
     raise InputError(f"targets file {path} holds an array of shape {arr.shape}; expected {_TARGETS}")
 
 
@@ -228,7 +234,7 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
         raise InputError("--avoid-collisions takes one --target (batches with collision checks are not supported yet)")
     if args.out:
         _check_out(args.out)
-    targets = read_targets(args.targets)
+    targets = read_targets(args.targets, args.position_only)
     opts = _options(args)
     res = solve_ik_batch(robot, targets, args.q0, workers=args.workers, progress=True, **opts)
     n = len(res)

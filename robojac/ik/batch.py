@@ -24,6 +24,7 @@ from .options import (
     check_seed,
     check_target,
     given_options,
+    position_target,
 )
 from .results import IKBatchResult, IKResult
 from .solver import Solver
@@ -56,7 +57,8 @@ def solve_ik_batch(
     Args:
         robot: the arm.
         targets: (N, 4, 4) poses in the base frame, or a sequence of any pose form
-            :func:`solve_ik` accepts.
+            :func:`solve_ik` accepts; when the rotation is free (``position_only=True``,
+            or a ``mask`` that frees rx, ry, rz), also (N, 3) positions [m].
         q0: None (neutral), one start (dof,) for all, or (N, dof) starts.
         workers: processes to spread the targets over (1: this process), in a pool
             of :func:`robojac.scale.local_pool` made for this call.
@@ -85,7 +87,7 @@ def solve_ik_batch(
         )
     values = tuple(keywords.get(name, getattr(DEFAULT_OPTIONS, name)) for name in OPTION_NAMES)
     opts = IKOptions(*values) if options is None else given_options(options, values)
-    Ts = _as_targets(targets)
+    Ts = _as_targets(targets, opts.rotation_free)
     N = len(Ts)
     base_seed = check_seed(seed)
     nworkers = check_count(workers, "workers", 1)
@@ -118,8 +120,14 @@ def solve_ik_batch(
         return _solve_on(pool, robot, opts, Ts, np.array(starts), base_seed, size, show)
 
 
-def _as_targets(targets: Any) -> FloatArray:
-    """(N, 4, 4) checked rigid transforms from an array or a sequence of poses."""
+def _as_targets(targets: Any, rotation_free: bool) -> FloatArray:
+    """(N, 4, 4) checked rigid transforms from an array or a sequence of poses (or of
+    positions, with the identity rotation, when ``rotation_free``)."""
+    if rotation_free and isinstance(targets, np.ndarray) and targets.ndim == 2 and targets.shape[1:] == (3,):
+        p = check_finite(as_array(targets, "targets"), "targets")
+        out = np.broadcast_to(np.eye(4), (len(p), 4, 4)).copy()
+        out[:, :3, 3] = p
+        return out
     if isinstance(targets, np.ndarray) and targets.ndim == 3:
         Ts = check_finite(as_array(targets, "targets"), "targets")
         if Ts.shape[1:] != (4, 4):
@@ -144,7 +152,12 @@ def _as_targets(targets: Any) -> FloatArray:
         raise PoseError(f"targets must be an (N, 4, 4) array or a sequence of poses, got {type(targets).__name__}")
     if len(targets) == 0:
         return np.zeros((0, 4, 4))
-    return np.stack([check_target(t, f"targets[{i}]") for i, t in enumerate(targets)])
+    return np.stack(
+        [
+            check_target(position_target(t, rotation_free, f"targets[{i}]"), f"targets[{i}]")
+            for i, t in enumerate(targets)
+        ]
+    )
 
 
 def _solve_chunk(
@@ -216,6 +229,7 @@ def _solve_on(
         rotation_error=np.concatenate([c.rotation_error for c in parts]),
         time=np.concatenate([c.time for c in parts]),
         messages=tuple(m for c in parts for m in c.messages),
+        rotation_free=opts.rotation_free,
     )
 
 
@@ -234,4 +248,5 @@ def _stack(results: list[IKResult], dof: int) -> IKBatchResult:
         rotation_error=np.array([r.rotation_error for r in results], dtype=float),
         time=np.array([r.time for r in results], dtype=float),
         messages=tuple(r.message for r in results),
+        rotation_free=bool(results) and results[0].rotation_free,
     )

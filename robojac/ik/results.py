@@ -22,11 +22,14 @@ class IKResult:
         iterations: damped least-squares iterations, summed over all attempts.
         restarts: random restarts after the first attempt (0 when the start converged).
         position_error: ``‖p(q) − p*‖`` [m] over the constrained axes (see ``mask``).
-        rotation_error: angle [rad] of the residual rotation over the constrained axes.
+        rotation_error: angle [rad] of the residual rotation over the constrained axes
+            (0 when none is constrained: see ``rotation_free``).
         message: what happened, in words; on failure, why and what to try.
         time: wall-clock seconds the solve took.
         collision: with ``collision=``, on failure, the pair (link or obstacle names) that
             the last converged answer collided with; None when no converged answer collided.
+        rotation_free: True when no rotation axis was constrained (``position_only``, or a
+            ``mask`` that frees rx, ry, rz): ``rotation_error`` was then not measured.
     """
 
     q: FloatArray
@@ -38,13 +41,15 @@ class IKResult:
     message: str
     time: float = 0.0
     collision: tuple[str, str] | None = None
+    rotation_free: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain Python values for JSON: ``q`` as a list of floats.
 
         Non-finite floats are written as None (JSON null, as the command line's ``--json``
         writes them), so ``json.dumps(d, allow_nan=False)`` gives strict JSON. A result's numbers are finite in practice:
-        its errors are measured at its ``q``.
+        its errors are measured at its ``q``. ``rotation_error`` is None when the rotation
+        was free (not measured).
         """
         return {
             "q": [_json_float(x) for x in self.q.tolist()],
@@ -52,7 +57,8 @@ class IKResult:
             "iterations": int(self.iterations),
             "restarts": int(self.restarts),
             "position_error": _json_float(self.position_error),
-            "rotation_error": _json_float(self.rotation_error),
+            "rotation_error": None if self.rotation_free else _json_float(self.rotation_error),
+            "rotation_free": bool(self.rotation_free),
             "message": str(self.message),
             "time": _json_float(self.time),
             "collision": list(self.collision) if self.collision is not None else None,
@@ -76,6 +82,7 @@ class IKBatchResult:
         position_error: (N,) [m]; rotation_error: (N,) [rad].
         time: (N,) wall-clock seconds per solve.
         messages: N messages.
+        rotation_free: as :attr:`IKResult.rotation_free` (one set of options for all targets).
     """
 
     q: FloatArray
@@ -86,6 +93,7 @@ class IKBatchResult:
     rotation_error: FloatArray
     time: FloatArray
     messages: tuple[str, ...]
+    rotation_free: bool = False
 
     def __len__(self) -> int:
         return len(self.success)
@@ -101,6 +109,7 @@ class IKBatchResult:
             rotation_error=float(self.rotation_error[i]),
             message=self.messages[i],
             time=float(self.time[i]),
+            rotation_free=self.rotation_free,
         )
 
     @property
@@ -112,7 +121,8 @@ class IKBatchResult:
         """The results as plain Python values for JSON: one list per field, N entries each
         (``q`` a list of N lists), and ``success_rate``.
 
-        Non-finite floats are written as in :meth:`IKResult.to_dict`: None (JSON null).
+        Non-finite floats are written as in :meth:`IKResult.to_dict`: None (JSON null);
+        ``rotation_error`` is a list of None when the rotation was free.
         """
         return {
             "q": [[_json_float(x) for x in row] for row in self.q.tolist()],
@@ -120,7 +130,8 @@ class IKBatchResult:
             "iterations": [int(k) for k in self.iterations.tolist()],
             "restarts": [int(k) for k in self.restarts.tolist()],
             "position_error": [_json_float(x) for x in self.position_error.tolist()],
-            "rotation_error": [_json_float(x) for x in self.rotation_error.tolist()],
+            "rotation_error": [None if self.rotation_free else _json_float(x) for x in self.rotation_error.tolist()],
+            "rotation_free": bool(self.rotation_free),
             "time": [_json_float(x) for x in self.time.tolist()],
             "messages": [str(m) for m in self.messages],
             "success_rate": self.success_rate,

@@ -158,7 +158,7 @@ class Solver:
             keep[3:] = False
         w = np.ones(6) if opts.weights is None else np.array(opts.weights)
         self.keep = keep
-        self.rotation_free = not keep[3:].any()  # a 3-vector target says enough
+        self.rotation_free = opts.rotation_free  # a 3-vector target says enough
         self.full = bool(keep.all()) and opts.weights is None
         # indices of the constrained axes (decoupled error), None: full log6
         self.rows = None if self.full else np.flatnonzero(keep)
@@ -383,7 +383,9 @@ class Solver:
                 f"{pos_err:.3g} m and {rot_err:.3g} rad away. The target may be out of reach or blocked by joint "
                 "limits: check it against robot.fk of known configurations, or raise timeout"
             )
-        return IKResult(q, success, iterations, restarts, pos_err, rot_err, msg, elapsed)
+        return IKResult(
+            q, success, iterations, restarts, pos_err, rot_err, msg, elapsed, rotation_free=self.rotation_free
+        )
 
     def _errors(self, dMi: pin.SE3) -> tuple[float, float]:
         """(position [m], rotation [rad]) errors over the kept axes, from ``dMi = T*⁻¹ T``.
