@@ -459,10 +459,12 @@ class CartesianImpedanceController(_TaskTorqueController):
 
     ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j ∘ q̇`` with ``J`` the ``local_world_aligned``
     Jacobian, so ``F = K e + D (V* − V)`` is a wrench ``[f; τ]`` [N; N·m] at the tool origin
-    in base axes. At rest under an external wrench ``F_ext`` (same frame), the arm settles
-    where ``Jᵀ (K e + F_ext) = 0``, i.e. ``K (p − p*) = f_ext`` for a full-rank ``J``: the
-    spring's deflection reads the force. The joint damping ``d_j`` only damps the null
-    space of a redundant arm; it does not change that equilibrium.
+    in base axes, the wrench the controller makes the tool exert. Pressing on its
+    environment with a contact wrench ``w`` (same frame; what the arm exerts, robojac's one
+    convention), the arm comes to rest where ``Jᵀ (K e − w) = 0``, i.e. ``K e = w`` and
+    ``K (p* − p) = f`` for a full-rank ``J``: the spring's deflection reads the force the
+    tool exerts. The joint damping ``d_j`` only damps the null space of a redundant arm;
+    it does not change that equilibrium.
 
     Args:
         robot: the arm (base = URDF root).
@@ -678,7 +680,7 @@ class JointPDController(_TorqueController):
 
 
 class ZeroTorqueController(_TorqueController):
-    """No control: ``τ = 0``, so the arm moves under gravity, friction and external wrenches alone.
+    """No control: ``τ = 0``, so the arm moves under gravity, friction and contact wrenches alone.
 
     :func:`~robojac.simulate.simulate_dynamic` runs it for ``controller=None``. Its
     :meth:`diagnostics` report the pose of ``frame`` (default: the tip) and the measures of
