@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import coal
 import numpy as np
@@ -458,3 +459,153 @@ def test_active_rows_are_the_distance_jacobians(panda: robojac.Robot) -> None:
     np.testing.assert_allclose(d, [p.distance for p in rows], atol=1e-9)
     np.testing.assert_allclose(J, np.array([p.jacobian for p in rows]), atol=1e-6)
     assert dmin == pytest.approx(ref.distance, abs=1e-9) and closest == ref.closest.names
+
+
+# ---------------------------------------------------------------------------- pickling and batch IK
+def test_collision_model_pickles_and_answers_bit_for_bit(panda: robojac.Robot, tmp_path: Path) -> None:
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    srdf = tmp_path / "p.srdf"
+    srdf.write_text('<robot name="panda"><disable_collisions link1="panda_link1" link2="panda_link5"/></robot>')
+    cm = CollisionModel(panda, margin=0.005, srdf=srdf, obstacles=[("table", "plane", (), (0, 0, 0.0))])
+    cm.add_obstacle("gone", "sphere", 0.1, (0.5, 0.5, 0.5))
+    cm.add_obstacle("pillar", "box", (0.1, 0.1, 1.0), (0.5, 0.0, 0.5))
+    cm.remove_obstacle("gone")
+    qs = [panda.random_configuration(i) for i in range(30)]
+    with ThreadPoolExecutor(2) as pool:  # scratch Data in three threads: none of it travels
+        list(pool.map(cm.in_collision, qs))
+    blob = pickle.dumps(cm)
+    srdf.unlink()  # the pairs travel resolved: the copy needs no SRDF file
+    copy = pickle.loads(blob)
+    assert len(blob) < len(pickle.dumps(panda)) + 4000
+    assert copy is not cm and copy.robot.model == panda.model
+    assert copy.pairs == cm.pairs and copy.disabled == cm.disabled and copy.margin == cm.margin
+    assert copy.disabled[("panda_link1", "panda_link5")] == "srdf"
+    assert list(copy.obstacles) == ["table", "pillar"]
+    assert all(np.array_equal(copy.obstacles[k].pose, cm.obstacles[k].pose) for k in cm.obstacles)
+    for q in qs:
+        assert np.array_equal(raw_distances(copy, q), raw_distances(cm, q))
+        assert copy.collisions(q) == cm.collisions(q)
+    assert any(cm.collisions(q) for q in qs) and not all(cm.collisions(q) for q in qs)
+    # The copy is a model of its own: its obstacles change without the original's.
+    copy.add_obstacle("ball", "sphere", 0.05, (0.3, 0.0, 0.3))
+    assert "ball" not in cm.obstacles and len(copy.pairs) > len(cm.pairs)
+
+
+def test_a_mesh_model_pickles(mesh_arm: robojac.Robot) -> None:
+    import pickle
+
+    ball = str(Path(mesh_arm.source).parent / "ball.stl")
+    cm = CollisionModel(mesh_arm)
+    cm.add_obstacle("hull", "mesh", (2.0, 1.0, 1.0), (0.0, -0.4, 0.6), mesh=ball)
+    copy = pickle.loads(pickle.dumps(cm))
+    rng = np.random.default_rng(4)
+    for q in [mesh_arm.random_configuration(rng) for _ in range(10)]:
+        assert np.array_equal(raw_distances(copy, q), raw_distances(cm, q))
+
+
+def test_a_description_rebuilds_only_on_its_robot(panda: robojac.Robot, robots: dict[str, robojac.Robot]) -> None:
+    d = CollisionModel(panda).description()
+    assert CollisionModel.from_description(panda, d).pairs == CollisionModel(panda).pairs
+    with pytest.raises(ModelError, match="rebuild it on the robot it was made for"):
+        CollisionModel.from_description(robots["ur5"], d)
+
+
+def _independent_check(robot: robojac.Robot, cm: CollisionModel, table_z: float) -> Any:
+    """``(in_collision(q), pose(q))`` from Pinocchio's own URDF parser and coal, not robojac's model.
+
+    The full URDF model (fingers included, at their locked values) and its collision
+    geometry; the pairs checked are cm's link pairs (the pair filtering is what is shared),
+    plus the table's half-space against every link that moves.
+    """
+    import pinocchio as pin
+
+    model, geom = pin.buildModelsFromUrdf(robot.source, geometry_types=pin.GeometryType.COLLISION)
+    data = model.createData()
+    table = pin.GeometryObject(
+        "table", 0, 0, pin.SE3(np.eye(3), np.array([0, 0, table_z])), coal.Halfspace(np.array([0, 0, 1.0]), 0)
+    )
+    it = geom.addGeometryObject(table)
+    link_of = [model.frames[o.parentFrame].name for o in geom.geometryObjects]
+    wanted = set(cm.pairs)
+    for i in range(it):
+        for j in range(i + 1, it):
+            if (link_of[i], link_of[j]) in wanted or (link_of[j], link_of[i]) in wanted:
+                geom.addCollisionPair(pin.CollisionPair(i, j))
+        if geom.geometryObjects[i].parentJoint != 0:
+            geom.addCollisionPair(pin.CollisionPair(i, it))
+    gdata = pin.GeometryData(geom)
+    tip = model.getFrameId(robot.tip)
+    values = {**dict(robot.locked)}
+
+    def check(q: np.ndarray) -> tuple[bool, np.ndarray]:
+        qf = pin.neutral(model)
+        for name, v in [*zip(robot.joint_names, q), *values.items()]:
+            qf[model.joints[model.getJointId(name)].idx_q] = v
+        hit = pin.computeCollisions(model, data, geom, gdata, qf, False)
+        pin.framesForwardKinematics(model, data, qf)
+        return bool(hit), data.oMf[tip].homogeneous.copy()
+
+    return check
+
+
+@pytest.fixture(scope="module")
+def table_batch(panda: robojac.Robot) -> Any:
+    """30 targets from collision-free random Panda configurations (self + a table at z = 0.1 m),
+    then 10 from configurations in collision with the tool above the table."""
+    cm = CollisionModel(panda, obstacles=[("table", "plane", (), (0, 0, 0.1))])
+    rng = np.random.default_rng(13)
+    free: list[np.ndarray] = []
+    hit: list[np.ndarray] = []
+    while len(free) < 30 or len(hit) < 10:
+        q = panda.random_configuration(rng)
+        if not cm.in_collision(q):
+            free += [panda.fk(q)] if len(free) < 30 else []
+        elif len(hit) < 10 and panda.fk(q)[2, 3] > 0.15:
+            hit.append(panda.fk(q))
+    return cm, np.array(free + hit)
+
+
+#: Options under which a solve depends on its seed alone, not on the clock.
+_REPEATABLE = dict(seed=11, progress=False, timeout=None, max_restarts=50)
+
+
+def test_batch_ik_with_collision_returns_only_collision_free_answers(panda: robojac.Robot, table_batch: Any) -> None:
+    from robojac import solve_ik_batch
+
+    cm, Ts = table_batch
+    check = _independent_check(panda, cm, 0.1)
+    plain = solve_ik_batch(panda, Ts, **_REPEATABLE)  # type: ignore[arg-type]
+    res = solve_ik_batch(panda, Ts, collision=cm, **_REPEATABLE)  # type: ignore[arg-type]
+    # Without the model some answers pass through the table or the arm: the check can fail.
+    assert sum(check(q)[0] for q in plain.q[plain.success]) >= 5
+    assert res.success[:30].mean() >= 29 / 30
+    for i in np.flatnonzero(res.success):
+        hit, T = check(res.q[i])
+        assert not hit
+        assert np.linalg.norm(T[:3, 3] - Ts[i][:3, 3]) < 1e-5
+        assert np.linalg.norm(T[:3, :3] - Ts[i][:3, :3]) < 1e-5
+    # A target failed for collision says so, with its pair, in the stacked result and its row.
+    assert res.collided >= 1 and res.collided == sum(c is not None for c in res.to_dict()["collision"])
+    for i in np.flatnonzero(~res.success):
+        assert res.collision[i] is not None and "collided" in res.messages[i]
+    # Target by target the batch is solve_ik with seed + i.
+    for i in range(0, len(Ts), 6):
+        one = robojac.solve_ik(panda, Ts[i], seed=11 + i, collision=cm, timeout=None, max_restarts=50)
+        assert np.array_equal(one.q, res.q[i]) and one.collision == res.collision[i] == res[i].collision
+
+
+def test_batch_ik_with_collision_on_processes_equals_one_process(panda: robojac.Robot, table_batch: Any) -> None:
+    from robojac import solve_ik_batch
+    from robojac.scale import local_pool
+
+    cm, Ts = table_batch
+    one = solve_ik_batch(panda, Ts, collision=cm, **_REPEATABLE)  # type: ignore[arg-type]
+    two = solve_ik_batch(panda, Ts, collision=cm, workers=2, **_REPEATABLE)  # type: ignore[arg-type]
+    with local_pool(2) as pool:
+        pooled = solve_ik_batch(panda, Ts, collision=cm, executor=pool, chunk_size=7, **_REPEATABLE)  # type: ignore[arg-type]
+    for other in (two, pooled):
+        assert np.array_equal(one.q, other.q) and np.array_equal(one.success, other.success)
+        assert one.messages == other.messages and one.collision == other.collision
+    assert one.collided >= 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 import sys
+import threading
 from concurrent.futures import Executor
 from typing import Any
 
@@ -27,6 +30,7 @@ from .options import (
     position_target,
 )
 from .results import IKBatchResult, IKResult
+from .single import check_collision_model
 from .solver import Solver
 
 #: Batches at least this long show a progress bar when stderr is a terminal.
@@ -47,6 +51,7 @@ def solve_ik_batch(
     progress: bool = True,
     seed: int | None = None,
     options: IKOptions | None = None,
+    collision: Any = None,
     **keywords: Any,
 ) -> IKBatchResult:
     """:func:`~robojac.ik.solve_ik` for N targets; the results are stacked arrays.
@@ -73,6 +78,13 @@ def solve_ik_batch(
         progress: show a progress bar on stderr when it is a terminal and N ≥ 200.
         seed: base seed; target i uses ``seed + i``.
         options: the options as an :class:`IKOptions` (default: from ``keywords``).
+        collision: a :class:`robojac.collision.CollisionModel` of ``robot``: every target
+            is solved as ``solve_ik(..., collision=collision)``, so only collision-free
+            answers succeed, and :attr:`IKBatchResult.collision` names, per target, the
+            pair its converged answers collided with when it failed. On an executor the
+            model travels as its description (margin, pairs, obstacles; mesh files are
+            read again from the same paths) and is rebuilt once per worker process on
+            that worker's copy of the robot.
         **keywords: any option keyword of :func:`solve_ik` (``frame``, tolerances,
             ``timeout``...; see :class:`IKOptions`), unless ``options`` is given.
 
@@ -80,6 +92,8 @@ def solve_ik_batch(
         An :class:`IKBatchResult`.
     """
     check_robot(robot)
+    if collision is not None:
+        check_collision_model(robot, collision)
     unknown = set(keywords) - set(OPTION_NAMES)
     if unknown:
         raise InputError(
@@ -113,11 +127,11 @@ def solve_ik_batch(
         max(1, min(CHUNK_MAX, math.ceil(N / parts))) if chunk_size is None else check_count(chunk_size, "chunk_size", 1)
     )
     if executor is not None and N:
-        return _solve_on(executor, robot, opts, Ts, np.array(starts), base_seed, size, show)
+        return _solve_on(executor, robot, opts, Ts, np.array(starts), base_seed, size, show, collision)
     if nworkers == 1 or N < 2:
-        return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show), robot.dof)
+        return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, show, 0, collision), robot.dof)
     with local_pool(min(nworkers, math.ceil(N / size))) as pool:
-        return _solve_on(pool, robot, opts, Ts, np.array(starts), base_seed, size, show)
+        return _solve_on(pool, robot, opts, Ts, np.array(starts), base_seed, size, show, collision)
 
 
 def _as_targets(targets: Any, rotation_free: bool) -> FloatArray:
@@ -161,14 +175,21 @@ def _as_targets(targets: Any, rotation_free: bool) -> FloatArray:
 
 
 def _solve_chunk(
-    robot: Robot, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, show: bool, offset: int = 0
+    robot: Robot,
+    opts: IKOptions,
+    Ts: FloatArray,
+    starts: FloatArray,
+    base_seed: int,
+    show: bool,
+    offset: int = 0,
+    collision: Any = None,
 ) -> list[IKResult]:
     solver = Solver(robot, opts)
     bar = _bar(len(Ts)) if show else None
     out = []
     for i in range(len(Ts)):
         # solve_ik_batch checked the starts' shape and values once for the whole array.
-        out.append(solver.solve(Ts[i], starts[i], base_seed + offset + i))
+        out.append(solver.solve(Ts[i], starts[i], base_seed + offset + i, None, collision))
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -176,13 +197,64 @@ def _solve_chunk(
     return out
 
 
+#: Collision models rebuilt in this (worker) process, by (robot key, description key);
+#: a few only: each batch with other obstacles brings a new one.
+_MODELS: dict[tuple[str, str], Any] = {}
+_MODELS_LOCK = threading.Lock()
+_MODELS_KEPT = 8
+
+
+class _CollisionParcel:
+    """A :class:`~robojac.collision.CollisionModel` sent to workers as its description only.
+
+    The robot travels once in its :class:`~robojac.scale.executor.Parcel`; a worker
+    rebuilds the model on that copy of the robot once, and keeps it for later chunks
+    (``key``: SHA-256 of the pickled description).
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.data = pickle.dumps(model.description())
+        self.key = hashlib.sha256(self.data).hexdigest()
+        self._model: Any = model
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"data": self.data, "key": self.key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.data, self.key, self._model = state["data"], state["key"], None
+
+    def model(self, parcel: Parcel) -> Any:
+        """The model: the original in the sending process, else this process's rebuilt copy."""
+        if self._model is not None:
+            return self._model
+        from ..collision import CollisionModel
+
+        key = (parcel.key, self.key)
+        with _MODELS_LOCK:
+            cm = _MODELS.get(key)
+            if cm is None:
+                if len(_MODELS) >= _MODELS_KEPT:
+                    _MODELS.clear()
+                cm = _MODELS[key] = CollisionModel.from_description(parcel.robot(), pickle.loads(self.data))
+        self._model = cm
+        return cm
+
+
 def _chunk_job(
-    attempt: int, parcel: Parcel, opts: IKOptions, Ts: FloatArray, starts: FloatArray, base_seed: int, offset: int
+    attempt: int,
+    parcel: Parcel,
+    opts: IKOptions,
+    Ts: FloatArray,
+    starts: FloatArray,
+    base_seed: int,
+    offset: int,
+    collision: _CollisionParcel | None = None,
 ) -> IKBatchResult:
     """One chunk in a worker, returned stacked (arrays pickle far faster than a list of
     results); ``attempt`` (0 first, 1 on the retry) does not change the result."""
     robot = parcel.robot()
-    return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, False, offset), robot.dof)
+    cm = None if collision is None else collision.model(parcel)
+    return _stack(_solve_chunk(robot, opts, Ts, starts, base_seed, False, offset, cm), robot.dof)
 
 
 def _solve_on(
@@ -194,11 +266,13 @@ def _solve_on(
     base_seed: int,
     size: int,
     show: bool,
+    collision: Any = None,
 ) -> IKBatchResult:
     """Chunks of ``size`` targets on ``executor``, reassembled in order."""
     N = len(Ts)
     parcel = Parcel(robot)
-    jobs = [(parcel, opts, Ts[i : i + size], starts[i : i + size], base_seed, i) for i in range(0, N, size)]
+    clear = None if collision is None else _CollisionParcel(collision)
+    jobs = [(parcel, opts, Ts[i : i + size], starts[i : i + size], base_seed, i, clear) for i in range(0, N, size)]
     chunks: list[IKBatchResult | None] = [None] * len(jobs)
     failures: dict[int, str] = {}
     bar = progress_bar(N, "IK") if show else None
@@ -230,6 +304,7 @@ def _solve_on(
         time=np.concatenate([c.time for c in parts]),
         messages=tuple(m for c in parts for m in c.messages),
         rotation_free=opts.rotation_free,
+        collision=tuple(p for c in parts for p in c.collision),
     )
 
 
@@ -249,4 +324,5 @@ def _stack(results: list[IKResult], dof: int) -> IKBatchResult:
         time=np.array([r.time for r in results], dtype=float),
         messages=tuple(r.message for r in results),
         rotation_free=bool(results) and results[0].rotation_free,
+        collision=tuple(r.collision for r in results),
     )

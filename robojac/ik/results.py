@@ -83,6 +83,8 @@ class IKBatchResult:
         time: (N,) wall-clock seconds per solve.
         messages: N messages.
         rotation_free: as :attr:`IKResult.rotation_free` (one set of options for all targets).
+        collision: N entries, each as :attr:`IKResult.collision`: with ``collision=``, the
+            pair that target's last converged answer collided with when it failed, else None.
     """
 
     q: FloatArray
@@ -94,6 +96,11 @@ class IKBatchResult:
     time: FloatArray
     messages: tuple[str, ...]
     rotation_free: bool = False
+    collision: tuple[tuple[str, str] | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.collision:  # built without collision checks: no target collided
+            object.__setattr__(self, "collision", (None,) * len(self.success))
 
     def __len__(self) -> int:
         return len(self.success)
@@ -110,7 +117,13 @@ class IKBatchResult:
             message=self.messages[i],
             time=float(self.time[i]),
             rotation_free=self.rotation_free,
+            collision=self.collision[i],
         )
+
+    @property
+    def collided(self) -> int:
+        """Targets that failed because their converged answers collided (``collision`` not None)."""
+        return sum(c is not None for c in self.collision)
 
     @property
     def success_rate(self) -> float:
@@ -134,5 +147,6 @@ class IKBatchResult:
             "rotation_free": bool(self.rotation_free),
             "time": [_json_float(x) for x in self.time.tolist()],
             "messages": [str(m) for m in self.messages],
+            "collision": [list(c) if c is not None else None for c in self.collision],
             "success_rate": self.success_rate,
         }
