@@ -609,3 +609,23 @@ def test_batch_ik_with_collision_on_processes_equals_one_process(panda: robojac.
         assert np.array_equal(one.q, other.q) and np.array_equal(one.success, other.success)
         assert one.messages == other.messages and one.collision == other.collision
     assert one.collided >= 1
+
+
+@pytest.mark.slow
+def test_batch_ik_with_collision_on_a_dask_cluster_equals_one_process(panda: robojac.Robot, table_batch: Any) -> None:
+    """A real LocalCluster (one worker process under a nanny): the model crosses Dask's pickling."""
+    distributed = pytest.importorskip("distributed")
+    from robojac import solve_ik_batch
+
+    cm, Ts = table_batch
+    one = solve_ik_batch(panda, Ts, collision=cm, **_REPEATABLE)  # type: ignore[arg-type]
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = solve_ik_batch(panda, Ts, collision=cm, executor=client.get_executor(), chunk_size=8, **_REPEATABLE)  # type: ignore[arg-type]
+    assert np.array_equal(one.q, on_dask.q) and np.array_equal(one.success, on_dask.success)
+    assert one.messages == on_dask.messages and one.collision == on_dask.collision
+    assert one.collided >= 1
