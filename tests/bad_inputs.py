@@ -538,6 +538,32 @@ IK: list[Api | Cli] = [
         lambda e: ["ik", "panda", "--targets", e.write("p.csv", "0.45,0,0.3\n0.4,0.1,0.3\n")],
         "holds positions (3 columns) but the rotation is constrained",
     ),
+    # Batch IK with collision checks (issue 13): the model is checked as solve_ik checks it,
+    # and a model's description rebuilds only on the robot it describes.
+    Api(
+        "solve_ik_batch collision not a CollisionModel",
+        lambda e: robojac.solve_ik_batch(e.panda, np.array([_FAR]), collision="table", progress=False),
+        InputError,
+        "collision must be a robojac.collision.CollisionModel",
+    ),
+    Api(
+        "solve_ik_batch collision model of another robot",
+        lambda e: robojac.solve_ik_batch(e.panda, np.array([_FAR]), collision=_cm(robojac.load("ur5")), progress=False),
+        InputError,
+        "built for robot 'ur5'",
+    ),
+    Api(
+        "collision description rebuilt on another robot",
+        lambda e: robojac.collision.CollisionModel.from_description(robojac.load("ur5"), _cm(e.panda).description()),
+        ModelError,
+        "rebuild it on the robot it was made for",
+    ),
+    Api(
+        "collision description that is not one",
+        lambda e: robojac.collision.CollisionModel.from_description(e.panda, {"margin": 0.0}),
+        InputError,
+        "takes the dict of CollisionModel.description()",
+    ),
 ]
 
 
@@ -979,6 +1005,16 @@ CLI: list[Api | Cli] = [
         "reachmap into another robot's store",
         lambda e: _other_store(e, ["reachmap", "panda", "--resolution", "0.5", "--position-only"]),
         "written for another robot",
+    ),
+    Cli(
+        "ik --targets --obstacle without --avoid-collisions",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", _ROW), "--obstacle", "plane", "0"],
+        "--obstacle goes with --avoid-collisions",
+    ),
+    Cli(
+        "ik --targets --avoid-collisions with a bad obstacle",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", _ROW), "--avoid-collisions", "--obstacle", "box", "1"],
+        "takes 6 numbers",
     ),
 ]
 

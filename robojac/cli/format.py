@@ -145,10 +145,18 @@ def percent(part: int, whole: int) -> str:
 
 
 def ik_batch_text(robot: Robot, summary: dict[str, Any]) -> str:
-    """``robojac ik --targets``: one line, how many targets were solved and how fast."""
+    """``robojac ik --targets``: one line, how many targets were solved and how fast (and, with
+    collision checks, how many failed because every converged answer collided)."""
+    collided = summary.get("collided")
     return (
         f"{robot.name}: solved {summary['solved']} of {summary['targets']} targets "
         f"({percent(summary['solved'], summary['targets'])}), median {1e3 * summary['median_time']:.3f} ms per target"
+        + (
+            ""
+            if collided is None
+            else f"; {collided} rejected for collision (every converged answer collided; "
+            f"{summary['collision_pairs']} pairs checked)"
+        )
         + (f"; results in {summary['out']}" if summary["out"] else "")
     )
 

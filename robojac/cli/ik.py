@@ -68,7 +68,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--avoid-collisions",
         action="store_true",
-        help="with --target: accept only answers free of self-collision and of each --obstacle",
+        help="accept only answers free of self-collision and of each --obstacle (with --target or --targets; "
+        "a --targets run says how many targets failed because every answer collided)",
     )
     from .collide import add_collision_options
 
@@ -230,13 +231,18 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
 
     if args.html is not None:
         raise InputError("--html goes with one --target; for --targets FILE write the solutions with --out")
-    if args.avoid_collisions:
-        raise InputError("--avoid-collisions takes one --target (batches with collision checks are not supported yet)")
     if args.out:
         _check_out(args.out)
+    collision = None
+    if args.avoid_collisions:
+        from .collide import collision_model
+
+        collision = collision_model(robot, args)
+    elif args.obstacle:
+        raise InputError("--obstacle goes with --avoid-collisions")
     targets = read_targets(args.targets, args.position_only)
     opts = _options(args)
-    res = solve_ik_batch(robot, targets, args.q0, workers=args.workers, progress=True, **opts)
+    res = solve_ik_batch(robot, targets, args.q0, workers=args.workers, progress=True, collision=collision, **opts)
     n = len(res)
     if args.out:
         write_results(args.out, robot, res)
@@ -247,10 +253,14 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
         "success_rate": res.success_rate,
         "median_time": float(np.median(res.time)) if n else 0.0,
         "out": args.out,
+        # with --avoid-collisions: the pairs checked, and the targets whose converged answers all collided
+        "collision_pairs": None if collision is None else len(collision.pairs),
+        "collided": None if collision is None else res.collided,
     }
     if args.json:
         fields = res.to_dict()
-        emit_json({**summary, **{k: fields[k] for k in ("q", "success", "position_error", "rotation_error")}})
+        keys = ("q", "success", "position_error", "rotation_error", *(("collision",) if collision else ()))
+        emit_json({**summary, **{k: fields[k] for k in keys}})
     else:
         print(ik_batch_text(robot, summary))
     return 0 if n == summary["solved"] else 1
@@ -272,6 +282,8 @@ def write_results(path: str, robot: Any, res: Any) -> None:
             restarts=res.restarts,
             time=res.time,
             joint_names=np.array(robot.joint_names),
+            # per target, the pair its converged answers collided with ("" and "": none)
+            collision=np.array([c or ("", "") for c in res.collision], dtype=str).reshape(len(res), 2),
         )
     elif suffix == ".csv":
         header = ["success", "position_error", "rotation_error", "iterations", "restarts", "time", *robot.joint_names]
