@@ -1177,7 +1177,8 @@ def test_results_say_when_the_rotation_was_free(robots: dict[str, robojac.Robot]
     panda = robots["panda"]
     p = np.array([0.45, 0.1, 0.3])
     for kw in (dict(position_only=True), dict(mask=[1, 1, 1, 0, 0, 0]), dict(mask=[1, 1, 1, 1, 0, 0])):
-        res = robojac.solve_ik(panda, panda.fk(panda.neutral()) if kw.get("mask") == [1, 1, 1, 1, 0, 0] else p, **kw)
+        target = panda.fk(panda.neutral()) if kw.get("mask") == [1, 1, 1, 1, 0, 0] else p
+        res = robojac.solve_ik(panda, target, **kw, **REPEATABLE)
         free = kw.get("mask") != [1, 1, 1, 1, 0, 0]
         assert res.rotation_free is free
         assert (res.to_dict()["rotation_error"] is None) is free and res.to_dict()["rotation_free"] is free
@@ -1190,7 +1191,7 @@ def test_batch_takes_positions_when_the_rotation_is_free(robots: dict[str, roboj
     panda = robots["panda"]
     rng = np.random.default_rng(4)
     P = np.array([panda.fk(panda.random_configuration(rng))[:3, 3] for _ in range(12)])
-    for kw in (dict(position_only=True), dict(mask=[1, 1, 1, 0, 0, 0])):
+    for kw in (dict(position_only=True, **REPEATABLE), dict(mask=[1, 1, 1, 0, 0, 0], **REPEATABLE)):
         batch = robojac.solve_ik_batch(panda, P, seed=7, progress=False, **kw)
         listed = robojac.solve_ik_batch(panda, list(P), seed=7, progress=False, **kw)
         assert batch.rotation_free and batch[0].rotation_free and batch.to_dict()["rotation_error"][0] is None
@@ -1200,6 +1201,6 @@ def test_batch_takes_positions_when_the_rotation_is_free(robots: dict[str, roboj
             np.testing.assert_array_equal(batch.q[i], single.q)
             if batch.success[i]:
                 assert np.linalg.norm(robojac.load("panda").fk(batch.q[i])[:3, 3] - p) < 1e-6
-        assert batch.success.mean() > 0.9
+        assert batch.success.all()
     with pytest.raises(robojac.PoseError, match="rotation is constrained"):
         robojac.solve_ik_batch(panda, list(P), progress=False)
