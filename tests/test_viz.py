@@ -778,21 +778,70 @@ def test_cli_view_errors_are_one_line(tmp_path, args, message):
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_demo_without_a_terminal_ends_in_a_page(tmp_path, monkeypatch, panda):
-    from robojac.demo.viewer import end_in_viewer
+def page_scenes(html: str) -> dict[str, list[dict]]:
+    """The commands of each scene of a saved page, by the page variable they are handed to."""
+    out: dict[str, list[dict]] = {}
+    for var, b64 in re.findall(r"(\w+)\.handle_command_bytearray\(base64ToBytes\('([A-Za-z0-9+/=]*)'\)\)", html):
+        out.setdefault(var, []).append(umsgpack.unpackb(base64.b64decode(b64)))
+    return out
+
+
+#: What each view of the demo page draws besides the arm: overlay names (a trailing * is a prefix).
+DEMO_OVERLAYS = {
+    "Forward kinematics: frames": {"frame_panda_link0", "frame_panda_hand_tcp"},
+    "Inverse kinematics: target and answer": {"target"},
+    "Manipulability ellipsoids": {"velocity_ellipsoid", "force_ellipsoid"},
+    "Singularity": set(),  # the overlay is the arm's colours
+    "Statics: payload and joint torques": {"payload", "torque_*"},
+    "Control: tracking a circle": {"circle"},
+    "Collision clearance": {"collision"},
+}
+
+
+def test_demo_without_a_terminal_ends_in_a_page_with_one_view_per_capability(tmp_path, monkeypatch, panda):
+    """Each view of the page is its own scene: the whole arm, in its URDF colours (not one
+    colour) but in the singularity view, and the overlays of its capability only."""
+    from robojac.demo.viewer import VIEWS, end_in_viewer
 
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
-    configs = {"a": panda.neutral(), "b": panda.random_configuration(1)}
-    assert end_in_viewer(panda, configs, out, interactive=False) == 0
+    assert end_in_viewer(panda, out, interactive=False) == 0
     assert "robojac-demo.html" in out.getvalue()
     html = (tmp_path / "robojac-demo.html").read_text()
-    blobs = [umsgpack.unpackb(base64.b64decode(b)) for b in re.findall(r"base64ToBytes\('([A-Za-z0-9+/=]*)'\)", html)]
-    kinds = [b["type"] for b in blobs]
-    assert kinds[-1] == "set_animation"  # the looping tour, after every object it animates
-    assert blobs[-1]["options"]["repetitions"] > 1
-    overlays = {b["path"].split("/")[4] for b in blobs if b["type"] == "set_object" and "/overlays/" in b["path"]}
-    assert {"velocity_ellipsoid", "force_ellipsoid", "payload_30N", "tool_path"} <= overlays
+    from robojac.viz.transport import _viewer_js
+
+    assert html.count(_viewer_js()[-2000:]) == 1, "meshcat's script is inlined once for all the views"
+    titles = re.findall(r'<section class="view" id="section\d+"><div class="caption"><h2>([^<]*)</h2>', html)
+    assert titles == [t for t, _ in VIEWS] == list(DEMO_OVERLAYS)
+    scenes = page_scenes(html)
+    assert sorted(scenes) == sorted(f"view{i}" for i in range(len(VIEWS)))
+    urdf_colors = {scene.rgb_int(v.rgba) for v in panda.visuals}
+    for i, title in enumerate(titles):
+        cmds = scenes[f"view{i}"]
+        drawn = {c["path"] for c in cmds if c["type"] == "set_object" and "/robot/" in c["path"]}
+        assert len(drawn) == len(panda.visuals), f"{title}: the whole arm"
+        overlays = {c["path"].split("/")[4] for c in cmds if c["type"] == "set_object" and "/overlays/" in c["path"]}
+        if title == "Singularity":  # the overlay is the arm's colour
+            colors = [c["value"] for c in cmds if c["type"] == "set_property" and c["property"] == "color"]
+            assert len({tuple(c) for c in colors}) > 2, "links in different colours of closeness"
+        else:
+            colors = {
+                c["object"]["materials"][0]["color"]
+                for c in cmds
+                if c["type"] == "set_object" and "/robot/" in c["path"]
+            }
+            assert colors == urdf_colors and len(colors) > 1, f"{title}: the arm in its URDF's colours"
+            assert not any(c["type"] == "set_property" and c["property"] == "color" for c in cmds)
+        want = DEMO_OVERLAYS[title]
+        exact = {w for w in want if not w.endswith("*")}
+        prefixes = tuple(w[:-1] for w in want if w.endswith("*"))
+        assert exact <= overlays, f"{title}: lacks {exact - overlays}"
+        assert all(o in exact or (prefixes and o.startswith(prefixes)) for o in overlays), (
+            f"{title} draws another view's overlays: {overlays - exact}"
+        )
+    control = scenes[f"view{titles.index('Control: tracking a circle')}"]
+    assert control[-1]["type"] == "set_animation" and control[-1]["options"]["repetitions"] > 1
+    assert sum(c["type"] == "set_animation" for cmds in scenes.values() for c in cmds) == 1
 
 
 def test_demo_run_ends_in_the_page(tmp_path, monkeypatch):
@@ -812,19 +861,19 @@ def test_demo_on_a_terminal_serves_until_ctrl_c(tmp_path):
 
     code = (
         "import sys, robojac\n"
-        "from robojac.demo import demo_configurations\n"
         "from robojac.demo.viewer import end_in_viewer\n"
         "arm = robojac.load('planar_2r')\n"
-        "sys.exit(end_in_viewer(arm, demo_configurations(arm), sys.stdout, interactive=True))\n"
+        "sys.exit(end_in_viewer(arm, sys.stdout, interactive=True))\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]  # a blank line, "== Viewer ==", the URL
+        lines = [proc.stdout.readline() for _ in range(4)]  # a blank line, "== Viewer ==", the URL, the page
         url = re.search(r"open (http://127\.0\.0\.1:\d+/static/) in a browser", "".join(lines))
         assert url, lines
+        assert "robojac-demo.html" in lines[3]
         time.sleep(1.0)
         assert proc.poll() is None, "it keeps serving"
         servers = servers_of(proc.pid)
@@ -836,7 +885,7 @@ def test_demo_on_a_terminal_serves_until_ctrl_c(tmp_path):
             proc.kill()
             proc.wait()
         proc.stdout.close()  # type: ignore[union-attr]
-    assert not (tmp_path / "robojac-demo.html").exists()
+    assert "MeshCat.Viewer" in (tmp_path / "robojac-demo.html").read_text()  # the page of every view, too
     assert servers_of(proc.pid) == []
 
 
