@@ -330,6 +330,7 @@ MESH_CENTRES = {
     "obj": [0.0, 0.0, 0.09],
     "dae": [0.0, 0.0, 0.075],
     "stl_again": [0.0, 0.0, 0.05],
+    "painted": [0.0, 0.0, 0.075],
 }
 
 
@@ -337,10 +338,19 @@ def blue(img: np.ndarray) -> np.ndarray:
     return (img[..., 2] > 150) & (img[..., 0] < 90) & (img[..., 1] < 120)
 
 
+def green_kd(img: np.ndarray) -> np.ndarray:
+    return (img[..., 1] > 100) & (img[..., 1] > img[..., 0] + 60) & (img[..., 1] > img[..., 2] + 40)
+
+
+def magenta(img: np.ndarray) -> np.ndarray:
+    return (img[..., 0] > 120) & (img[..., 2] > 100) & (img[..., 1] < 0.5 * img[..., 0])
+
+
 def test_each_mesh_kind_is_drawn(tmp_path, chromium):
-    """Binary and ASCII STL, OBJ (scaled), Collada (millimetres, own colours) and a
-    repeated STL: each, hidden, takes away pixels where fk puts its box, and nowhere else
-    far from it. The Collada part shows its own red and blue."""
+    """Binary and ASCII STL, OBJ (scaled), Collada (millimetres, own colours), a repeated
+    STL and an OBJ with a material library (own colours): each, hidden, takes away pixels where fk puts its box, and nowhere else
+    far from it. The Collada part shows its own red and blue, the OBJ + MTL part its green
+    and magenta (drawn grey if the library were ignored)."""
     size = (800, 600)
     arm = robojac.load(MESH_PKG / "urdf" / "mesh_arm.urdf", package_dirs=[str(MESH_PKG.parent)])
     view = Viewer(arm, server=False)
@@ -359,6 +369,8 @@ def test_each_mesh_kind_is_drawn(tmp_path, chromium):
         assert np.abs(uu - uv[0]).max() < 150 and np.abs(vv - uv[1]).max() < 150, f"the {link} mesh is drawn far off"
         if link == "dae":
             assert (red(full) & drawn).sum() > 50 and (blue(full) & drawn).sum() > 20, "the Collada file's own colours"
+        if link == "painted":  # the OBJ file's material library: a green box under a magenta cap
+            assert (green_kd(full) & drawn).sum() > 100 and (magenta(full) & drawn).sum() > 50, "the .mtl's Kd colours"
 
 
 # ---------------------------------------------------------------------------- the demo page

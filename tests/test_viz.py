@@ -230,6 +230,48 @@ def test_each_mesh_kind_becomes_meshcats_mesh_file_object():
     view.show(arm.random_configuration(3))
 
 
+def test_an_obj_files_material_library_gives_its_colours():
+    """painted.obj names painted.mtl (two materials, Kd green and magenta) and the URDF
+    gives no colour: the page gets meshcat's OBJ file object with the library inlined, so
+    its own OBJ + MTL loaders colour the parts; singularity colouring leaves it alone."""
+    view = Viewer(mesh_arm(), server=False)
+    obj = objects(view)[f"{view.root}/robot/painted/v0"]["object"]
+    meshes = MESH_PKG / "meshes"
+    assert (obj["type"], obj["format"]) == ("_meshfile_object", "obj")
+    assert obj["data"] == (meshes / "painted.obj").read_text()
+    assert obj["mtl_library"].strip() == (meshes / "painted.mtl").read_text().strip()
+    assert all(not p.startswith(f"{view.root}/robot/painted/") for p, _ in view._visual_paths)
+
+
+def test_an_obj_material_library_yields_to_a_urdf_colour_and_one_colour_is_a_plain_mesh(tmp_path):
+    """A URDF colour wins over the library (as for Collada); a library of one colour gives
+    an ordinary mesh of that colour; a missing library, the URDF's (default) colour."""
+    meshes = MESH_PKG / "meshes"
+    (tmp_path / "a.obj").write_text((meshes / "painted.obj").read_text())
+    (tmp_path / "painted.mtl").write_text("newmtl body\nKd 0.1 0.75 0.2\nnewmtl cap\nKd 0.1 0.75 0.2\n")
+    (tmp_path / "b.obj").write_text((meshes / "painted.obj").read_text().replace("painted.mtl", "missing.mtl"))
+    urdf = tmp_path / "arm.urdf"
+    urdf.write_text(
+        '<robot name="r"><link name="base"/>'
+        '<link name="a"><visual><geometry><mesh filename="a.obj"/></geometry></visual></link>'
+        '<link name="b"><visual><geometry><mesh filename="b.obj"/></geometry></visual></link>'
+        '<link name="c"><visual><geometry><mesh filename="a.obj"/></geometry>'
+        '<material name="red"><color rgba="1 0 0 1"/></material></visual></link>'
+        '<joint name="j" type="revolute"><parent link="base"/><child link="a"/><axis xyz="0 0 1"/>'
+        '<limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        '<joint name="jb" type="fixed"><parent link="a"/><child link="b"/></joint>'
+        '<joint name="jc" type="fixed"><parent link="b"/><child link="c"/></joint></robot>'
+    )
+    view = Viewer(robojac.load(urdf), server=False)
+    objs = objects(view)
+    colour = {link: objs[f"{view.root}/robot/{link}/v0"]["materials"][0]["color"] for link in "abc"}
+    assert colour == {
+        "a": scene.rgb_int((0.1, 0.75, 0.2)),
+        "b": scene.rgb_int((0.8, 0.8, 0.8)),  # robojac's default visual colour
+        "c": scene.rgb_int((1.0, 0.0, 0.0)),
+    }
+
+
 def test_a_saved_page_holds_a_repeated_mesh_once(tmp_path):
     view = Viewer(mesh_arm(), server=False)
     stl = (MESH_PKG / "meshes" / "binary.stl").read_bytes()
