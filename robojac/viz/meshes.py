@@ -101,22 +101,17 @@ def mesh(path: str | None, uri: str | None, rgba: Sequence[float]) -> Mesh:
     # A texture is more than one colour: the page's own OBJ + MTL loader draws it.
     if (len(set(own)) > 1 or resources) and tuple(rgba) == DEFAULT_RGBA:
         # meshcat's object from a file: the page's loader makes the materials, one per part.
-        fmt = suffix[1:]
-        obj = {
-            "metadata": {"version": 4.5, "type": "Object"},
-            "geometries": [],
-            "materials": [],
-            "object": {
-                "uuid": scene.new_id("object"),
-                "type": "_meshfile_object",
-                "format": fmt,
-                "data": geometry.contents,
-                "resources": resources,
-                "matrix": np.eye(4).ravel().tolist(),
-            },
+        file_object: dict[str, Any] = {
+            "uuid": scene.new_id("object"),
+            "type": "_meshfile_object",
+            "format": suffix[1:],
+            "data": geometry.contents,
+            "resources": resources,
+            "matrix": np.eye(4).ravel().tolist(),
         }
         if library:
-            obj["object"]["mtl_library"] = library
+            file_object["mtl_library"] = library
+        obj = {"metadata": {"version": 4.5, "type": "Object"}, "geometries": [], "materials": [], "object": file_object}
         return Mesh(obj, matrix, payload, True)
     color = own[0] if own and tuple(rgba) == DEFAULT_RGBA else tuple(rgba)
     material = mg.MeshPhongMaterial(
