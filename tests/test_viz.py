@@ -283,6 +283,61 @@ def test_a_saved_page_holds_a_repeated_mesh_once(tmp_path):
     assert len(html) < len(unshared) - len(base64.b64encode(stl)) + 200  # the second copy is gone
 
 
+def binary_stl(path: Path, triangles: int, seed: int = 0) -> bytes:
+    """A binary STL of ``triangles`` random triangles within 5 cm of the origin."""
+    rng = np.random.default_rng(seed)
+    rec = np.zeros(triangles, dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    rec["v"] = rng.uniform(-0.05, 0.05, (triangles, 3, 3))
+    data = b"robojac test".ljust(80, b" ") + np.uint32(triangles).tobytes() + rec.tobytes()
+    path.write_bytes(data)
+    return data
+
+
+def seven_links_one_mesh(tmp_path: Path, triangles: int = 400) -> tuple[robojac.Robot, bytes]:
+    """An arm of 7 links that all draw the same STL file."""
+    stl = binary_stl(tmp_path / "link.stl", triangles)
+    links = "".join(
+        f'<link name="l{i}"><visual><geometry><mesh filename="link.stl"/></geometry></visual></link>' for i in range(7)
+    )
+    joints = "".join(
+        f'<joint name="j{i}" type="revolute"><parent link="l{i - 1}"/><child link="l{i}"/><origin xyz="0 0 0.1"/>'
+        f'<axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        for i in range(1, 7)
+    )
+    (tmp_path / "seven.urdf").write_text(f'<robot name="seven">{links}{joints}</robot>')
+    return robojac.load(tmp_path / "seven.urdf"), stl
+
+
+def embedded_copies(html: str, data: bytes) -> int:
+    """How many times ``data`` is in the page: in every base64 literal, decoded."""
+    return sum(base64.b64decode(b).count(data) for b in re.findall(r"base64ToBytes\('([A-Za-z0-9+/=]*)'\)", html))
+
+
+def test_a_mesh_that_seven_links_draw_is_in_the_page_once(tmp_path):
+    """The page holds the file's bytes once, not once per link; without the sharing,
+    seven times, and the page is larger by six copies (base64: 4/3 of the file each)."""
+    arm, stl = seven_links_one_mesh(tmp_path)
+    view = Viewer(arm, server=False)
+    html = view.static_html()
+    assert embedded_copies(html, stl) == 1
+    assert len([p for p, _ in view._visual_paths if "/robot/" in p]) == 7  # drawn seven times
+    view._conn.shared.clear()
+    unshared = view.static_html()
+    assert embedded_copies(unshared, stl) == 7
+    assert len(unshared) - len(html) > 6 * 4 / 3 * len(stl) - 2000
+
+
+def test_a_gallery_page_holds_a_mesh_once_over_all_its_views(tmp_path):
+    """Two views of the same arm (as the demo page has seven): one copy of the file in all."""
+    from robojac.viz.gallery import GalleryView, gallery_html
+
+    arm, stl = seven_links_one_mesh(tmp_path)
+    views = [GalleryView(f"view {i}", "", Viewer(arm, server=False)) for i in range(2)]
+    html = gallery_html(views)
+    assert embedded_copies(html, stl) == 1
+    assert html.count('robojacView("view') == 2
+
+
 def test_a_mesh_that_cannot_be_read_warns_once_and_the_skeleton_stands_in(tmp_path):
     """Two visuals name a broken file: one MeshWarning for the viewer, no exception."""
     pkg = tmp_path / "mesh_pkg"
