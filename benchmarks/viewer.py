@@ -68,9 +68,9 @@ def watch(viewer: robojac.Viewer) -> subprocess.Popen[bytes] | None:
 
 def page_sizes() -> None:
     """Bytes of a saved page: meshcat's viewer script (the same in every page) and the scene."""
-    from robojac.viz.transport import _viewer_js
+    from robojac.viz.transport import viewer_js
 
-    script = len(_viewer_js().encode())
+    script = len(viewer_js().encode())
     print(f"saved pages (meshcat's viewer script alone: {script / 1e3:.0f} kB)")
     arms = {name: robojac.load(name) for name in ("panda", "ur5", "iiwa14", "planar_2r")}
     pkg = Path(__file__).resolve().parent.parent / "tests" / "data" / "mesh_pkg"

@@ -905,9 +905,9 @@ def test_demo_without_a_terminal_ends_in_a_page_with_one_view_per_capability(tmp
     assert end_in_viewer(panda, out, interactive=False) == 0
     assert "robojac-demo.html" in out.getvalue()
     html = (tmp_path / "robojac-demo.html").read_text()
-    from robojac.viz.transport import _viewer_js
+    from robojac.viz.transport import viewer_js
 
-    assert html.count(_viewer_js()[-2000:]) == 1, "meshcat's script is inlined once for all the views"
+    assert html.count(viewer_js()[-2000:]) == 1, "meshcat's script is inlined once for all the views"
     titles = re.findall(r'<section class="view" id="section\d+"><div class="caption"><h2>([^<]*)</h2>', html)
     assert titles == [t for t, _ in VIEWS] == list(DEMO_OVERLAYS)
     scenes = page_scenes(html)

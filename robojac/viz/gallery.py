@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .transport import _viewer_js, scene_script
+from .transport import scene_script, viewer_js
 
 if TYPE_CHECKING:
     from .viewer import Viewer
@@ -118,7 +118,7 @@ def gallery_html(views: Sequence[GalleryView], *, title: str = "robojac", intro:
         w=w,
         h=h,
         sections="\n".join(sections),
-        mainminjs=_viewer_js(),
+        mainminjs=viewer_js(),
         viewers="\n".join(f'const view{i} = robojacView("view{i}");' for i in range(len(views))),
         commands=scene_script([(f"view{i}", v.viewer._conn) for i, v in enumerate(views)]),
     )

@@ -47,7 +47,7 @@ def pack(cmd: Command) -> bytes:
     return bytes(umsgpack.packb(cmd))
 
 
-def _viewer_js() -> str:
+def viewer_js() -> str:
     """meshcat's viewer script (three.js and all), found without importing meshcat's server."""
     spec = importlib.util.find_spec("meshcat")
     roots = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -198,7 +198,7 @@ class Recorder:
 
     def static_html(self, title: str = "robojac") -> str:
         """The scene as one standalone page: meshcat's viewer script and every command, inlined."""
-        return _HTML.format(title=title, mainminjs=_viewer_js(), commands=scene_script([("viewer", self)]))
+        return _HTML.format(title=title, mainminjs=viewer_js(), commands=scene_script([("viewer", self)]))
 
     def close(self) -> None:
         pass
