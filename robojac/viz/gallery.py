@@ -120,5 +120,5 @@ def gallery_html(views: Sequence[GalleryView], *, title: str = "robojac", intro:
         sections="\n".join(sections),
         mainminjs=viewer_js(),
         viewers="\n".join(f'const view{i} = robojacView("view{i}");' for i in range(len(views))),
-        commands=scene_script([(f"view{i}", v.viewer._conn) for i, v in enumerate(views)]),
+        commands=scene_script([(f"view{i}", v.viewer.recording) for i, v in enumerate(views)]),
     )
