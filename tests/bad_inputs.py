@@ -849,6 +849,8 @@ VIEWER: list[Api | Cli] = [
     Api("Page of a missing file", lambda e: _page(path=e.tmp / "none.html"), ViewerError, "cannot read the page"),
     Api("Page of no page", lambda e: _page(), InputError, "Page needs a saved page's path or its html"),
     Api("Page of html=3", lambda e: _page(html=3), InputError, "html must be a string"),
+    Api("frame with a NaN azimuth", lambda e: _view(e).frame(azimuth=np.nan), InputError, "azimuth"),
+    Api("frame with two azimuths", lambda e: _view(e).frame(azimuth=[0, 45]), InputError, "azimuth must be one number"),
 ]
 
 
