@@ -101,7 +101,8 @@ def singularity_view(viewer: Viewer) -> str:
 
 
 def statics_view(viewer: Viewer) -> str:
-    """A 2 kg payload's weight at the tool (red) and the joint torques that hold the arm (purple, along each axis)."""
+    """The wrench the tool exerts to hold a 2 kg payload up (red, the arm's side of the weight, as
+    every robojac wrench is what the arm exerts) and the joint torques that hold it (purple, along each axis)."""
     from ..statics import gravity_torques, payload_torques
     from .statics import DEMO_PAYLOAD
 
@@ -110,7 +111,7 @@ def statics_view(viewer: Viewer) -> str:
     viewer.show(q)
     weight = DEMO_PAYLOAD.mass * 9.81
     tau = gravity_torques(robot, q) + payload_torques(robot, q, DEMO_PAYLOAD)
-    viewer.add_wrench([0.0, 0.0, -weight, 0.0, 0.0, 0.0], name="payload", force_scale=0.2 * _reach(robot) / weight)
+    viewer.add_wrench([0.0, 0.0, weight, 0.0, 0.0, 0.0], name="payload", force_scale=0.2 * _reach(robot) / weight)
     poses = robot.fk_all(q)
     J = robot.jacobian(q)
     scale = 0.25 * _reach(robot) / max(float(np.abs(tau).max()), 1e-9)
@@ -130,7 +131,7 @@ def statics_view(viewer: Viewer) -> str:
     viewer.frame(azimuth=45.0 * side)
     worst = int(np.argmax(np.abs(tau) / robot.effort_limits))
     return (
-        f"{DEMO_PAYLOAD.mass:g} kg payload (red, {weight:.1f} N); joint torques τ = g(q) + Jᵀw (purple, along "
+        f"{DEMO_PAYLOAD.mass:g} kg payload held up (red: the arm exerts {weight:.1f} N upwards); joint torques τ = g(q) + Jᵀw (purple, along "
         f"each axis, right-hand rule); most loaded: {robot.joint_names[worst]}, {tau[worst]:+.1f} N·m"
     )
 
