@@ -111,7 +111,11 @@ def statics_view(viewer: Viewer) -> str:
     viewer.show(q)
     weight = DEMO_PAYLOAD.mass * 9.81
     tau = gravity_torques(robot, q) + payload_torques(robot, q, DEMO_PAYLOAD)
-    viewer.add_wrench([0.0, 0.0, weight, 0.0, 0.0, 0.0], name="payload", force_scale=0.2 * _reach(robot) / weight)
+    # The arm's push on the payload acts at the tool, upwards; drawn ending there (from
+    # below) so that the hand does not hide it.
+    length = 0.2 * _reach(robot)
+    tool = robot.fk(q)[:3, 3]
+    viewer.add_arrow(tool - (0.0, 0.0, length), (0.0, 0.0, weight), name="payload", scale=length / weight)
     poses = robot.fk_all(q)
     J = robot.jacobian(q)
     scale = 0.25 * _reach(robot) / max(float(np.abs(tau).max()), 1e-9)
@@ -131,8 +135,8 @@ def statics_view(viewer: Viewer) -> str:
     viewer.frame(azimuth=45.0 * side)
     worst = int(np.argmax(np.abs(tau) / robot.effort_limits))
     return (
-        f"{DEMO_PAYLOAD.mass:g} kg payload held up (red: the arm exerts {weight:.1f} N upwards); joint torques τ = g(q) + Jᵀw (purple, along "
-        f"each axis, right-hand rule); most loaded: {robot.joint_names[worst]}, {tau[worst]:+.1f} N·m"
+        f"the tool holds a {DEMO_PAYLOAD.mass:g} kg payload up with {weight:.1f} N (red); torques τ = g(q) + Jᵀw "
+        f"(purple, right-hand rule); most loaded: {robot.joint_names[worst]}, {tau[worst]:+.1f} N·m"
     )
 
 
