@@ -101,6 +101,9 @@ def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any
     out: list[tuple[str, FloatArray, Any, Shape]] = []
     for link_el in root.findall("link"):
         lname = link_el.get("name", "")
+        # Pinocchio's (and HPP's) URDF capsule: a named <collision> cylinder listed in its
+        # link's <collision_checking><capsule name=.../> (URDF itself has no capsule).
+        capsules = {c.get("name") for c in link_el.findall("collision_checking/capsule")} - {None}
         for k, col in enumerate(link_el.findall("collision")):
             geom = col.find("geometry")
             if geom is None or not len(geom):
@@ -111,6 +114,8 @@ def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any
             if checked is None:
                 raise ModelError(f"{source}: {what}: robojac's collision model takes box, cylinder, sphere and mesh")
             kind, size = checked
+            if kind == "cylinder" and col.get("name") in capsules:
+                kind = "capsule"  # radius, axis length: the length excludes the caps, as coal's
             origin = _urdf.origin_matrix(col.find("origin"), f"{source}: link '{lname}' collision")
             if kind == "mesh":
                 uri = shape_el.get("filename", "")
@@ -142,7 +147,8 @@ def _load_mesh(path: str, scale: tuple[float, ...], what: str) -> Any:
 
 
 def _primitive(kind: str, size: tuple[float, ...], what: str) -> Any:
-    if min(size, default=1.0) <= 0:
+    # A capsule's axis may be 0 m long (a ball); every other size must be positive.
+    if min(size[:1] if kind == "capsule" else size, default=1.0) <= 0:
         raise ModelError(f"{what}: sizes {size} must be > 0 m for a collision shape")
     if kind == "box":
         return coal.Box(*size)
@@ -192,7 +198,8 @@ class CollisionModel:
 
     Args:
         robot: the robot; its URDF's ``<collision>`` elements (boxes, cylinders, spheres,
-            meshes found through the ``package_dirs`` given to ``load``) make the geometry.
+            capsules written as Pinocchio reads them, meshes found through the
+            ``package_dirs`` given to ``load``) make the geometry.
             A URDF without any is a :class:`~robojac.errors.ModelError`.
         margin: padding [m] >= 0: a pair collides when its distance is below ``margin``.
         self_collision: check link against link (default True).
