@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -328,6 +329,76 @@ def test_ik_names_the_pair_when_every_answer_collides(panda: robojac.Robot) -> N
     assert not res.success
     assert res.collision is not None and "slab" in res.collision
     assert res.to_dict()["collision"] == list(res.collision)
+    # The message leads with the collision, not with reach: the target was reached, in collision.
+    first, second = res.collision
+    assert res.message.startswith("no collision-free solution: every converged answer collided (")
+    assert f"the last: {first} with {second}" in res.message and "rejected" in res.message
+    assert "out of reach" not in res.message
+
+
+def test_ik_failure_in_collision_reports_the_returned_q_as_it_is(panda: robojac.Robot) -> None:
+    # Every converged answer hits the slab, so q is some other attempt's best: its errors
+    # are measured at it (they once were the last rejected answer's, ~1e-9 m, beside a q
+    # 0.25 m away), and the message says whether it collides too, naming the pair.
+    T = panda.fk(np.array(_SLAB_Q, dtype=float))
+    cm = CollisionModel(panda, obstacles=[("slab", "box", (0.4, 0.4, 0.02), T[:3, 3] + np.array([0, 0, 0.09]))])
+    for seed in range(6):
+        res = robojac.solve_ik(panda, T, collision=cm, timeout=0.03, seed=seed)
+        assert not res.success and res.collision is not None
+        assert res.position_error == pytest.approx(np.linalg.norm(panda.fk(res.q)[:3, 3] - T[:3, 3]), abs=1e-12)
+        at_q = cm.collisions(res.q)
+        if "and so does q" in res.message:
+            assert res.collision in at_q and f"{res.collision[0]} with {res.collision[1]}" in res.message
+        else:
+            assert "so q is the best of the other attempts" in res.message and not at_q
+
+
+def test_collision_failure_messages() -> None:
+    from robojac.ik.results import IKResult, collision_failure
+
+    base = IKResult(np.zeros(7), False, 40, 3, 0.25, 0.5, "no solution within tolerance: timed out", 0.05)
+    assert collision_failure(base, 0, None, None) is base  # nothing collided: as without collision=
+    only_q = collision_failure(base, 0, None, ("hand", "table"))
+    assert only_q.collision == ("hand", "table")
+    assert (
+        only_q.message.startswith(base.message) and "returned as q, is in collision: hand with table" in only_q.message
+    )
+    both = collision_failure(base, 4, ("link4", "slab"), ("hand", "slab"))
+    assert both.collision == ("hand", "slab") and "(4 rejected; the last: link4 with slab)" in both.message
+    assert "and so does q" in both.message and "0.25 m and 0.5 rad away" in both.message
+    clear = collision_failure(replace(base, rotation_free=True), 1, ("link4", "slab"), None)
+    assert (
+        clear.collision == ("link4", "slab") and "so q is the best of the other attempts, 0.25 m away" in clear.message
+    )
+
+
+def test_ik_failure_without_collisions_does_not_blame_them(panda: robojac.Robot) -> None:
+    cm = CollisionModel(panda, obstacles=[("table", "plane", (), (0, 0, 0.0))])
+    far = np.eye(4)
+    far[:3, 3] = (2.0, 0.0, 0.5)  # 2 m out: beyond the Panda's reach, nothing converges
+    res = robojac.solve_ik(panda, far, collision=cm, timeout=0.02, max_restarts=2)
+    assert not res.success and res.collision is None
+    assert "collided" not in res.message and res.to_dict()["collision"] is None
+
+
+_SLAB_Q = ("0.0", "0.3", "0.0", "-1.8", "0.0", "2.0", "0.8")
+
+
+def test_cli_ik_says_which_pair_when_every_answer_collides(cli: Any, panda: robojac.Robot) -> None:
+    import json
+
+    T = panda.fk(np.array(_SLAB_Q, dtype=float))
+    quat = Rotation.from_matrix(T[:3, :3]).as_quat()
+    target = [f"{v:.9f}" for v in (*T[:3, 3], *quat)]
+    slab = ["box", *(f"{v:.9f}" for v in T[:3, 3] + [0, 0, 0.09]), "0.4", "0.4", "0.02"]
+    argv = ["ik", "panda", "--target", *target, "--avoid-collisions", "--obstacle", *slab, "--timeout", "0.05"]
+    code, out, _ = cli(*argv)
+    assert code == 1
+    assert "NOT solved: no collision-free solution: every converged answer collided" in out and "box1" in out
+    code, out, _ = cli(*argv, "--json")
+    d = json.loads(out)
+    assert code == 1 and not d["success"] and "box1" in d["collision"]
+    assert f"the last: {d['collision'][0]} with {d['collision'][1]}" in d["message"]
 
 
 def test_ik_collision_argument_is_checked(panda: robojac.Robot, robots: dict[str, robojac.Robot]) -> None:
