@@ -241,6 +241,7 @@ class ResolvedRateController:
     ) -> None:
         self.robot = robot
         self._qp = None
+        self._vmax: FloatArray | None = None  # the collision QP's velocity bound, made at its first step
         if collision is not None:
             from .collision.qp import ClearanceQP, DamperSettings
             from .ik.single import check_collision_model
@@ -342,18 +343,19 @@ class ResolvedRateController:
     def _clear(self, q: FloatArray, J: FloatArray, x: FloatArray, rates: FloatArray, lam: float) -> FloatArray:
         """The collision QP's command: task tracking near ``rates``, pairs kept apart, limits as bounds."""
         assert self._qp is not None
-        inf = np.full(self.robot.dof, np.inf)
-        vmax = (
-            inf
-            if self._inv_vlim is None
-            else np.where(self._inv_vlim > 0, 1.0 / np.where(self._inv_vlim > 0, self._inv_vlim, 1.0), np.inf)
-        )
-        lo, hi = -vmax, vmax.copy()
+        vmax = self._vmax
+        if vmax is None:  # fixed per controller: made once, not every period (1e20: ProxQP's "no bound")
+            inv = self._inv_vlim
+            vmax = np.full(self.robot.dof, 1e20)
+            if inv is not None:
+                vmax = np.minimum(np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), 1e20), 1e20)
+            self._vmax = vmax
+        lo, hi = -vmax, vmax
         if self.position_limits:
             lo = np.maximum(lo, (self.robot.lower - q) / self.dt)
             hi = np.minimum(hi, (self.robot.upper - q) / self.dt)
         self._scale = 1.0
-        return self._qp.solve(q, J, x, rates, lam * lam, np.maximum(lo, -1e20), np.minimum(hi, 1e20))
+        return self._qp.solve(q, J, x, rates, lam * lam, lo, hi)
 
     @property
     def clearance(self) -> float:

@@ -494,9 +494,52 @@ def test_clearance_qp_matches_the_nominal_command_when_no_damper_binds(panda: ro
     x = np.array([0.01, 0, 0, 0, 0, 0])
     lam2 = 1e-3
     ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
-    out = qp.solve(q, J, x, ref, lam2, np.full(7, -10.0), np.full(7, 10.0))
-    assert qp.active > 0 and qp.status == "PROXQP_SOLVED"
-    np.testing.assert_allclose(out, ref, atol=1e-7)
+    lo, hi = np.full(7, -10.0), np.full(7, 10.0)
+    out = qp.solve(q, J, x, ref, lam2, lo, hi)
+    # the nominal command meets every row: returned as it is, without calling ProxQP ...
+    assert qp.active > 0 and qp.status == "inactive" and out is ref
+    # ... and that is the QP's solution: ProxQP, given the same problem, agrees
+    import proxsuite
+
+    from robojac.collision import active_rows
+
+    s = qp.settings
+    d, C, _, _ = active_rows(cm, q, s.d_influence)
+    H = J.T @ J + lam2 * np.eye(7)
+    lower = -s.xi * (d - s.d_min) / (s.d_influence - s.d_min)
+    direct = proxsuite.proxqp.dense.QP(7, 0, d.size, True)
+    direct.settings.eps_abs = 1e-10
+    direct.init(H, -H @ ref, None, None, C, lower, np.full(d.size, 1e20), lo, hi)
+    direct.solve()
+    np.testing.assert_allclose(direct.results.x, ref, atol=1e-7)
+
+
+def test_clearance_qp_solves_when_a_damper_binds(panda: robojac.Robot) -> None:
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    # The hand 2 cm from a ball and a command straight at it: the damper allows no approach.
+    q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
+    p = panda.fk(q)[:3, 3]
+    cm = CollisionModel(
+        panda, self_collision=False, obstacles=[("ball", "sphere", 0.05, p + np.array([0.0, 0.0, -0.15]))]
+    )
+    qp = ClearanceQP(cm, DamperSettings(d_min=0.05, d_influence=0.2, xi=0.1))
+    J = panda.jacobian(q)
+    x = np.array([0.0, 0, -0.3, 0, 0, 0])
+    lam2 = 1e-3
+    ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
+    big = np.full(7, 10.0)
+    out = qp.solve(q, J, x, ref, lam2, -big, big)
+    assert qp.status == "PROXQP_SOLVED" and not np.allclose(out, ref, atol=1e-3)
+    from robojac.collision import active_rows
+
+    s = qp.settings
+    d, C, _, _ = active_rows(cm, q, s.d_influence)
+    lower = -s.xi * (d - s.d_min) / (s.d_influence - s.d_min)
+    assert np.any(C @ ref < lower - 1e-3)  # the nominal command breaks a damper ...
+    assert np.all(C @ out >= lower - 1e-7)  # ... the QP's does not
+    again = qp.solve(q, J, x, ref, lam2, -big, big)  # the reused solver (update, not init) agrees
+    np.testing.assert_allclose(again, out, atol=1e-8)
 
 
 def test_singularity_report_and_scan_path_carry_clearance(panda: robojac.Robot) -> None:
