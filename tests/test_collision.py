@@ -346,9 +346,10 @@ def test_ik_failure_in_collision_reports_the_returned_q_as_it_is(panda: robojac.
         res = robojac.solve_ik(panda, T, collision=cm, timeout=0.03, seed=seed)
         assert not res.success and res.collision is not None
         assert res.position_error == pytest.approx(np.linalg.norm(panda.fk(res.q)[:3, 3] - T[:3, 3]), abs=1e-12)
-        at_q = cm.collisions(res.q)
+        at_q = cm.collisions(res.q, first=True)
+        assert f"rejected; the last: {res.collision[0]} with {res.collision[1]})" in res.message
         if "and so does q" in res.message:
-            assert res.collision in at_q and f"{res.collision[0]} with {res.collision[1]}" in res.message
+            assert at_q and res.message.endswith(f": {at_q[0][0]} with {at_q[0][1]}. {_ADVICE}")
         else:
             assert "so q is the best of the other attempts" in res.message and not at_q
 
@@ -359,12 +360,12 @@ def test_collision_failure_messages() -> None:
     base = IKResult(np.zeros(7), False, 40, 3, 0.25, 0.5, "no solution within tolerance: timed out", 0.05)
     assert collision_failure(base, 0, None, None) is base  # nothing collided: as without collision=
     only_q = collision_failure(base, 0, None, ("hand", "table"))
-    assert only_q.collision == ("hand", "table")
+    assert only_q.collision is None  # no converged answer collided (what a batch counts)
     assert (
         only_q.message.startswith(base.message) and "returned as q, is in collision: hand with table" in only_q.message
     )
     both = collision_failure(base, 4, ("link4", "slab"), ("hand", "slab"))
-    assert both.collision == ("hand", "slab") and "(4 rejected; the last: link4 with slab)" in both.message
+    assert both.collision == ("link4", "slab") and "(4 rejected; the last: link4 with slab)" in both.message
     assert "and so does q" in both.message and "0.25 m and 0.5 rad away" in both.message
     clear = collision_failure(replace(base, rotation_free=True), 1, ("link4", "slab"), None)
     assert (
@@ -382,6 +383,7 @@ def test_ik_failure_without_collisions_does_not_blame_them(panda: robojac.Robot)
 
 
 _SLAB_Q = ("0.0", "0.3", "0.0", "-1.8", "0.0", "2.0", "0.8")
+_ADVICE = "Move or remove what it collided with, lower the margin, or raise timeout to try more starts"
 
 
 def test_cli_ik_says_which_pair_when_every_answer_collides(cli: Any, panda: robojac.Robot) -> None:

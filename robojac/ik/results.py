@@ -26,9 +26,9 @@ class IKResult:
             (0 when none is constrained: see ``rotation_free``).
         message: what happened, in words; on failure, why and what to try.
         time: wall-clock seconds the solve took.
-        collision: with ``collision=``, on failure, a pair (link or obstacle names) in
-            collision: the one at the returned ``q`` when it collides, else the one the last
-            converged answer collided with; None when neither collided (the message says which).
+        collision: with ``collision=``, on failure, the pair (link or obstacle names) that
+            the last converged answer collided with; None when no converged answer collided.
+            The message also names the pair the returned ``q`` collides with, if any.
         rotation_free: True when no rotation axis was constrained (``position_only``, or a
             ``mask`` that frees rx, ry, rz): ``rotation_error`` was then not measured.
     """
@@ -73,20 +73,20 @@ def collision_failure(
 
     ``rejected`` converged answers (within tolerance of the target) were in collision, the
     last one with the pair ``last``; ``at_q`` is the pair the returned ``q`` (the best
-    attempt that did not converge) collides with, or None when it is clear. When either
-    is set, the message says so (first, when the target was reached and only the
-    collision failed) and :attr:`IKResult.collision` is ``at_q``, else ``last``.
+    attempt that did not converge) collides with, or None when it is clear. The message
+    says so (first, when the target was reached and only the collision failed) and names
+    the pairs; :attr:`IKResult.collision` is ``last``.
     """
     if last is None and at_q is None:
         return result
     away = f"{result.position_error:.3g} m" + ("" if result.rotation_free else f" and {result.rotation_error:.3g} rad")
-    spent = f"{result.time * 1e3:.2f} ms, {result.iterations} iterations, {result.restarts} restarts"
+    # no wall-clock time here: the same solve gives the same message (a batch on workers equals one process)
+    spent = f"{result.iterations} iterations, {result.restarts} restarts"
     advice = "Move or remove what it collided with, lower the margin, or raise timeout to try more starts"
     if last is None:
         assert at_q is not None
         return replace(
             result,
-            collision=at_q,
             message=f"{result.message}; the best attempt, returned as q, is in collision: {at_q[0]} with {at_q[1]}",
         )
     lead = f"no collision-free solution: every converged answer collided ({rejected} rejected; the last: {last[0]} with {last[1]})"
@@ -94,7 +94,7 @@ def collision_failure(
         tail = f"so q is the best of the other attempts, {away} away ({spent})"
     else:
         tail = f"and so does q, the best of the other attempts, {away} away ({spent}): {at_q[0]} with {at_q[1]}"
-    return replace(result, collision=at_q or last, message=f"{lead}, {tail}. {advice}")
+    return replace(result, collision=last, message=f"{lead}, {tail}. {advice}")
 
 
 def _json_float(x: Any) -> float | None:
