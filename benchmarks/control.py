@@ -22,6 +22,7 @@ Run: .venv/bin/python benchmarks/control.py [--rounds 7] [--calls 3000] [--sim-s
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -41,7 +42,11 @@ from robojac.simulate import simulate_dynamic, simulate_kinematic
 from robojac.trajectory import Circle
 
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
-GOALS = {"ResolvedRateController.command": 50.0, "dynamic + impedance (semi-implicit Euler)": 100.0}
+GOALS = {
+    "ResolvedRateController.command": 50.0,
+    "dynamic + impedance (semi-implicit Euler)": 100.0,
+    "ResolvedRateController.command + collision QP": 150.0,  # any row of it: "... QP (10 pairs, ...)"
+}
 
 
 def per_call_median(fn: Callable[[], object], calls: int) -> float:
@@ -72,16 +77,27 @@ def main() -> None:
     circle = Circle.starting_at(T0, 0.1, normal=(1, 0, 0), period=2.0)
 
     rrmc = ResolvedRateController(robot, circle, gain=10.0)
-    # issue 13: the same controller keeping clear of a ball near the hand: 10 pairs within
-    # the influence distance at READY, so the velocity-damper QP has 10 rows.
+    # issue 13: the same controller keeping clear of a ball beside the hand: 10 pairs within
+    # the influence distance at READY, so the velocity-damper QP has 10 rows. At t = 0.3 s
+    # the nominal command meets every damper (the QP's answer is the nominal command, found
+    # without calling the solver); from t = 1.6 s the reference, run ahead of the fixed q,
+    # pulls the hand toward the ball and dampers bind, so ProxQP solves.
     from robojac.collision import CollisionModel
 
-    ball = ("ball", "sphere", 0.08, (float(T0[0, 3]) + 0.1, 0.15, 0.5))
+    ball = ("ball", "sphere", 0.08, (float(T0[0, 3]) + 0.12, 0.1, 0.5))
     rrmc_qp = ResolvedRateController(
-        robot, circle, gain=10.0, collision=CollisionModel(robot, obstacles=[ball]), d_influence=0.15
+        robot, circle, gain=10.0, collision=CollisionModel(robot, obstacles=[ball]), d_influence=0.17
     )
-    rrmc_qp.command(q, v, 0.3)
-    active = rrmc_qp._qp.active if rrmc_qp._qp is not None else 0
+    qp_rows: dict[float, str] = {}
+    for t_qp in (0.3, 1.6):
+        rrmc_qp.command(q, v, t_qp)
+        state = rrmc_qp._qp
+        assert state is not None
+        solves = "ProxQP solves" if state.status.startswith("PROXQP") else "none binding"
+        qp_rows[t_qp] = f"t = {t_qp:g} s: {state.active} pairs, {solves}"
+    # Binding: successive 1 ms periods from t = 1.6 s (5 dampers and a velocity bound bind), so
+    # that ProxQP's warm start sees neighbouring problems, as in a control loop, not one problem again.
+    periods = itertools.cycle(1.6 + 1e-3 * np.arange(50))
     imp = CartesianImpedanceController(robot, circle)
     osc = OperationalSpaceController(robot, circle)
     pd = JointPDController(robot, READY + 0.05)
@@ -99,7 +115,8 @@ def main() -> None:
     steps: dict[str, Callable[[], object]] = {
         "ResolvedRateController.command": lambda: rrmc.command(q, v, 0.3),
         "ResolvedRateController.step (validating)": lambda: rrmc.step(q, 0.3),
-        f"ResolvedRateController.command + collision QP ({active} active pairs)": lambda: rrmc_qp.command(q, v, 0.3),
+        f"ResolvedRateController.command + collision QP ({qp_rows[0.3]})": lambda: rrmc_qp.command(q, v, 0.3),
+        f"ResolvedRateController.command + collision QP ({qp_rows[1.6]})": lambda: rrmc_qp.command(q, v, next(periods)),
         "CartesianImpedanceController.command": lambda: imp.command(q, v, 0.3),
         "OperationalSpaceController.command": lambda: osc.command(q, v, 0.3),
         "JointPDController.command": lambda: pd.command(q, v, 0.3),
@@ -132,7 +149,7 @@ def main() -> None:
         print(f"\n{title}")
         for name in group:
             med = statistics.median(times[name])
-            goal = GOALS.get(name)
+            goal = GOALS.get(name.split(" (")[0])
             verdict = "" if goal is None else f"   goal ≤ {goal:g} µs: {'met' if med <= goal else 'MISSED'}"
             print(f"  {name:44s} {med:8.2f}{verdict}")
 

@@ -15,7 +15,9 @@ the round trip to the server, not the page's drawing (the page draws at its own 
 
 Then the size of a saved page (``save_html``) for each bundled arm and for the test arm
 with one mesh of each kind (tests/data/mesh_pkg), with and without sharing the mesh
-that two of its links use; ``--pages`` prints only these.
+that two of its links use; for a synthetic arm whose 7 links all draw one 1 MB binary
+STL, with sharing and without (7 copies); and of ``robojac demo``'s page (7 views of the
+Panda). ``--pages`` prints only these.
 
 Run: .venv/bin/python benchmarks/viewer.py [--calls 500] [--pages]
 """
@@ -27,6 +29,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -65,24 +68,47 @@ def watch(viewer: robojac.Viewer) -> subprocess.Popen[bytes] | None:
 
 def page_sizes() -> None:
     """Bytes of a saved page: meshcat's viewer script (the same in every page) and the scene."""
-    from pathlib import Path
+    from robojac.viz.transport import viewer_js
 
-    from robojac.viz.transport import _viewer_js
-
-    script = len(_viewer_js().encode())
+    script = len(viewer_js().encode())
     print(f"saved pages (meshcat's viewer script alone: {script / 1e3:.0f} kB)")
     arms = {name: robojac.load(name) for name in ("panda", "ur5", "iiwa14", "planar_2r")}
     pkg = Path(__file__).resolve().parent.parent / "tests" / "data" / "mesh_pkg"
     arms["mesh_arm (tests/data)"] = robojac.load(pkg / "urdf" / "mesh_arm.urdf", package_dirs=[str(pkg.parent)])
-    for name, robot in arms.items():
-        view = robojac.Viewer(robot, server=False)
-        size = len(view.static_html().encode())
-        line = f"  {name:24s} {size / 1e3:8.1f} kB, scene {(size - script) / 1e3:6.1f} kB"
-        if view._conn.shared:
-            view._conn.shared.clear()
-            unshared = len(view.static_html().encode())
-            line += f" ({(unshared - script) / 1e3:.1f} kB without sharing repeated meshes)"
-        print(line)
+    with tempfile.TemporaryDirectory(prefix="robojac-bench-") as tmp:
+        arms["7 links, one 1 MB STL"] = seven_links_one_stl(Path(tmp), 1_000_000)
+        for name, robot in arms.items():
+            view = robojac.Viewer(robot, server=False)
+            size = len(view.static_html().encode())
+            line = f"  {name:30s} {size / 1e3:8.1f} kB, scene {(size - script) / 1e3:7.1f} kB"
+            if view._conn.shared:
+                view._conn.shared.clear()
+                unshared = len(view.static_html().encode())
+                line += f" ({(unshared - script) / 1e3:.1f} kB without sharing repeated meshes)"
+            print(line)
+    from robojac.demo.viewer import demo_page
+
+    size = len(demo_page(robojac.load("panda")).encode())
+    print(f"  {'robojac demo (panda, 7 views)':30s} {size / 1e3:8.1f} kB, scenes {(size - script) / 1e3:6.1f} kB")
+
+
+def seven_links_one_stl(folder: Path, nbytes: int) -> robojac.Robot:
+    """A 7-link arm whose links all draw one binary STL of about ``nbytes`` bytes."""
+    triangles = max(1, (nbytes - 84) // 50)
+    rng = np.random.default_rng(0)
+    rec = np.zeros(triangles, dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    rec["v"] = rng.uniform(-0.05, 0.05, (triangles, 3, 3))
+    (folder / "link.stl").write_bytes(b"robojac bench".ljust(80, b" ") + np.uint32(triangles).tobytes() + rec.tobytes())
+    links = "".join(
+        f'<link name="l{i}"><visual><geometry><mesh filename="link.stl"/></geometry></visual></link>' for i in range(7)
+    )
+    joints = "".join(
+        f'<joint name="j{i}" type="revolute"><parent link="l{i - 1}"/><child link="l{i}"/><origin xyz="0 0 0.1"/>'
+        f'<axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        for i in range(1, 7)
+    )
+    (folder / "seven.urdf").write_text(f'<robot name="seven">{links}{joints}</robot>')
+    return robojac.load(folder / "seven.urdf")
 
 
 def main() -> None:

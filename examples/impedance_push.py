@@ -2,9 +2,10 @@
 
 The impedance controller makes the tool a spring K (plus damping) towards its target.
 The target is set 3 cm behind a wall (a stiff one-sided spring of 5000 N/m), so the tool
-stops on the wall and presses on it. At rest the two springs balance: the controller's
-``K·(p − p*)`` equals the wall's push, so the deflection alone reads the contact force,
-without a force sensor: f = 500 N/m × deflection.
+stops on the wall and presses on it. At rest the two springs balance: the wrench the
+tool exerts on the wall (what robojac's wrenches always are; the wall pushes back with the
+opposite) equals the controller's spring ``K·(p* − p)``, so the deflection alone reads the
+contact force, without a force sensor: f = 500 N/m × deflection.
 
 Run: python examples/impedance_push.py    (writes impedance_push.npz and .png)
 """
@@ -28,14 +29,14 @@ target[2, 3] = wall_height - 0.03  # aim 3 cm into the wall
 
 K = np.array([500.0, 500.0, 500.0, 30.0, 30.0, 30.0])  # N/m, N·m/rad
 controller = robojac.CartesianImpedanceController(robot, target, stiffness=K)
-contact = robojac.ExternalWrench(robot.tip, wall)
-log = robojac.simulate_dynamic(robot, controller, q0, duration=2.0, external=[contact])
+contact = robojac.ContactWrench(wall, robot.tip)
+log = robojac.simulate_dynamic(robot, controller, q0, duration=2.0, contacts=[contact])
 
-f_wall = log.external_wrench[-1, 2]  # what the wall pushes with [N]
-f_read = -K[2] * log.pose_error[-1, 2]  # what the spring's deflection says [N]
-expected = 0.03 * K[2] * 5000.0 / (K[2] + 5000.0)  # springs in series over 3 cm
+f_wall = log.contact_wrench[-1, 2]  # z force the tool exerts on the wall [N]: downwards, into it
+f_read = K[2] * log.pose_error[-1, 2]  # what the spring's deflection says [N]
+expected = -0.03 * K[2] * 5000.0 / (K[2] + 5000.0)  # springs in series over 3 cm, pressing down
 print(f"status {log.status}; tool rests {1e3 * (log.tool_pose[-1, 2, 3] - wall_height):+.2f} mm from the wall plane")
-print(f"wall force {f_wall:.3f} N, read from the deflection {f_read:.3f} N, series-spring prediction {expected:.3f} N")
+print(f"force on the wall {f_wall:.3f} N, read from the deflection {f_read:.3f} N, series-spring prediction {expected:.3f} N")
 assert abs(f_wall - f_read) < 1e-2 and abs(f_wall - expected) < 1e-2
 
 log.save(out / "impedance_push.npz")

@@ -1,4 +1,4 @@
-"""Estimate the force the environment applies to the Panda's tool from its joint torques.
+"""Estimate the force the Panda's tool exerts on its environment from its joint torques.
 
 The arm presses on a surface; its torque sensors read gravity plus Jᵀw plus noise. We
 recover the wrench, check how well-conditioned that is, and see what the estimate reports

@@ -45,11 +45,19 @@ def _declared() -> dict[str, tuple[str, str | None]]:
 
 _PUBLIC = _declared()
 __all__ = sorted(_PUBLIC)
+#: Names that are gone, with what replaces them: old code fails loudly, and says how to port it.
+_REMOVED = {
+    "ExternalWrench": "ExternalWrench (a wrench applied to the arm) was replaced by ContactWrench(wrench, frame, "
+    "ref), which takes the wrench the arm exerts, as all of robojac does: ExternalWrench(frame, w) is "
+    "ContactWrench(-w, frame) (docs/conventions.md)",
+}
 
 
 def __getattr__(name: str) -> Any:
     where = _PUBLIC.get(name)
     if where is None:
+        if name in _REMOVED:
+            raise AttributeError(f"module 'robojac' has no attribute {name!r}: {_REMOVED[name]}")
         raise AttributeError(f"module 'robojac' has no attribute {name!r}")
     module, attribute = where
     mod = importlib.import_module(module)

@@ -57,7 +57,7 @@ from .reachability import ReachabilityMap as ReachabilityMap
 from .reachability import open_reachability_map as open_reachability_map
 from .reachability import reachability_map as reachability_map
 from .robot import Robot as Robot
-from .simulate import ExternalWrench as ExternalWrench
+from .simulate import ContactWrench as ContactWrench
 from .simulate import VirtualWall as VirtualWall
 from .simulate import simulate_dynamic as simulate_dynamic
 from .simulate import simulate_kinematic as simulate_kinematic

@@ -241,6 +241,7 @@ class ResolvedRateController:
     ) -> None:
         self.robot = robot
         self._qp = None
+        self._vmax: FloatArray | None = None  # the collision QP's velocity bound, made at its first step
         if collision is not None:
             from .collision.qp import ClearanceQP, DamperSettings
             from .ik.single import check_collision_model
@@ -342,18 +343,19 @@ class ResolvedRateController:
     def _clear(self, q: FloatArray, J: FloatArray, x: FloatArray, rates: FloatArray, lam: float) -> FloatArray:
         """The collision QP's command: task tracking near ``rates``, pairs kept apart, limits as bounds."""
         assert self._qp is not None
-        inf = np.full(self.robot.dof, np.inf)
-        vmax = (
-            inf
-            if self._inv_vlim is None
-            else np.where(self._inv_vlim > 0, 1.0 / np.where(self._inv_vlim > 0, self._inv_vlim, 1.0), np.inf)
-        )
-        lo, hi = -vmax, vmax.copy()
+        vmax = self._vmax
+        if vmax is None:  # fixed per controller: made once, not every period (1e20: ProxQP's "no bound")
+            inv = self._inv_vlim
+            vmax = np.full(self.robot.dof, 1e20)
+            if inv is not None:
+                vmax = np.minimum(np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), 1e20), 1e20)
+            self._vmax = vmax
+        lo, hi = -vmax, vmax
         if self.position_limits:
             lo = np.maximum(lo, (self.robot.lower - q) / self.dt)
             hi = np.minimum(hi, (self.robot.upper - q) / self.dt)
         self._scale = 1.0
-        return self._qp.solve(q, J, x, rates, lam * lam, np.maximum(lo, -1e20), np.minimum(hi, 1e20))
+        return self._qp.solve(q, J, x, rates, lam * lam, lo, hi)
 
     @property
     def clearance(self) -> float:
@@ -459,10 +461,12 @@ class CartesianImpedanceController(_TaskTorqueController):
 
     ``τ = Jᵀ (K e + D (V* − J q̇)) + g(q) − d_j ∘ q̇`` with ``J`` the ``local_world_aligned``
     Jacobian, so ``F = K e + D (V* − V)`` is a wrench ``[f; τ]`` [N; N·m] at the tool origin
-    in base axes. At rest under an external wrench ``F_ext`` (same frame), the arm settles
-    where ``Jᵀ (K e + F_ext) = 0``, i.e. ``K (p − p*) = f_ext`` for a full-rank ``J``: the
-    spring's deflection reads the force. The joint damping ``d_j`` only damps the null
-    space of a redundant arm; it does not change that equilibrium.
+    in base axes, the wrench the controller makes the tool exert. Pressing on its
+    environment with a contact wrench ``w`` (same frame; what the arm exerts, robojac's one
+    convention), the arm comes to rest where ``Jᵀ (K e − w) = 0``, i.e. ``K e = w`` and
+    ``K (p* − p) = f`` for a full-rank ``J``: the spring's deflection reads the force the
+    tool exerts. The joint damping ``d_j`` only damps the null space of a redundant arm;
+    it does not change that equilibrium.
 
     Args:
         robot: the arm (base = URDF root).
@@ -678,7 +682,7 @@ class JointPDController(_TorqueController):
 
 
 class ZeroTorqueController(_TorqueController):
-    """No control: ``τ = 0``, so the arm moves under gravity, friction and external wrenches alone.
+    """No control: ``τ = 0``, so the arm moves under gravity, friction and contact wrenches alone.
 
     :func:`~robojac.simulate.simulate_dynamic` runs it for ``controller=None``. Its
     :meth:`diagnostics` report the pose of ``frame`` (default: the tip) and the measures of

@@ -1,8 +1,11 @@
 """Estimating the wrench at the tool from measured joint torques.
 
 At rest, measured motor torques are ``τ = g(q) + τ_payload + J(ref)ᵀ w``, with ``w`` the
-wrench the arm exerts on its environment (the environment pushes back with ``−w``). The
-estimate inverts that relation in the least-squares sense:
+wrench the arm exerts on its environment (the environment pushes back with ``−w``):
+robojac's one wrench convention, the one :mod:`robojac.statics` and the simulator's
+:class:`~robojac.simulate.ContactWrench` use, so the torques of a simulated contact
+estimate back to that contact's wrench. The estimate inverts the relation in the
+least-squares sense:
 
     ŵ = argmin ‖Jᵀ w − r‖² + λ² ‖w‖²,   r = τ − g(q) − τ_payload,
 
@@ -73,14 +76,6 @@ class WrenchEstimate:
     def moment(self) -> FloatArray:
         """The moment part (3,) [N·m]."""
         return self.wrench[3:]
-
-    @property
-    def applied(self) -> FloatArray:
-        """``−wrench`` (6,) [N, N·m]: the wrench the environment applies to the arm through
-        ``frame`` (Newton's third law), in ``ref``. This is what
-        :class:`robojac.simulate.ExternalWrench` takes: estimating a simulated
-        ``ExternalWrench(frame, w)`` back gives ``applied ≈ w`` and ``wrench ≈ −w``."""
-        return -self.wrench
 
 
 def estimate_wrench(

@@ -8,8 +8,15 @@ Rows are samples at times ``t`` (N,) [s]. Per sample:
 * ``pose_error`` (N, 6) ``[p* − p; R log(Rᵀ R*)]`` [m; rad], base axes at the tool origin;
 * ``sigma_min``, ``manipulability`` (N,): smallest singular value and product of the
   singular values of the task Jacobian (``local_world_aligned``);
-* ``external_wrench`` (N, 6) ``[f; τ]`` [N; N·m]: the external wrenches applied to the
-  controlled frame, at its origin in base axes (zero when there are none).
+* ``contact_wrench`` (N, 6) ``[f; n]`` [N; N·m]: the resultant of the contact wrenches the
+  arm exerts on its environment (:class:`~robojac.simulate.ContactWrench`; the arm feels
+  the opposite), moved to the controlled frame's origin, in base axes (zero when there are
+  none).
+
+Logs saved before robojac's wrench convention was unified stored the opposite wrench,
+the one applied to the arm, under the name ``external_wrench`` (``.npz``) or the columns
+``wrench:fx…tz`` (CSV); :meth:`Log.load` reads those with the sign turned round, so a
+loaded log always holds what the arm exerts.
 
 ``status`` is ``"ok"`` or ``"diverged"``; ``message`` says where and why a run stopped.
 """
@@ -28,7 +35,9 @@ from ._validate import FloatArray
 from .errors import InputError, RobojacError
 from .robot import TWIST_AXES
 
-ARRAYS = ("t", "q", "dq", "tau", "tool_pose", "pose_error", "sigma_min", "manipulability", "external_wrench")
+ARRAYS = ("t", "q", "dq", "tau", "tool_pose", "pose_error", "sigma_min", "manipulability", "contact_wrench")
+#: The ``.npz`` name of the wrench older logs stored: the one applied to the arm (``−contact_wrench``).
+LEGACY_WRENCH = "external_wrench"
 META = ("robot", "frame", "joint_names", "controller", "simulator", "dt", "status", "message")
 
 
@@ -44,7 +53,7 @@ class Log:
     pose_error: FloatArray
     sigma_min: FloatArray
     manipulability: FloatArray
-    external_wrench: FloatArray
+    contact_wrench: FloatArray
     robot: str = ""
     frame: str = ""
     joint_names: tuple[str, ...] = field(default_factory=tuple)
@@ -67,7 +76,7 @@ class Log:
             pose_error=nan((n, 6), np.nan),
             sigma_min=nan(n, np.nan),
             manipulability=nan(n, np.nan),
-            external_wrench=np.zeros((n, 6)),
+            contact_wrench=np.zeros((n, 6)),
             **meta,
         )
 
@@ -146,7 +155,14 @@ class Log:
             if suffix == ".npz":
                 with np.load(p, allow_pickle=False) as z:
                     meta = json.loads(str(z["meta"]))
-                    arrays: dict[str, Any] = {name: np.array(z[name], dtype=np.float64) for name in ARRAYS}
+                    legacy = "contact_wrench" not in z.files and LEGACY_WRENCH in z.files
+                    arrays: dict[str, Any] = {
+                        name: np.array(z[name], dtype=np.float64)
+                        for name in ARRAYS
+                        if not (legacy and name == "contact_wrench")
+                    }
+                    if legacy:  # an older log: the wrench applied to the arm, the opposite of what it exerts
+                        arrays["contact_wrench"] = -np.array(z[LEGACY_WRENCH], dtype=np.float64)
                 return cls(**arrays, **_meta_kwargs(meta))
             if suffix == ".csv":
                 return cls._from_csv(p)
@@ -166,7 +182,7 @@ class Log:
             *(f"error:{a}" for a in TWIST_AXES),
             "sigma_min",
             "manipulability",
-            *(f"wrench:{a}" for a in ("fx", "fy", "fz", "tx", "ty", "tz")),
+            *(f"contact:{a}" for a in ("fx", "fy", "fz", "nx", "ny", "nz")),
         ]
 
     def _table(self) -> FloatArray:
@@ -181,7 +197,7 @@ class Log:
                 self.pose_error,
                 self.sigma_min[:, None],
                 self.manipulability[:, None],
-                self.external_wrench,
+                self.contact_wrench,
             ]
         )
 
@@ -189,6 +205,7 @@ class Log:
     def _from_csv(cls, p: Path) -> Log:
         with p.open(encoding="utf-8") as fh:
             first = fh.readline()
+            legacy = "wrench:fx" in fh.readline()  # an older log's wrench is the one applied to the arm
         tag = "# robojac log "
         if not first.startswith(tag):
             raise ValueError("the first line is not a robojac log header")
@@ -211,7 +228,7 @@ class Log:
             pose_error=cols[5].copy(),
             sigma_min=cols[6][:, 0].copy(),
             manipulability=cols[7][:, 0].copy(),
-            external_wrench=cols[8].copy(),
+            contact_wrench=-cols[8] if legacy else cols[8].copy(),
             **_meta_kwargs(meta),
         )
 

@@ -5,18 +5,22 @@
   joint-velocity interface does).
 * :func:`simulate_dynamic` integrates the rigid-body dynamics
 
-      M(q) q̈ + C(q, q̇) q̇ + g(q) = τ − b q̇ − c tanh(q̇ / w) + Σ J_fᵀ w_f
+      M(q) q̈ + C(q, q̇) q̇ + g(q) = τ − b q̇ − c tanh(q̇ / s) − Σ J_fᵀ w_f
 
   with Pinocchio's articulated-body algorithm (ABA) for ``q̈``: joint torques ``τ`` from a
   torque controller, held constant over each step (zero-order hold, like a real
   controller); viscous friction ``b`` [N·m·s/rad] and smoothed Coulomb friction ``c``
-  [N·m] of width ``w`` [rad/s]; external wrenches ``w_f`` on frames. Integrators:
+  [N·m] of width ``s`` [rad/s]; contact wrenches ``w_f`` (:class:`ContactWrench`) that
+  the arm exerts on its environment through frames ``f``, so the environment pushes back
+  on the arm with ``−w_f`` (robojac's one wrench convention, as in
+  :mod:`robojac.statics`: holding still against them takes ``τ = g(q) + Σ J_fᵀ w_f``).
+  Integrators:
 
   - ``"semi_implicit_euler"`` (default): ``q̇ += dt q̈(q, q̇)``, then ``q += dt q̇``;
     first order, symplectic for separable systems, so energy wanders but does not drift
     away the way explicit Euler's does; one ABA per step.
   - ``"rk4"``: classical Runge–Kutta on ``(q, q̇)``, fourth order, four ABAs per step;
-    friction and external wrenches are re-evaluated at every stage, τ is held.
+    friction and contact wrenches are re-evaluated at every stage, τ is held.
 
 Both run the same loop over the samples ``t = k dt``: the controller's
 ``command(q, dq, t)`` (a :class:`~robojac.control.VelocityController` or a
@@ -54,47 +58,57 @@ MAX_SAMPLES = 10_000_000
 
 
 @dataclass(frozen=True)
-class ExternalWrench:
-    """A wrench ``[f; τ]`` [N; N·m] applied to ``frame`` during a dynamic simulation.
+class ContactWrench:
+    """A wrench ``[f; n]`` [N; N·m] that the arm exerts on its environment through ``frame``
+    during a dynamic simulation; the environment pushes back on the arm with ``−wrench``.
+
+    This is robojac's one wrench convention (docs/conventions.md), the one
+    :func:`~robojac.statics.static_torques` and :func:`~robojac.estimation.estimate_wrench`
+    use: the motors hold the arm still against it with ``τ = g(q) + J(ref)ᵀ wrench``, and
+    ``estimate_wrench`` on those torques gives ``wrench`` back. A hand lifting the tool by
+    10 N is ``ContactWrench([0, 0, -10, 0, 0, 0])``: the tool presses down on the hand.
 
     ``wrench`` is a constant 6-vector, or a function ``wrench(t, pose, twist)`` of time [s],
     the frame's pose (4, 4) in the base frame and its twist ``[v; ω]``
-    (``local_world_aligned``), returning a 6-vector. It is expressed in ``ref``
-    (``"local_world_aligned"``: at the frame origin, base axes; ``"world"``: at the base
-    origin, base axes; ``"local"``: at the frame origin, frame axes).
+    (``local_world_aligned``), returning a 6-vector (e.g. a :class:`VirtualWall`). It is
+    expressed in ``ref`` (``"local_world_aligned"``: at the frame origin, base axes;
+    ``"world"``: at the base origin, base axes; ``"local"``: at the frame origin, frame
+    axes), like :class:`robojac.statics.Contact`, whose argument order it shares.
 
     ``frame`` is a frame name (None: the robot's tip); whether it exists is checked when a
     simulation meets the robot. A constant ``wrench`` must be 6 finite numbers and ``ref``
     a known name, checked here, at construction (an InputError or FrameError).
     """
 
-    frame: str | None
     wrench: Any
+    frame: str | None = None
     ref: str = "local_world_aligned"
 
     def __post_init__(self) -> None:
         if self.frame is not None and not isinstance(self.frame, str):
             raise InputError(
-                f"ExternalWrench frame must be a frame name (or None for the tip), got {type(self.frame).__name__} "
-                f"{self.frame!r}"
+                f"ContactWrench frame must be a frame name (or None for the tip), got {type(self.frame).__name__} "
+                f"{self.frame!r}; the arguments are ContactWrench(wrench, frame, ref)"
             )
         if not callable(self.wrench):
             try:
-                as_vector(self.wrench, 6, "ExternalWrench wrench")
+                as_vector(self.wrench, 6, "ContactWrench wrench")
             except InputError as exc:
                 raise InputError(
-                    f"{exc}; expected 6 finite numbers [f; τ] [N; N·m] or a function wrench(t, pose, twist)"
+                    f"{exc}; expected 6 finite numbers [f; n] [N; N·m] or a function wrench(t, pose, twist)"
                 ) from None
         check_ref(self.ref)
 
 
 class VirtualWall:
-    """A one-sided spring-damper plane: a wrench function for :class:`ExternalWrench`.
+    """A one-sided spring-damper plane: a wrench function for :class:`ContactWrench`.
 
     The wall passes through ``point`` [m] with unit ``normal`` pointing into free space.
-    When the frame's origin is behind the plane by ``depth = (point − p)·n > 0``, it feels
-    ``f = max(0, k·depth − d·(v·n)) n`` [N] (``k`` [N/m], ``d`` [N·s/m]): a push, never a
-    pull. The result is ``local_world_aligned`` (at the frame origin, base axes).
+    When the frame's origin is behind the plane by ``depth = (point − p)·n > 0``, the arm
+    presses on the wall with ``f = −max(0, k·depth − d·(v·n)) n`` [N] (``k`` [N/m], ``d``
+    [N·s/m]), into the wall; the wall pushes the arm back out with ``−f``, never pulls it
+    in. The result is the wrench the arm exerts (as :class:`ContactWrench` takes it),
+    ``local_world_aligned`` (at the frame origin, base axes).
     """
 
     def __init__(self, point: Any, normal: Any, stiffness: float = 2e4, damping: float = 100.0) -> None:
@@ -114,7 +128,7 @@ class VirtualWall:
         if depth > 0.0:
             push = self.stiffness * depth - self.damping * float(twist[:3] @ n)
             if push > 0.0:
-                out[:3] = push * n
+                out[:3] = -push * n  # the arm presses into the wall
         return out
 
 
@@ -246,7 +260,7 @@ class _JointRates:
         return q + self.h * dq, dq, ""
 
     def finish(self, k: int, t: float, q: FloatArray, dq: FloatArray, log: Log) -> None:
-        """Nothing to add to the last sample: a velocity interface feels no external wrench."""
+        """Nothing to add to the last sample: a velocity interface feels no contact wrench."""
 
 
 def simulate_kinematic(
@@ -288,7 +302,7 @@ def simulate_kinematic(
 
 
 class _Dynamics:
-    """The arm's forward dynamics with friction and external wrenches, on its own model copy:
+    """The arm's forward dynamics with friction and contact wrenches, on its own model copy:
     the command is the joint torque, held over each step ``h`` of the integrator."""
 
     def __init__(
@@ -301,7 +315,7 @@ class _Dynamics:
         viscous: FloatArray,
         coulomb: FloatArray,
         width: float,
-        external: Sequence[ExternalWrench],
+        contacts: Sequence[ContactWrench],
         log_fid: int,
     ) -> None:
         self.robot, self.h, self.vmax = robot, h, vmax
@@ -312,26 +326,24 @@ class _Dynamics:
         self.data = self.model.createData()
         self.viscous, self.coulomb, self.width = viscous, coulomb, width
         self.friction = bool(viscous.any() or coulomb.any())
-        self.external = []
+        self.contacts = []
         try:
-            items = None if isinstance(external, ExternalWrench) else list(external)
+            items = None if isinstance(contacts, ContactWrench) else list(contacts)
         except TypeError:
             items = None
         if items is None:
             raise InputError(
-                f"external must be a list of ExternalWrench(frame, wrench, ref), got {type(external).__name__}"
+                f"contacts must be a list of ContactWrench(wrench, frame, ref), got {type(contacts).__name__}"
             )
-        for i, ext in enumerate(items):
-            if not isinstance(ext, ExternalWrench):
-                raise InputError(
-                    f"external[{i}] must be an ExternalWrench(frame, wrench, ref), got {type(ext).__name__}"
-                )
-            fid = robot.frame_id(ext.frame)
-            rf = check_ref(ext.ref)
-            fn = ext.wrench if callable(ext.wrench) else None
-            const = np.zeros(6) if fn is not None else as_vector(ext.wrench, 6, f"external[{i}].wrench").copy()
-            self.external.append((fid, self.model.frames[fid].parentJoint, rf, fn, const, i))
-        self._joints = sorted({e[1] for e in self.external})
+        for i, c in enumerate(items):
+            if not isinstance(c, ContactWrench):
+                raise InputError(f"contacts[{i}] must be a ContactWrench(wrench, frame, ref), got {type(c).__name__}")
+            fid = robot.frame_id(c.frame)
+            rf = check_ref(c.ref)
+            fn = c.wrench if callable(c.wrench) else None
+            const = np.zeros(6) if fn is not None else as_vector(c.wrench, 6, f"contacts[{i}].wrench").copy()
+            self.contacts.append((fid, self.model.frames[fid].parentJoint, rf, fn, const, i))
+        self._joints = sorted({c[1] for c in self.contacts})
         self.fext = pin.StdVec_Force()
         for _ in range(self.model.njoints):
             self.fext.append(pin.Force.Zero())
@@ -344,20 +356,21 @@ class _Dynamics:
         total = tau
         if self.friction:
             total = tau - self.viscous * v - self.coulomb * np.tanh(v / self.width)
-        if not self.external:
+        if not self.contacts:
             return np.asarray(pin.aba(m, d, qp, v, total), dtype=np.float64)
         return np.asarray(pin.aba(m, d, qp, v, total, self.forces(qp, v, t)), dtype=np.float64)
 
     def forces(self, qp: FloatArray, v: FloatArray, t: float) -> Any:
-        """The external wrenches at Pinocchio configuration ``qp``, rates ``v`` and time ``t``
-        as joint forces for ABA; their resultant at the log frame goes to :attr:`wrench_at_log_frame`."""
+        """The environment's reactions ``−w_f`` to the contact wrenches at Pinocchio configuration
+        ``qp``, rates ``v`` and time ``t``, as the joint forces ABA applies to the arm; the
+        resultant of the ``w_f`` themselves at the log frame goes to :attr:`wrench_at_log_frame`."""
         m, d = self.model, self.data
         pin.forwardKinematics(m, d, qp, v)
         pin.updateFramePlacements(m, d)
         for joint in self._joints:
             self.fext[joint] = pin.Force.Zero()
         resultant = pin.Force.Zero()  # at the base origin, base axes
-        for fid, joint, rf, fn, const, i in self.external:
+        for fid, joint, rf, fn, const, i in self.contacts:
             oMf = d.oMf[fid]
             if fn is None:
                 w = const
@@ -366,7 +379,7 @@ class _Dynamics:
                 w = np.asarray(fn(t, oMf.homogeneous, twist), dtype=np.float64)
                 if w.shape != (6,) or not np.isfinite(w).all():
                     raise InputError(
-                        f"external[{i}].wrench returned {w!r} at t = {t}; expected 6 finite numbers [f; τ]"
+                        f"contacts[{i}].wrench returned {w!r} at t = {t}; expected 6 finite numbers [f; n]"
                     )
             if rf == LWA:
                 fw = pin.Force(w[:3], w[3:] + np.cross(oMf.translation, w[:3]))
@@ -375,7 +388,7 @@ class _Dynamics:
             else:
                 fw = oMf.act(pin.Force(w))
             resultant += fw
-            self.fext[joint] += d.oMi[joint].actInv(fw)
+            self.fext[joint] -= d.oMi[joint].actInv(fw)  # ABA takes what acts on the arm: −w
         p = d.oMf[self.log_fid].translation
         out = self.wrench_at_log_frame
         out[:3] = resultant.linear
@@ -394,12 +407,12 @@ class _Dynamics:
         self, k: int, t: float, q: FloatArray, v: FloatArray, tau: FloatArray, log: Log
     ) -> tuple[FloatArray, FloatArray, str]:
         """The state one step ``h`` later under the held torque ``tau``, and why it diverged
-        ('' when it did not); logs sample ``k``'s external wrench on the way."""
+        ('' when it did not); logs sample ``k``'s contact wrench on the way."""
         h = self.h
         if self.rk4:
             a1 = self.accel(q, v, tau, t)
-            if self.external:
-                log.external_wrench[k] = self.wrench_at_log_frame
+            if self.contacts:
+                log.contact_wrench[k] = self.wrench_at_log_frame
             q2, v2 = q + 0.5 * h * v, v + 0.5 * h * a1
             a2 = self.accel(q2, v2, tau, t + 0.5 * h)
             q3, v3 = q + 0.5 * h * v2, v + 0.5 * h * a2
@@ -410,17 +423,17 @@ class _Dynamics:
             v = v + (h / 6.0) * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
         else:
             a = self.accel(q, v, tau, t)
-            if self.external:
-                log.external_wrench[k] = self.wrench_at_log_frame
+            if self.contacts:
+                log.contact_wrench[k] = self.wrench_at_log_frame
             v = v + h * a
             q = q + h * v
         return q, v, _divergence(self.robot, q, v, self.vmax)
 
     def finish(self, k: int, t: float, q: FloatArray, v: FloatArray, log: Log) -> None:
-        """Log the last sample's external wrench, which no step computed."""
-        if self.external:
+        """Log the last sample's contact wrench, which no step computed."""
+        if self.contacts:
             self.forces(self.robot.to_pinocchio(q), v, t)
-            log.external_wrench[k] = self.wrench_at_log_frame
+            log.contact_wrench[k] = self.wrench_at_log_frame
 
 
 def simulate_dynamic(
@@ -436,7 +449,7 @@ def simulate_dynamic(
     viscous_friction: Any = 0.0,
     coulomb_friction: Any = 0.0,
     coulomb_width: float = 0.01,
-    external: Sequence[ExternalWrench] = (),
+    contacts: Sequence[ContactWrench] = (),
     max_joint_velocity: float = 100.0,
 ) -> Log:
     """Run a torque controller (or none) on the arm's rigid-body dynamics.
@@ -453,12 +466,13 @@ def simulate_dynamic(
             Controllers compensate with the robot model's own gravity, so a different
             value here is a model mismatch on purpose.
         viscous_friction, coulomb_friction: ``b`` [N·m·s/rad], ``c`` [N·m], one or ``dof``
-            numbers; ``coulomb_width``: ``w`` [rad/s] of ``tanh(q̇/w)``.
-        external: :class:`ExternalWrench` items.
+            numbers; ``coulomb_width``: ``s`` [rad/s] of ``tanh(q̇/s)``.
+        contacts: :class:`ContactWrench` items: the wrenches the arm exerts on its
+            environment (the arm feels ``−w_f``).
         max_joint_velocity: rate [rad/s] beyond which the run is declared diverged.
 
-    The log's ``external_wrench`` is the resultant of the external wrenches moved to the
-    controlled frame's origin (base axes) at each sample.
+    The log's ``contact_wrench`` is the resultant of the contact wrenches (what the arm
+    exerts) moved to the controlled frame's origin (base axes) at each sample.
 
     Raises:
         InputError: a bad argument, or more than :data:`MAX_SAMPLES` samples.
@@ -486,7 +500,7 @@ def simulate_dynamic(
         gains(viscous_friction, robot.dof, "viscous_friction", "N·m·s/rad"),
         gains(coulomb_friction, robot.dof, "coulomb_friction", "N·m"),
         positive(coulomb_width, "coulomb_width"),
-        external,
+        contacts,
         robot.frame_id(ctrl.frame),
     )
     log = Log.empty(

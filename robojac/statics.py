@@ -5,10 +5,14 @@ the joint torques ``τ = J(ref)ᵀ w`` [N·m or N], where ``J(ref)`` is the fram
 and ``w`` is expressed in the same ``ref`` (see :mod:`robojac.wrench`). Power balances:
 ``τ·q̇ = w·(J q̇)`` for every joint velocity.
 
-Sign convention: ``w`` is what the arm exerts **on** its environment (the environment
-pushes back with ``−w``), so the motor torques that hold the arm still are
+Sign convention, the same everywhere in robojac (docs/conventions.md): ``w`` is what the
+arm exerts **on** its environment (the environment pushes back with ``−w``), so the motor
+torques that hold the arm still are
 
-    τ = g(q) + τ_payload + J(ref)ᵀ w     (:func:`static_torques`).
+    τ = g(q) + τ_payload + J(ref)ᵀ w     (:func:`static_torques`),
+
+and in motion ``M(q) q̈ + C(q, q̇) q̇ + g(q) = τ − J(ref)ᵀ w``, which is how
+:func:`robojac.simulate.simulate_dynamic` applies a :class:`~robojac.simulate.ContactWrench`.
 
 Related modules: :mod:`robojac.wrench` (building and re-expressing wrenches),
 :mod:`robojac.estimation` (w from measured τ), :mod:`robojac.capacity` (largest force,

@@ -526,6 +526,44 @@ IK: list[Api | Cli] = [
         "cannot reach a Dask scheduler",
     ),
     Api("reachability store of another robot", lambda e: _other_store(e), InputError, "written for another robot"),
+    # position targets need a free rotation (issue 15)
+    Api(
+        "batch of positions with the rotation constrained",
+        lambda e: robojac.solve_ik_batch(robojac.load("panda"), np.zeros((2, 3)) + 0.3, progress=False),
+        PoseError,
+        "targets[0] is a position (3 numbers) but the rotation is constrained",
+    ),
+    Cli(
+        "ik --targets file of positions without --position-only",
+        lambda e: ["ik", "panda", "--targets", e.write("p.csv", "0.45,0,0.3\n0.4,0.1,0.3\n")],
+        "holds positions (3 columns) but the rotation is constrained",
+    ),
+    # Batch IK with collision checks (issue 13): the model is checked as solve_ik checks it,
+    # and a model's description rebuilds only on the robot it describes.
+    Api(
+        "solve_ik_batch collision not a CollisionModel",
+        lambda e: robojac.solve_ik_batch(e.panda, np.array([_FAR]), collision="table", progress=False),
+        InputError,
+        "collision must be a robojac.collision.CollisionModel",
+    ),
+    Api(
+        "solve_ik_batch collision model of another robot",
+        lambda e: robojac.solve_ik_batch(e.panda, np.array([_FAR]), collision=_cm(robojac.load("ur5")), progress=False),
+        InputError,
+        "built for robot 'ur5'",
+    ),
+    Api(
+        "collision description rebuilt on another robot",
+        lambda e: robojac.collision.CollisionModel.from_description(robojac.load("ur5"), _cm(e.panda).description()),
+        ModelError,
+        "rebuild it on the robot it was made for",
+    ),
+    Api(
+        "collision description that is not one",
+        lambda e: robojac.collision.CollisionModel.from_description(e.panda, {"margin": 0.0}),
+        InputError,
+        "takes the dict of CollisionModel.description()",
+    ),
 ]
 
 
@@ -589,16 +627,22 @@ ANALYSIS: list[Api | Cli] = [
         "at most 10,000,000 samples",
     ),
     Cli("simulate for 1e12 s", lambda e: ["simulate", "planar_2r", "--duration", "1e12"], "duration = 1e+12 s"),
-    Api("external wrench of 2 numbers", lambda e: robojac.ExternalWrench(None, [1, 2]), InputError, "shape (6,)"),
+    Api("contact wrench of 2 numbers", lambda e: robojac.ContactWrench([1, 2]), InputError, "shape (6,)"),
     Api(
-        "external wrench with NaN",
-        lambda e: robojac.ExternalWrench("tool", [0, 0, np.nan, 0, 0, 0]),
+        "contact wrench with NaN",
+        lambda e: robojac.ContactWrench([0, 0, np.nan, 0, 0, 0], "tool"),
         InputError,
         "finite",
     ),
-    Api("external wrench of a string", lambda e: robojac.ExternalWrench("tool", "abc"), InputError, "6 finite numbers"),
-    Api("external wrench frame not a name", lambda e: robojac.ExternalWrench(7, [0] * 6), InputError, "frame name"),
-    Api("external wrench unknown ref", lambda e: robojac.ExternalWrench("tool", [0] * 6, "base"), FrameError, "local"),
+    Api("contact wrench of a string", lambda e: robojac.ContactWrench("abc", "tool"), InputError, "6 finite numbers"),
+    Api("contact wrench frame not a name", lambda e: robojac.ContactWrench([0] * 6, 7), InputError, "frame name"),
+    Api(
+        "contact wrench in ExternalWrench's order",
+        lambda e: robojac.ContactWrench("tool", [0] * 6),
+        InputError,
+        "ContactWrench(wrench, frame, ref)",
+    ),
+    Api("contact wrench unknown ref", lambda e: robojac.ContactWrench([0] * 6, "tool", "base"), FrameError, "local"),
     Api(
         "gravity of 1e308",
         lambda e: robojac.gravity_torques(e.planar, [0.1, 0.2], [0, 0, -1e308]),
@@ -805,6 +849,8 @@ VIEWER: list[Api | Cli] = [
     Api("Page of a missing file", lambda e: _page(path=e.tmp / "none.html"), ViewerError, "cannot read the page"),
     Api("Page of no page", lambda e: _page(), InputError, "Page needs a saved page's path or its html"),
     Api("Page of html=3", lambda e: _page(html=3), InputError, "html must be a string"),
+    Api("frame with a NaN azimuth", lambda e: _view(e).frame(azimuth=np.nan), InputError, "azimuth"),
+    Api("frame with two azimuths", lambda e: _view(e).frame(azimuth=[0, 45]), InputError, "azimuth must be one number"),
 ]
 
 
@@ -961,6 +1007,16 @@ CLI: list[Api | Cli] = [
         "reachmap into another robot's store",
         lambda e: _other_store(e, ["reachmap", "panda", "--resolution", "0.5", "--position-only"]),
         "written for another robot",
+    ),
+    Cli(
+        "ik --targets --obstacle without --avoid-collisions",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", _ROW), "--obstacle", "plane", "0"],
+        "--obstacle goes with --avoid-collisions",
+    ),
+    Cli(
+        "ik --targets --avoid-collisions with a bad obstacle",
+        lambda e: ["ik", "panda", "--targets", e.write("t.csv", _ROW), "--avoid-collisions", "--obstacle", "box", "1"],
+        "takes 6 numbers",
     ),
 ]
 

@@ -62,6 +62,7 @@ DOC_SHOTS = {
     "viewer_meshes.png",
     "default_view_panda.png",
     "default_view_panda_from_link2.png",
+    "demo_page.png",
 }
 
 
@@ -329,6 +330,7 @@ MESH_CENTRES = {
     "obj": [0.0, 0.0, 0.09],
     "dae": [0.0, 0.0, 0.075],
     "stl_again": [0.0, 0.0, 0.05],
+    "painted": [0.0, 0.0, 0.075],
 }
 
 
@@ -336,10 +338,19 @@ def blue(img: np.ndarray) -> np.ndarray:
     return (img[..., 2] > 150) & (img[..., 0] < 90) & (img[..., 1] < 120)
 
 
+def green_kd(img: np.ndarray) -> np.ndarray:
+    return (img[..., 1] > 100) & (img[..., 1] > img[..., 0] + 60) & (img[..., 1] > img[..., 2] + 40)
+
+
+def magenta(img: np.ndarray) -> np.ndarray:
+    return (img[..., 0] > 120) & (img[..., 2] > 100) & (img[..., 1] < 0.5 * img[..., 0])
+
+
 def test_each_mesh_kind_is_drawn(tmp_path, chromium):
-    """Binary and ASCII STL, OBJ (scaled), Collada (millimetres, own colours) and a
-    repeated STL: each, hidden, takes away pixels where fk puts its box, and nowhere else
-    far from it. The Collada part shows its own red and blue."""
+    """Binary and ASCII STL, OBJ (scaled), Collada (millimetres, own colours), a repeated
+    STL and an OBJ with a material library (own colours): each, hidden, takes away pixels where fk puts its box, and nowhere else
+    far from it. The Collada part shows its own red and blue, the OBJ + MTL part its green
+    and magenta (drawn grey if the library were ignored)."""
     size = (800, 600)
     arm = robojac.load(MESH_PKG / "urdf" / "mesh_arm.urdf", package_dirs=[str(MESH_PKG.parent)])
     view = Viewer(arm, server=False)
@@ -358,3 +369,104 @@ def test_each_mesh_kind_is_drawn(tmp_path, chromium):
         assert np.abs(uu - uv[0]).max() < 150 and np.abs(vv - uv[1]).max() < 150, f"the {link} mesh is drawn far off"
         if link == "dae":
             assert (red(full) & drawn).sum() > 50 and (blue(full) & drawn).sum() > 20, "the Collada file's own colours"
+        if link == "painted":  # the OBJ file's material library: a green box under a magenta cap
+            assert (green_kd(full) & drawn).sum() > 100 and (magenta(full) & drawn).sum() > 50, "the .mtl's Kd colours"
+
+
+# ---------------------------------------------------------------------------- the demo page
+def saturated(img: np.ndarray) -> np.ndarray:
+    return (img.max(axis=2) - img.min(axis=2)) > 80
+
+
+#: The colour of each capability that only its own view may show, as the page draws it:
+#: (view title, mask of the picture, applied to that view's overlay pixels or arm pixels).
+DEMO_SIGNATURES = {
+    "target ball (pink)": (
+        "Inverse kinematics: target and answer",
+        lambda i: (
+            (i[..., 0] > 110) & (i[..., 1] < 70) & (i[..., 2] > 60) & (i[..., 2] < 170) & (i[..., 0] > i[..., 2] + 15)
+        ),
+        "overlay",
+    ),
+    "ellipsoid (orange)": (
+        "Manipulability ellipsoids",
+        lambda i: (
+            (i[..., 0] > 130) & (i[..., 1] > 60) & (i[..., 1] < 130) & (i[..., 2] < 80) & (i[..., 0] > i[..., 1] + 40)
+        ),
+        "overlay",
+    ),
+    "joint torques (purple)": (
+        "Statics: payload and joint torques",
+        lambda i: (
+            (i[..., 2] > 120) & (i[..., 0] > 70) & (i[..., 0] < 170) & (i[..., 1] < 50) & (i[..., 2] > i[..., 0] + 30)
+        ),
+        "overlay",
+    ),
+    "circle (yellow)": (
+        "Control: tracking a circle",
+        lambda i: (i[..., 0] > 170) & (i[..., 1] > 140) & (i[..., 2] < 90) & (i[..., 0] > i[..., 2] + 100),
+        "overlay",
+    ),
+    "singularity colours": ("Singularity", saturated, "arm"),
+}
+
+
+def test_demo_page_shows_each_capability_in_its_own_view(panda, tmp_path, chromium):
+    """`robojac demo`'s page, in one screenshot of its grid of views. In each view: the arm
+    (the page less the same without the arms) is whole in its pane, with a margin; the
+    view's overlay (the page less the same without the overlays) is drawn inside the pane,
+    where that view's camera projects it; and each capability's own colour (the pink
+    target, the orange ellipsoid, the purple torques, the yellow circle, the coloured
+    links of the singularity view) is drawn in its view and hardly anywhere else. A page
+    with one crowded view fails all of this."""
+    from robojac.demo.viewer import demo_page, demo_views
+    from robojac.viz.gallery import cell, page_size
+
+    views = demo_views(panda)
+    size = page_size(len(views))
+    titles = [v.title for v in views]
+
+    def shot(name: str) -> np.ndarray:
+        page = tmp_path / f"{name}.html"
+        page.write_text(demo_page(panda, views), encoding="utf-8")
+        png = screenshot(str(page), tmp_path / f"{name}.png", size=size, budget_ms=2500, chromium=chromium)
+        keep(png, f"{name}.png")
+        return pixels(png)
+
+    def hide(node: str, hidden: bool) -> None:
+        for v in views:
+            v.viewer.send([scene.set_property(f"{v.viewer.root}/{node}", "visible", not hidden)])
+
+    full = shot("demo_page")
+    hide("robot", True)
+    no_arm = shot("demo_no_arm")
+    hide("robot", False)
+    hide("overlays", True)
+    no_overlays = shot("demo_no_overlays")
+    arm_px, overlay_px = changed(full, no_arm), changed(full, no_overlays)
+    counts: dict[str, list[int]] = {}
+    for i, v in enumerate(views):
+        left, top, w, h = cell(i)
+        box = (slice(top, top + h), slice(left, left + w))
+        arm, over = arm_px[box], overlay_px[box]
+        assert arm.mean() > 0.01, f"{v.title}: the arm is drawn"
+        vv, uu = np.nonzero(arm)
+        assert uu.min() > 0.03 * w and uu.max() < 0.97 * w and vv.min() > 0.03 * h and vv.max() < 0.97 * h, (
+            f"{v.title}: the arm spans u {uu.min()}..{uu.max()}, v {vv.min()}..{vv.max()} of its {w}×{h} view"
+        )
+        for name, (_, mask, where) in DEMO_SIGNATURES.items():
+            on = mask(full[box]) & (over if where == "overlay" else arm & ~over)
+            counts.setdefault(name, []).append(int(on.sum()))
+        if v.title == "Singularity":
+            continue  # its overlay is the arm's colours, counted above
+        assert over.sum() > 40, f"{v.title}: its overlay is drawn"
+        vv, uu = np.nonzero(over)
+        assert uu.min() > 2 and uu.max() < w - 3 and vv.min() > 2 and vv.max() < h - 3, f"{v.title}: overlay in frame"
+        extents = [v.viewer.overlay_info(n).get("extent") for n in v.viewer.overlays]
+        points = np.vstack([np.reshape(e, (-1, 3)) for e in extents if e is not None])
+        uv = project(v.viewer, points, (w, h))
+        assert any(changed_near(over, p, r=15) for p in uv), f"{v.title}: the overlay is drawn where its points project"
+    for name, (title, _, _) in DEMO_SIGNATURES.items():
+        own = counts[name][titles.index(title)]
+        others = max(c for j, c in enumerate(counts[name]) if j != titles.index(title))
+        assert own > 60 and own > 3 * others, f"{name}: {own} px in '{title}', up to {others} in another view"

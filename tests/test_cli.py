@@ -214,3 +214,58 @@ def test_ik_html_writes_a_page_of_the_solution(cli, tmp_path):
     assert len(html) > len(plain.read_text(encoding="utf-8")) + 1000
     code, _, err = cli("ik", "panda", "--targets", str(page), "--html", str(page))
     assert code == 2 and "--html goes with one --target" in err
+
+
+def test_ik_batch_takes_a_file_of_positions_with_position_only(cli, tmp_path):
+    """A 3-column targets file is a batch of positions when the rotation is free; the JSON
+    then writes each rotation error as null (not measured), and the fk of every answer hits its target."""
+    import robojac
+
+    panda = robojac.load("panda")
+    rng = np.random.default_rng(2)
+    P = np.array([panda.fk(panda.random_configuration(rng))[:3, 3] for _ in range(6)])
+    f = tmp_path / "p.csv"
+    np.savetxt(f, P, delimiter=",")
+    code, out, _ = cli("ik", "panda", "--targets", str(f), "--position-only", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["solved"] == 6 and data["rotation_error"] == [None] * 6
+    for q, p in zip(data["q"], P):
+        assert np.linalg.norm(panda.fk(np.array(q))[:3, 3] - p) < 1e-6
+
+
+def test_ik_targets_avoid_collisions_text_json_and_out(tmp_path, cli):
+    """`robojac ik --targets ... --avoid-collisions`: answers clear of the table; the rejected ones counted."""
+    from robojac.collision import CollisionModel
+
+    robot = robojac.load("panda")
+    cm = CollisionModel(robot, obstacles=[("table", "plane", (), (0, 0, 0.1))])
+    rng = np.random.default_rng(13)
+    free, hit = [], []
+    while len(free) < 6 or len(hit) < 2:
+        q = robot.random_configuration(rng)
+        if not cm.in_collision(q):
+            free += [robot.fk(q)] if len(free) < 6 else []
+        elif len(hit) < 2 and robot.fk(q)[2, 3] > 0.15:  # the arm collides, the tool is above the table
+            hit.append(robot.fk(q))
+    targets = np.array(free + hit)
+    path = tmp_path / "t.csv"
+    np.savetxt(path, targets.reshape(-1, 16), delimiter=",")
+    argv = ["ik", "panda", "--targets", str(path), "--seed", "1", "--timeout", "0.05"]
+    avoid = [*argv, "--avoid-collisions", "--obstacle", "plane", "0.1"]
+    code, out, _ = cli(*argv)
+    assert code == 0 and "solved 8 of 8" in out and "collision" not in out
+    code, out, _ = cli(*avoid, "--out", str(tmp_path / "o.npz"))
+    data = np.load(tmp_path / "o.npz")
+    rejected = int((data["collision"][:, 0] != "").sum())
+    assert code == 1 and rejected >= 1
+    assert f"{rejected} rejected for collision" in out and f"{len(cm.pairs)} pairs checked" in out
+    for q, ok in zip(data["q"], data["success"], strict=True):
+        assert not ok or not cm.in_collision(q)
+    code, out, _ = cli(*avoid, "--json", "--workers", "2")
+    d = json.loads(out)
+    # (another run under a time budget: its counts are its own)
+    assert d["collided"] == sum(c is not None for c in d["collision"]) >= 1 and d["collision_pairs"] == len(cm.pairs)
+    assert all(not cm.in_collision(np.array(q)) for q, ok in zip(d["q"], d["success"], strict=True) if ok)
+    code, out, _ = cli(*argv, "--json")
+    d = json.loads(out)
+    assert d["collided"] is None and "collision" not in d

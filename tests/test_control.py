@@ -24,7 +24,7 @@ from robojac.control import (
     ZeroTorqueController,
 )
 from robojac.demo.control import tracking_bound
-from robojac.simulate import ExternalWrench, simulate_dynamic, simulate_kinematic
+from robojac.simulate import ContactWrench, simulate_dynamic, simulate_kinematic
 from robojac.statics import gravity_torques
 from robojac.taskspace import TaskSpace
 from robojac.trajectory import Circle, Hold, JointTrajectory, Line
@@ -182,21 +182,21 @@ def test_position_task_leaves_orientation_free() -> None:
     assert log.rotation_error[-1] > 1e-3  # not tracked (a 2R cannot hold its yaw on a circle)
 
 
-def test_impedance_equilibrium_reads_the_external_force(panda: robojac.Robot) -> None:
-    """At rest under a constant external wrench F (local_world_aligned, at the tool):
-    Jᵀ (K e + F) = 0, so K e = −F for the full-rank 6×7 Jacobian."""
+def test_impedance_equilibrium_reads_the_contact_force(panda: robojac.Robot) -> None:
+    """At rest while the tool exerts a constant contact wrench w (local_world_aligned, at the
+    tool): Jᵀ (K e − w) = 0, so K e = w for the full-rank 6×7 Jacobian."""
     K = np.array([800.0, 600.0, 1000.0, 40.0, 50.0, 30.0])
     ctrl = CartesianImpedanceController(panda, panda.fk(READY), stiffness=K)
-    F = np.array([10.0, -5.0, 8.0, 0.4, -0.3, 0.2])
-    push = ExternalWrench(panda.tip, F)
-    log = simulate_dynamic(panda, ctrl, READY, duration=3.0, external=[push])
+    w = np.array([10.0, -5.0, 8.0, 0.4, -0.3, 0.2])
+    log = simulate_dynamic(panda, ctrl, READY, duration=3.0, contacts=[ContactWrench(w, panda.tip)])
     assert log.status == "ok"
     assert np.abs(log.dq[-1]).max() < 1e-4  # settled
     e = log.pose_error[-1]
-    np.testing.assert_allclose(K * e, -F, atol=1e-3 * np.linalg.norm(F))
-    np.testing.assert_allclose(log.external_wrench[-1], F, atol=1e-12)
-    # The deflection has the size the spring predicts: 10 N / 800 N/m = 12.5 mm along x.
-    assert -e[0] == pytest.approx(F[0] / K[0], rel=1e-3)
+    np.testing.assert_allclose(K * e, w, atol=1e-3 * np.linalg.norm(w))
+    np.testing.assert_allclose(log.contact_wrench[-1], w, atol=1e-12)
+    # The deflection has the size the spring predicts: pressing +x with 10 N at 800 N/m puts
+    # the tool 12.5 mm behind its target along x (e = p* − p > 0).
+    assert e[0] == pytest.approx(w[0] / K[0], rel=1e-3)
 
 
 def test_impedance_default_damping_is_critical_for_every_mode(panda: robojac.Robot) -> None:
@@ -387,15 +387,15 @@ def test_default_gains_are_stable_on_every_bundled_arm(name: str) -> None:
     q0 = np.array(DEMO_START[name])
     T0 = robot.fk(q0)
     circle = Circle.starting_at(T0, 0.05, normal=[1, 0, 0], period=2.0)
-    push = ExternalWrench(robot.tip, [0.0, 0.0, 10.0, 0.0, 0.0, 0.0])
+    push = ContactWrench([0.0, 0.0, 10.0, 0.0, 0.0, 0.0], robot.tip)  # the tool presses up with 10 N
     runs = [
-        simulate_dynamic(robot, CartesianImpedanceController(robot, T0), q0, duration=1.0, external=[push]),
+        simulate_dynamic(robot, CartesianImpedanceController(robot, T0), q0, duration=1.0, contacts=[push]),
         simulate_dynamic(robot, OperationalSpaceController(robot, circle), q0, duration=1.0),
         simulate_dynamic(robot, JointPDController(robot, q0 + 0.05), q0, duration=1.0),
     ]
     for log in runs:
         assert log.status == "ok", log.message
-    assert runs[0].pose_error[-1, 2] * 600.0 == pytest.approx(-10.0, rel=0.05)  # K e = −F, nearly settled
+    assert runs[0].pose_error[-1, 2] * 600.0 == pytest.approx(10.0, rel=0.05)  # K e = w, nearly settled
     assert runs[1].position_error[runs[1].t > 0.5].max() < 1e-3
     assert np.abs(runs[2].q[-1] - (q0 + 0.05)).max() < 1e-3
 

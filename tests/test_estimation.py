@@ -8,6 +8,7 @@ import pytest
 import robojac
 from robojac.estimation import estimate_wrench
 from robojac.statics import Payload, static_torques
+from robojac.wrench import change_wrench_ref
 
 REFS = ("local", "world", "local_world_aligned")
 
@@ -136,22 +137,126 @@ def test_bad_tuning_is_rejected(robots: dict[str, robojac.Robot]) -> None:
             estimate_wrench(robot, q, tau, **kwargs)
 
 
-@pytest.mark.slow
-def test_a_simulated_external_wrench_is_estimated_back_with_its_sign(robots: dict[str, robojac.Robot]) -> None:
-    """ExternalWrench is applied TO the arm; estimate_wrench's wrench is the one the arm exerts (docs/conventions.md).
+# ---------------------------------------------------------------- one wrench convention
+# Every wrench robojac takes or returns is the one the arm exerts on its environment
+# (docs/conventions.md): the simulator's ContactWrench, statics and estimate_wrench must
+# agree on its sign. Each test below fails if any one of them turns the sign round.
 
-    An impedance controller holds the Panda still while a known wrench w pushes its tool;
-    the motor torques at rest then read ŵ = −w, and ``applied`` gives w back.
-    """
+READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+#: The tool, and a mid-chain link moved by joints 1–6 only (so every wrench on it is observable).
+CONTACT_FRAMES = (None, "panda_link6")
+CONTACT_WRENCHES = {
+    "pure force": np.array([6.0, -4.0, 10.0, 0.0, 0.0, 0.0]),  # [N]
+    "pure moment": np.array([0.0, 0.0, 0.0, 1.5, -0.8, 1.2]),  # [N·m]
+}
+
+
+class _HoldTorque:
+    """A torque controller of one's own: the same joint torques τ₀ [N·m] at every step."""
+
+    def __init__(self, robot: robojac.Robot, tau: np.ndarray) -> None:
+        self.robot, self.frame, self.tau = robot, robot.tip, tau
+        self.q = robot.neutral()
+
+    def command(self, q: np.ndarray, dq: np.ndarray, t: float) -> np.ndarray:
+        self.q = q
+        return self.tau.copy()
+
+    def torque(self, q: np.ndarray, dq: np.ndarray, t: float) -> np.ndarray:
+        return self.command(self.robot.check_q(q), self.robot.check_q(dq, "dq"), t)
+
+    def diagnostics(self) -> robojac.control.Diagnostics:
+        return robojac.control.Diagnostics(self.robot.fk(self.q), np.zeros(6), 1.0, 1.0, 1.0)
+
+
+def _held_against(robot: robojac.Robot, w: np.ndarray, frame: str | None, ref: str) -> robojac.Log:
+    """Simulate the Panda at READY, pressing with the contact wrench ``w`` (what it exerts),
+    under the constant torques ``g(q) + J(ref)ᵀ w`` that should hold it still."""
+    from robojac.simulate import ContactWrench, simulate_dynamic
+
+    tau0 = robojac.gravity_torques(robot, READY) + robot.jacobian(READY, frame, ref).T @ w
+    contact = ContactWrench(w, frame, ref)
+    return simulate_dynamic(robot, _HoldTorque(robot, tau0), READY, duration=0.1, integrator="rk4", contacts=[contact])
+
+
+@pytest.mark.parametrize("frame", CONTACT_FRAMES)
+@pytest.mark.parametrize("kind", CONTACT_WRENCHES)
+@pytest.mark.parametrize("ref", REFS)
+def test_a_simulated_contact_wrench_is_estimated_back_with_its_sign(
+    robots: dict[str, robojac.Robot], frame: str | None, kind: str, ref: str
+) -> None:
+    """The torques ``g + Jᵀ w`` hold the simulated arm still against ``ContactWrench(w)``,
+    and estimate_wrench reads those torques back as ``w``, not ``−w``.
+
+    Were the simulator's sign turned round, the arm would feel ``2 Jᵀ w`` and move
+    (centimetres in 0.1 s); were the estimate's, it would return ``−w``."""
+    robot = robots["panda"]
+    w = CONTACT_WRENCHES[kind]
+    log = _held_against(robot, w, frame, ref)
+    assert log.status == "ok"
+    assert np.abs(log.q - READY).max() < 1e-9  # held still: the simulator agrees with statics
+    est = estimate_wrench(robot, log.q[-1], log.tau[-1], frame=frame, ref=ref)
+    assert not est.ill_conditioned and est.unobservable.shape == (0, 6)
+    np.testing.assert_allclose(est.wrench, w, atol=1e-9 * np.linalg.norm(w))
+    # the log records the same wrench the arm exerts, moved to the tool (base axes)
+    expected = change_wrench_ref(robot, READY, w, frame, from_ref=ref, to_ref="local_world_aligned")
+    if frame is not None:
+        T_f, T_tool = robot.fk(READY, frame), robot.fk(READY)
+        expected[3:] += np.cross(T_f[:3, 3] - T_tool[:3, 3], expected[:3])
+    np.testing.assert_allclose(log.contact_wrench[-1], expected, atol=1e-9 * np.linalg.norm(w))
+
+
+def _fd_twist(robot: robojac.Robot, q: np.ndarray, dq: np.ndarray, frame: str | None, ref: str) -> np.ndarray:
+    """The frame's twist for joint velocity ``dq``, in ``ref``, by central differences of fk only."""
+    from robojac.pose import inverse, log6
+
+    h = 1e-6
+    T = robot.fk(q, frame)
+    Tp, Tm = robot.fk(q + h * dq, frame), robot.fk(q - h * dq, frame)
+    if ref == "local":
+        return (log6(inverse(T) @ Tp) - log6(inverse(T) @ Tm)) / (2 * h)
+    if ref == "world":
+        return (log6(Tp @ inverse(T)) - log6(Tm @ inverse(T))) / (2 * h)
+    v = (Tp[:3, 3] - Tm[:3, 3]) / (2 * h)
+    rot = log6(Tp @ inverse(T))[3:] - log6(Tm @ inverse(T))[3:]
+    return np.r_[v, rot / (2 * h)]
+
+
+@pytest.mark.parametrize("frame", CONTACT_FRAMES)
+@pytest.mark.parametrize("ref", REFS)
+def test_the_holding_torques_do_the_work_of_the_contact_wrench(
+    robots: dict[str, robojac.Robot], frame: str | None, ref: str
+) -> None:
+    """Virtual work with the same ``w``: the motor torques that hold the simulated arm against
+    ``ContactWrench(w)`` (beyond gravity) satisfy ``τ·δq = w·(J δq)``, the frame's twist
+    measured from fk alone; the motors do the work the arm does on its environment."""
+    robot = robots["panda"]
+    rng = np.random.default_rng(15)
+    w = CONTACT_WRENCHES["pure force"] + CONTACT_WRENCHES["pure moment"]
+    log = _held_against(robot, w, frame, ref)
+    assert np.abs(log.q - READY).max() < 1e-9
+    tau = log.tau[-1] - robojac.gravity_torques(robot, log.q[-1])
+    for _ in range(4):
+        dq = rng.normal(size=robot.dof)
+        work = w @ _fd_twist(robot, READY, dq, frame, ref)
+        assert tau @ dq == pytest.approx(work, rel=1e-6, abs=1e-7)
+        assert abs(work) > 0.1  # a real test: −w would give the opposite sign
+
+
+@pytest.mark.slow
+def test_an_impedance_controller_pressed_by_a_contact_reads_it_back(robots: dict[str, robojac.Robot]) -> None:
+    """Closed loop: an impedance controller holds the Panda while its tool exerts a known w;
+    once it has settled, estimate_wrench on the motor torques returns w, and so does the
+    controller's own spring, ``K e = w``."""
     from robojac.control import CartesianImpedanceController
-    from robojac.simulate import ExternalWrench, simulate_dynamic
+    from robojac.simulate import ContactWrench, simulate_dynamic
 
     robot = robots["panda"]
-    q0 = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
     w = np.array([3.0, -2.0, 10.0, 0.5, -0.3, 0.2])
-    hold = CartesianImpedanceController(robot, robot.fk(q0), stiffness=[500.0, 500.0, 500.0, 30.0, 30.0, 30.0])
-    log = simulate_dynamic(robot, hold, q0, duration=3.0, external=[ExternalWrench(robot.tip, w)])
-    assert np.abs(log.dq[-1]).max() < 1e-2  # at rest, so the torques are static
+    K = np.array([500.0, 500.0, 500.0, 30.0, 30.0, 30.0])
+    hold = CartesianImpedanceController(robot, robot.fk(READY), stiffness=K)
+    log = simulate_dynamic(robot, hold, READY, duration=3.0, contacts=[ContactWrench(w, robot.tip)])
+    assert np.abs(log.dq[-1]).max() < 1e-3  # at rest (the self-motion still creeps), so the torques are static
     est = estimate_wrench(robot, log.q[-1], log.tau[-1])
-    np.testing.assert_allclose(est.wrench, -w, atol=0.02 * np.linalg.norm(w))
-    np.testing.assert_allclose(est.applied, w, atol=0.02 * np.linalg.norm(w))
+    np.testing.assert_allclose(est.wrench, w, atol=1e-3 * np.linalg.norm(w))  # measured 1.5e-4 ‖w‖
+    np.testing.assert_allclose(K * log.pose_error[-1], w, atol=2e-3 * np.linalg.norm(w))  # measured 9e-4 ‖w‖

@@ -1170,3 +1170,37 @@ def test_a_position_only_target_is_a_3_vector(robots: dict[str, robojac.Robot]) 
     np.testing.assert_array_equal(res.q, same.q)
     masked = robojac.solve_ik(panda, list(p), mask=[1, 1, 1, 0, 0, 0], seed=3)
     assert masked.success
+
+
+def test_results_say_when_the_rotation_was_free(robots: dict[str, robojac.Robot]) -> None:
+    """A free rotation is said, not reported as a measured 0 rad: by position_only and by a mask alike."""
+    panda = robots["panda"]
+    p = np.array([0.45, 0.1, 0.3])
+    for kw in (dict(position_only=True), dict(mask=[1, 1, 1, 0, 0, 0]), dict(mask=[1, 1, 1, 1, 0, 0])):
+        target = panda.fk(panda.neutral()) if kw.get("mask") == [1, 1, 1, 1, 0, 0] else p
+        res = robojac.solve_ik(panda, target, **kw, **REPEATABLE)
+        free = kw.get("mask") != [1, 1, 1, 1, 0, 0]
+        assert res.rotation_free is free
+        assert (res.to_dict()["rotation_error"] is None) is free and res.to_dict()["rotation_free"] is free
+    assert not robojac.solve_ik(panda, panda.fk(panda.neutral())).rotation_free
+
+
+def test_batch_takes_positions_when_the_rotation_is_free(robots: dict[str, robojac.Robot]) -> None:
+    """(N, 3) positions are a whole batch when the rotation is free: each solve equals the
+    single solve of that 3-vector, checked against independent forward kinematics."""
+    panda = robots["panda"]
+    rng = np.random.default_rng(4)
+    P = np.array([panda.fk(panda.random_configuration(rng))[:3, 3] for _ in range(12)])
+    for kw in (dict(position_only=True, **REPEATABLE), dict(mask=[1, 1, 1, 0, 0, 0], **REPEATABLE)):
+        batch = robojac.solve_ik_batch(panda, P, seed=7, progress=False, **kw)
+        listed = robojac.solve_ik_batch(panda, list(P), seed=7, progress=False, **kw)
+        assert batch.rotation_free and batch[0].rotation_free and batch.to_dict()["rotation_error"][0] is None
+        np.testing.assert_array_equal(batch.q, listed.q)
+        for i, p in enumerate(P):
+            single = robojac.solve_ik(panda, p, seed=7 + i, **kw)
+            np.testing.assert_array_equal(batch.q[i], single.q)
+            if batch.success[i]:
+                assert np.linalg.norm(robojac.load("panda").fk(batch.q[i])[:3, 3] - p) < 1e-6
+        assert batch.success.all()
+    with pytest.raises(robojac.PoseError, match="rotation is constrained"):
+        robojac.solve_ik_batch(panda, list(P), progress=False)

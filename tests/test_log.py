@@ -10,7 +10,7 @@ import pytest
 import robojac
 from robojac.control import CartesianImpedanceController, ResolvedRateController
 from robojac.log import ARRAYS, Log
-from robojac.simulate import ExternalWrench, simulate_dynamic, simulate_kinematic
+from robojac.simulate import ContactWrench, simulate_dynamic, simulate_kinematic
 from robojac.trajectory import Circle
 
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
@@ -20,9 +20,9 @@ READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
 def logs(panda: robojac.Robot) -> dict[str, Log]:
     circle = Circle.starting_at(panda.fk(READY), 0.05, normal=[1, 0, 0], period=1.0)
     kin = simulate_kinematic(panda, ResolvedRateController(panda, circle, dt=0.01), READY, duration=0.5)
-    push = ExternalWrench(panda.tip, [0.0, 0.0, 5.0, 0.0, 0.0, 0.0])
+    push = ContactWrench([0.0, 0.0, 5.0, 0.0, 0.0, 0.0], panda.tip)
     dyn = simulate_dynamic(
-        panda, CartesianImpedanceController(panda, panda.fk(READY)), READY, duration=0.05, external=[push]
+        panda, CartesianImpedanceController(panda, panda.fk(READY)), READY, duration=0.05, contacts=[push]
     )
     dyn.message = 'a message, with "quotes", commas\nand a newline'
     return {"kinematic": kin, "dynamic": dyn}
@@ -55,7 +55,34 @@ def test_csv_is_readable_as_a_table(logs: dict[str, Log], tmp_path: Path) -> Non
     assert header[:2] == ["t", "q:panda_joint1"]
     table = np.loadtxt(path, delimiter=",", comments="#")
     assert table.shape == (len(log), len(header))
-    np.testing.assert_array_equal(table[:, header.index("wrench:fz")], log.external_wrench[:, 2])
+    np.testing.assert_array_equal(table[:, header.index("contact:fz")], log.contact_wrench[:, 2])
+    assert log.contact_wrench[-1, 2] == 5.0  # what the tool exerts, as given
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv"])
+def test_a_log_saved_before_the_wrench_convention_loads_with_the_wrench_turned_round(
+    logs: dict[str, Log], tmp_path: Path, suffix: str
+) -> None:
+    """Older logs stored the wrench applied to the arm (``external_wrench``, columns
+    ``wrench:fx…tz``): loading one gives what the arm exerted, the opposite."""
+    log = logs["dynamic"]
+    path = log.save(tmp_path / f"run{suffix}")
+    if suffix == ".npz":
+        with np.load(path) as z:
+            old = {("external_wrench" if k == "contact_wrench" else k): z[k] for k in z.files}
+        old["external_wrench"] = -old["external_wrench"]
+        np.savez_compressed(path, **old)
+    else:
+        text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = text[1].replace("contact:", "wrench:").replace(":nx", ":tx").replace(":ny", ":ty")
+        rows = [np.array(line.split(","), dtype=float) for line in text[2:]]
+        for row in rows:
+            row[-6:] = -row[-6:]
+        body = "".join(",".join(f"{x:.17g}" for x in row) + "\n" for row in rows)
+        path.write_text(text[0] + header.replace(":nz", ":tz") + body, encoding="utf-8")
+    loaded = Log.load(path)
+    np.testing.assert_array_equal(loaded.contact_wrench, log.contact_wrench)
+    assert loaded.contact_wrench[-1, 2] == 5.0
 
 
 def test_shapes_and_derived_series(logs: dict[str, Log]) -> None:

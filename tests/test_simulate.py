@@ -1,5 +1,5 @@
-"""Simulators: energy conservation, friction dissipation, external wrenches against
-M⁻¹Jᵀw, the virtual wall, divergence reporting, and bad input."""
+"""Simulators: energy conservation, friction dissipation, contact wrenches against
+−M⁻¹Jᵀw, the virtual wall, divergence reporting, and bad input."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from robojac.control import (
     ResolvedRateController,
     ZeroTorqueController,
 )
-from robojac.simulate import ExternalWrench, VirtualWall, simulate_dynamic, simulate_kinematic
+from robojac.simulate import ContactWrench, VirtualWall, simulate_dynamic, simulate_kinematic
 from robojac.trajectory import Circle
 
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
@@ -91,51 +91,63 @@ def test_viscous_friction_only_dissipates(panda: robojac.Robot) -> None:
 
 
 @pytest.mark.parametrize("ref", ["local_world_aligned", "world", "local"])
-def test_external_wrench_enters_the_dynamics_as_jacobian_transpose(panda: robojac.Robot, ref: str) -> None:
-    """From rest without gravity, one semi-implicit step gives dq₁ = dt M⁻¹ J(ref)ᵀ w."""
+def test_contact_wrench_enters_the_dynamics_as_minus_jacobian_transpose(panda: robojac.Robot, ref: str) -> None:
+    """The arm exerts w, so it feels −w: from rest without gravity, one semi-implicit step
+    gives dq₁ = −dt M⁻¹ J(ref)ᵀ w."""
     w = np.array([3.0, -2.0, 5.0, 0.3, 0.2, -0.4])
     frame = "panda_link5"
     log = simulate_dynamic(
-        panda, None, READY, duration=1e-3, dt=1e-3, gravity=[0, 0, 0], external=[ExternalWrench(frame, w, ref)]
+        panda, None, READY, duration=1e-3, dt=1e-3, gravity=[0, 0, 0], contacts=[ContactWrench(w, frame, ref)]
     )
     M = pin.crba(panda.model, panda.model.createData(), READY)
-    expected = 1e-3 * np.linalg.solve(M, panda.jacobian(READY, frame, ref).T @ w)
+    expected = -1e-3 * np.linalg.solve(M, panda.jacobian(READY, frame, ref).T @ w)
     np.testing.assert_allclose(log.dq[1], expected, rtol=1e-9, atol=1e-14)
 
 
-def test_logged_external_wrench_is_the_resultant_at_the_tool(panda: robojac.Robot) -> None:
+def test_logged_contact_wrench_is_the_resultant_at_the_tool(panda: robojac.Robot) -> None:
     w = np.array([0.0, 0.0, -10.0, 0.0, 0.0, 0.0])
-    log = simulate_dynamic(panda, None, READY, duration=0.002, external=[ExternalWrench("panda_link4", w)])
+    log = simulate_dynamic(panda, None, READY, duration=0.002, contacts=[ContactWrench(w, "panda_link4")])
     T4, Tt = panda.fk(READY, "panda_link4"), panda.fk(READY)
     moment = np.cross(T4[:3, 3] - Tt[:3, 3], w[:3])  # the force at link 4, taken about the tool origin
-    np.testing.assert_allclose(log.external_wrench[0], np.concatenate([w[:3], moment]), atol=1e-12)
+    np.testing.assert_allclose(log.contact_wrench[0], np.concatenate([w[:3], moment]), atol=1e-12)
 
 
-def test_virtual_wall_pushes_never_pulls() -> None:
+def test_virtual_wall_is_pressed_never_pulled() -> None:
+    """The wall returns what the arm exerts on it: a force into the wall (+x here), never out."""
     wall = VirtualWall([0.5, 0, 0], [-1, 0, 0], stiffness=1000.0, damping=10.0)
     pose = np.eye(4)
     pose[0, 3] = 0.4  # in front of the wall (free side is −x)
     assert not wall(0.0, pose, np.zeros(6)).any()
     pose[0, 3] = 0.51  # 1 cm into the wall
-    np.testing.assert_allclose(wall(0.0, pose, np.zeros(6)), [-10.0, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(wall(0.0, pose, np.zeros(6)), [10.0, 0, 0, 0, 0, 0])
     moving_in = np.array([0.2, 0, 0, 0, 0, 0])
-    np.testing.assert_allclose(wall(0.0, pose, moving_in), [-12.0, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(wall(0.0, pose, moving_in), [12.0, 0, 0, 0, 0, 0])
     moving_out_fast = np.array([-5.0, 0, 0, 0, 0, 0])
     assert not wall(0.0, pose, moving_out_fast).any()  # damping never turns into a pull
 
 
 def test_impedance_against_a_wall_settles_where_the_springs_balance(panda: robojac.Robot) -> None:
+    """The arm presses into the wall (its contact wrench points into it, −z) and the wall
+    stops it: the tool never gets more than a few mm behind the plane, though its target is
+    2 cm further. A sign turned round in VirtualWall or in the simulator pulls it in instead."""
     T0 = panda.fk(READY)
     target = T0.copy()
     target[2, 3] -= 0.03  # 3 cm below the start, behind a wall at the start height
     K = np.array([500.0, 500.0, 500.0, 30.0, 30.0, 30.0])
     wall = VirtualWall(T0[:3, 3] - [0, 0, 0.01], [0, 0, 1], stiffness=5000.0, damping=50.0)
     ctrl = CartesianImpedanceController(panda, target, stiffness=K)
-    log = simulate_dynamic(panda, ctrl, READY, duration=2.0, external=[ExternalWrench(panda.tip, wall)])
-    fz = log.external_wrench[-1, 2]
-    # Springs in series: controller 500 N/m over 2 cm of overlap with a 5000 N/m wall.
-    assert fz == pytest.approx(500 * 5000 / 5500 * 0.02, rel=1e-3)
-    assert -K[2] * log.pose_error[-1, 2] == pytest.approx(fz, rel=1e-3)  # K e = −F at rest
+    log = simulate_dynamic(panda, ctrl, READY, duration=2.0, contacts=[ContactWrench(wall, panda.tip)])
+    fz = log.contact_wrench[-1, 2]
+    # Springs in series: controller 500 N/m over 2 cm of overlap with a 5000 N/m wall; the tool presses down.
+    assert fz == pytest.approx(-500 * 5000 / 5500 * 0.02, rel=1e-3)
+    assert K[2] * log.pose_error[-1, 2] == pytest.approx(fz, rel=1e-3)  # K e = w at rest
+    assert log.status == "ok" and np.abs(log.dq[-1]).max() < 1e-3
+    f = log.contact_wrench[:, :3]
+    assert (f[:, 2] <= 0).all() and (f[:, 2] < 0).sum() > len(log) // 2  # into the wall, for most of the run
+    np.testing.assert_array_equal(f[:, :2], 0.0)  # along the normal only
+    wall_z = T0[2, 3] - 0.01
+    assert log.tool_pose[:, 2, 3].min() > wall_z - 0.003  # stopped at the wall (1.8 mm in at rest)
+    assert log.tool_pose[-1, 2, 3] - target[2, 3] > 0.015  # far from the 2 cm-deeper target
 
 
 def test_kinematic_simulation_integrates_the_rates_exactly(panda: robojac.Robot) -> None:
@@ -192,9 +204,9 @@ def test_kinematic_divergence_by_rate(panda: robojac.Robot) -> None:
         {"duration": 1.0, "viscous_friction": -1.0},
         {"duration": 1.0, "coulomb_friction": np.ones(3)},
         {"duration": 1.0, "gravity": [0, -9.81]},
-        {"duration": 1.0, "external": [ExternalWrench("nope", np.zeros(6))]},
-        {"duration": 1.0, "external": [np.zeros(6)]},
-        {"duration": 1.0, "external": ExternalWrench("panda_hand_tcp", np.zeros(6))},  # not in a list
+        {"duration": 1.0, "contacts": [ContactWrench(np.zeros(6), "nope")]},
+        {"duration": 1.0, "contacts": [np.zeros(6)]},
+        {"duration": 1.0, "contacts": ContactWrench(np.zeros(6), "panda_hand_tcp")},  # not in a list
         {"duration": 1.0, "max_joint_velocity": -1.0},
         {"duration": 1.0, "max_joint_velocity": float("nan")},
     ],
@@ -204,23 +216,30 @@ def test_bad_dynamic_input_raises(panda: robojac.Robot, kwargs) -> None:
         simulate_dynamic(panda, None, READY, **kwargs)
 
 
-def test_external_wrench_is_checked_at_construction() -> None:
+def test_contact_wrench_is_checked_at_construction() -> None:
     for bad in (np.zeros(5), [1.0, 2.0], [0, 0, 0, 0, 0, np.nan], "abc", np.zeros(6, dtype=complex)):
-        with pytest.raises(robojac.InputError, match="ExternalWrench wrench"):
-            ExternalWrench("panda_hand_tcp", bad)
+        with pytest.raises(robojac.InputError, match="ContactWrench wrench"):
+            ContactWrench(bad, "panda_hand_tcp")
     with pytest.raises(robojac.FrameError, match="local_world_aligned"):
-        ExternalWrench("panda_hand_tcp", np.zeros(6), "base")
+        ContactWrench(np.zeros(6), "panda_hand_tcp", "base")
     with pytest.raises(robojac.InputError, match="frame name"):
-        ExternalWrench(3, np.zeros(6))  # type: ignore[arg-type]
-    # valid: a list, a function, and None for the tip
-    assert ExternalWrench(None, [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]).frame is None
-    assert callable(ExternalWrench("panda_link4", lambda t, pose, twist: np.zeros(6)).wrench)
+        ContactWrench(np.zeros(6), 3)  # type: ignore[arg-type]
+    with pytest.raises(robojac.InputError, match=r"ContactWrench\(wrench, frame, ref\)"):  # ExternalWrench's order
+        ContactWrench("panda_hand_tcp", np.zeros(6))  # type: ignore[arg-type]
+    # valid: a list, a function, and the tip by default
+    assert ContactWrench([0.0, 0.0, 1.0, 0.0, 0.0, 0.0]).frame is None
+    assert callable(ContactWrench(lambda t, pose, twist: np.zeros(6), "panda_link4").wrench)
 
 
-def test_external_wrench_on_the_tip_by_default(panda: robojac.Robot) -> None:
+def test_old_external_wrench_name_says_what_replaced_it() -> None:
+    with pytest.raises(AttributeError, match=r"ContactWrench\(-w, frame\)"):
+        robojac.ExternalWrench  # noqa: B018
+
+
+def test_contact_wrench_on_the_tip_by_default(panda: robojac.Robot) -> None:
     w = [0.0, 0.0, 5.0, 0.0, 0.0, 0.0]
-    tip = simulate_dynamic(panda, None, READY, duration=0.002, external=[ExternalWrench(None, w)])
-    named = simulate_dynamic(panda, None, READY, duration=0.002, external=[ExternalWrench(panda.tip, w)])
+    tip = simulate_dynamic(panda, None, READY, duration=0.002, contacts=[ContactWrench(w)])
+    named = simulate_dynamic(panda, None, READY, duration=0.002, contacts=[ContactWrench(w, panda.tip)])
     np.testing.assert_array_equal(tip.q, named.q)
 
 
@@ -259,18 +278,18 @@ def test_bad_simulation_setup_raises(panda: robojac.Robot) -> None:
         simulate_kinematic(panda, rrmc, np.zeros(7), duration=0.1)  # q4 = 0 is outside
     with pytest.raises(robojac.InputError, match="another robot"):
         simulate_dynamic(robojac.load("iiwa14"), imp, READY, duration=0.1)
-    returns_junk = ExternalWrench(panda.tip, lambda t, pose, twist: [1.0, 2.0])
+    returns_junk = ContactWrench(lambda t, pose, twist: [1.0, 2.0], panda.tip)
     with pytest.raises(robojac.InputError, match="returned"):
-        simulate_dynamic(panda, None, READY, duration=0.01, external=[returns_junk])
+        simulate_dynamic(panda, None, READY, duration=0.01, contacts=[returns_junk])
     with pytest.raises(robojac.InputError, match="velocity controllers"):
         simulate_kinematic(panda, "rrmc", READY, duration=0.1)
 
 
 def test_no_controller_is_the_zero_torque_controller(panda: robojac.Robot) -> None:
-    push = [ExternalWrench(panda.tip, [0.0, 0.0, 5.0, 0.0, 0.0, 0.0])]
-    none = simulate_dynamic(panda, None, READY, duration=0.05, external=push)
-    zero = simulate_dynamic(panda, ZeroTorqueController(panda), READY, duration=0.05, external=push)
-    for name in ("q", "dq", "tau", "tool_pose", "pose_error", "sigma_min", "external_wrench"):
+    push = [ContactWrench([0.0, 0.0, 5.0, 0.0, 0.0, 0.0], panda.tip)]
+    none = simulate_dynamic(panda, None, READY, duration=0.05, contacts=push)
+    zero = simulate_dynamic(panda, ZeroTorqueController(panda), READY, duration=0.05, contacts=push)
+    for name in ("q", "dq", "tau", "tool_pose", "pose_error", "sigma_min", "contact_wrench"):
         np.testing.assert_array_equal(getattr(none, name), getattr(zero, name))
     assert none.controller == "none" and zero.controller == "ZeroTorqueController"
     assert (none.tau == 0).all() and np.isnan(none.pose_error).all()

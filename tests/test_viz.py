@@ -230,6 +230,48 @@ def test_each_mesh_kind_becomes_meshcats_mesh_file_object():
     view.show(arm.random_configuration(3))
 
 
+def test_an_obj_files_material_library_gives_its_colours():
+    """painted.obj names painted.mtl (two materials, Kd green and magenta) and the URDF
+    gives no colour: the page gets meshcat's OBJ file object with the library inlined, so
+    its own OBJ + MTL loaders colour the parts; singularity colouring leaves it alone."""
+    view = Viewer(mesh_arm(), server=False)
+    obj = objects(view)[f"{view.root}/robot/painted/v0"]["object"]
+    meshes = MESH_PKG / "meshes"
+    assert (obj["type"], obj["format"]) == ("_meshfile_object", "obj")
+    assert obj["data"] == (meshes / "painted.obj").read_text()
+    assert obj["mtl_library"].strip() == (meshes / "painted.mtl").read_text().strip()
+    assert all(not p.startswith(f"{view.root}/robot/painted/") for p, _ in view._visual_paths)
+
+
+def test_an_obj_material_library_yields_to_a_urdf_colour_and_one_colour_is_a_plain_mesh(tmp_path):
+    """A URDF colour wins over the library (as for Collada); a library of one colour gives
+    an ordinary mesh of that colour; a missing library, the URDF's (default) colour."""
+    meshes = MESH_PKG / "meshes"
+    (tmp_path / "a.obj").write_text((meshes / "painted.obj").read_text())
+    (tmp_path / "painted.mtl").write_text("newmtl body\nKd 0.1 0.75 0.2\nnewmtl cap\nKd 0.1 0.75 0.2\n")
+    (tmp_path / "b.obj").write_text((meshes / "painted.obj").read_text().replace("painted.mtl", "missing.mtl"))
+    urdf = tmp_path / "arm.urdf"
+    urdf.write_text(
+        '<robot name="r"><link name="base"/>'
+        '<link name="a"><visual><geometry><mesh filename="a.obj"/></geometry></visual></link>'
+        '<link name="b"><visual><geometry><mesh filename="b.obj"/></geometry></visual></link>'
+        '<link name="c"><visual><geometry><mesh filename="a.obj"/></geometry>'
+        '<material name="red"><color rgba="1 0 0 1"/></material></visual></link>'
+        '<joint name="j" type="revolute"><parent link="base"/><child link="a"/><axis xyz="0 0 1"/>'
+        '<limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        '<joint name="jb" type="fixed"><parent link="a"/><child link="b"/></joint>'
+        '<joint name="jc" type="fixed"><parent link="b"/><child link="c"/></joint></robot>'
+    )
+    view = Viewer(robojac.load(urdf), server=False)
+    objs = objects(view)
+    colour = {link: objs[f"{view.root}/robot/{link}/v0"]["materials"][0]["color"] for link in "abc"}
+    assert colour == {
+        "a": scene.rgb_int((0.1, 0.75, 0.2)),
+        "b": scene.rgb_int((0.8, 0.8, 0.8)),  # robojac's default visual colour
+        "c": scene.rgb_int((1.0, 0.0, 0.0)),
+    }
+
+
 def test_a_saved_page_holds_a_repeated_mesh_once(tmp_path):
     view = Viewer(mesh_arm(), server=False)
     stl = (MESH_PKG / "meshes" / "binary.stl").read_bytes()
@@ -239,6 +281,61 @@ def test_a_saved_page_holds_a_repeated_mesh_once(tmp_path):
     unshared = view.static_html()
     assert len(html) < len(unshared)
     assert len(html) < len(unshared) - len(base64.b64encode(stl)) + 200  # the second copy is gone
+
+
+def binary_stl(path: Path, triangles: int, seed: int = 0) -> bytes:
+    """A binary STL of ``triangles`` random triangles within 5 cm of the origin."""
+    rng = np.random.default_rng(seed)
+    rec = np.zeros(triangles, dtype=[("n", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
+    rec["v"] = rng.uniform(-0.05, 0.05, (triangles, 3, 3))
+    data = b"robojac test".ljust(80, b" ") + np.uint32(triangles).tobytes() + rec.tobytes()
+    path.write_bytes(data)
+    return data
+
+
+def seven_links_one_mesh(tmp_path: Path, triangles: int = 400) -> tuple[robojac.Robot, bytes]:
+    """An arm of 7 links that all draw the same STL file."""
+    stl = binary_stl(tmp_path / "link.stl", triangles)
+    links = "".join(
+        f'<link name="l{i}"><visual><geometry><mesh filename="link.stl"/></geometry></visual></link>' for i in range(7)
+    )
+    joints = "".join(
+        f'<joint name="j{i}" type="revolute"><parent link="l{i - 1}"/><child link="l{i}"/><origin xyz="0 0 0.1"/>'
+        f'<axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint>'
+        for i in range(1, 7)
+    )
+    (tmp_path / "seven.urdf").write_text(f'<robot name="seven">{links}{joints}</robot>')
+    return robojac.load(tmp_path / "seven.urdf"), stl
+
+
+def embedded_copies(html: str, data: bytes) -> int:
+    """How many times ``data`` is in the page: in every base64 literal, decoded."""
+    return sum(base64.b64decode(b).count(data) for b in re.findall(r"base64ToBytes\('([A-Za-z0-9+/=]*)'\)", html))
+
+
+def test_a_mesh_that_seven_links_draw_is_in_the_page_once(tmp_path):
+    """The page holds the file's bytes once, not once per link; without the sharing,
+    seven times, and the page is larger by six copies (base64: 4/3 of the file each)."""
+    arm, stl = seven_links_one_mesh(tmp_path)
+    view = Viewer(arm, server=False)
+    html = view.static_html()
+    assert embedded_copies(html, stl) == 1
+    assert len([p for p, _ in view._visual_paths if "/robot/" in p]) == 7  # drawn seven times
+    view._conn.shared.clear()
+    unshared = view.static_html()
+    assert embedded_copies(unshared, stl) == 7
+    assert len(unshared) - len(html) > 6 * 4 / 3 * len(stl) - 2000
+
+
+def test_a_gallery_page_holds_a_mesh_once_over_all_its_views(tmp_path):
+    """Two views of the same arm (as the demo page has seven): one copy of the file in all."""
+    from robojac.viz.gallery import GalleryView, gallery_html
+
+    arm, stl = seven_links_one_mesh(tmp_path)
+    views = [GalleryView(f"view {i}", "", Viewer(arm, server=False)) for i in range(2)]
+    html = gallery_html(views)
+    assert embedded_copies(html, stl) == 1
+    assert html.count('robojacView("view') == 2
 
 
 def test_a_mesh_that_cannot_be_read_warns_once_and_the_skeleton_stands_in(tmp_path):
@@ -778,21 +875,70 @@ def test_cli_view_errors_are_one_line(tmp_path, args, message):
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_demo_without_a_terminal_ends_in_a_page(tmp_path, monkeypatch, panda):
-    from robojac.demo.viewer import end_in_viewer
+def page_scenes(html: str) -> dict[str, list[dict]]:
+    """The commands of each scene of a saved page, by the page variable they are handed to."""
+    out: dict[str, list[dict]] = {}
+    for var, b64 in re.findall(r"(\w+)\.handle_command_bytearray\(base64ToBytes\('([A-Za-z0-9+/=]*)'\)\)", html):
+        out.setdefault(var, []).append(umsgpack.unpackb(base64.b64decode(b64)))
+    return out
+
+
+#: What each view of the demo page draws besides the arm: overlay names (a trailing * is a prefix).
+DEMO_OVERLAYS = {
+    "Forward kinematics: frames": {"frame_panda_link0", "frame_panda_hand_tcp"},
+    "Inverse kinematics: target and answer": {"target"},
+    "Manipulability ellipsoids": {"velocity_ellipsoid", "force_ellipsoid"},
+    "Singularity": set(),  # the overlay is the arm's colours
+    "Statics: payload and joint torques": {"payload", "torque_*"},
+    "Control: tracking a circle": {"circle"},
+    "Collision clearance": {"collision"},
+}
+
+
+def test_demo_without_a_terminal_ends_in_a_page_with_one_view_per_capability(tmp_path, monkeypatch, panda):
+    """Each view of the page is its own scene: the whole arm, in its URDF colours (not one
+    colour) but in the singularity view, and the overlays of its capability only."""
+    from robojac.demo.viewer import VIEWS, end_in_viewer
 
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()
-    configs = {"a": panda.neutral(), "b": panda.random_configuration(1)}
-    assert end_in_viewer(panda, configs, out, interactive=False) == 0
+    assert end_in_viewer(panda, out, interactive=False) == 0
     assert "robojac-demo.html" in out.getvalue()
     html = (tmp_path / "robojac-demo.html").read_text()
-    blobs = [umsgpack.unpackb(base64.b64decode(b)) for b in re.findall(r"base64ToBytes\('([A-Za-z0-9+/=]*)'\)", html)]
-    kinds = [b["type"] for b in blobs]
-    assert kinds[-1] == "set_animation"  # the looping tour, after every object it animates
-    assert blobs[-1]["options"]["repetitions"] > 1
-    overlays = {b["path"].split("/")[4] for b in blobs if b["type"] == "set_object" and "/overlays/" in b["path"]}
-    assert {"velocity_ellipsoid", "force_ellipsoid", "payload_30N", "tool_path"} <= overlays
+    from robojac.viz.transport import viewer_js
+
+    assert html.count(viewer_js()[-2000:]) == 1, "meshcat's script is inlined once for all the views"
+    titles = re.findall(r'<section class="view" id="section\d+"><div class="caption"><h2>([^<]*)</h2>', html)
+    assert titles == [t for t, _ in VIEWS] == list(DEMO_OVERLAYS)
+    scenes = page_scenes(html)
+    assert sorted(scenes) == sorted(f"view{i}" for i in range(len(VIEWS)))
+    urdf_colors = {scene.rgb_int(v.rgba) for v in panda.visuals}
+    for i, title in enumerate(titles):
+        cmds = scenes[f"view{i}"]
+        drawn = {c["path"] for c in cmds if c["type"] == "set_object" and "/robot/" in c["path"]}
+        assert len(drawn) == len(panda.visuals), f"{title}: the whole arm"
+        overlays = {c["path"].split("/")[4] for c in cmds if c["type"] == "set_object" and "/overlays/" in c["path"]}
+        if title == "Singularity":  # the overlay is the arm's colour
+            colors = [c["value"] for c in cmds if c["type"] == "set_property" and c["property"] == "color"]
+            assert len({tuple(c) for c in colors}) > 2, "links in different colours of closeness"
+        else:
+            colors = {
+                c["object"]["materials"][0]["color"]
+                for c in cmds
+                if c["type"] == "set_object" and "/robot/" in c["path"]
+            }
+            assert colors == urdf_colors and len(colors) > 1, f"{title}: the arm in its URDF's colours"
+            assert not any(c["type"] == "set_property" and c["property"] == "color" for c in cmds)
+        want = DEMO_OVERLAYS[title]
+        exact = {w for w in want if not w.endswith("*")}
+        prefixes = tuple(w[:-1] for w in want if w.endswith("*"))
+        assert exact <= overlays, f"{title}: lacks {exact - overlays}"
+        assert all(o in exact or (prefixes and o.startswith(prefixes)) for o in overlays), (
+            f"{title} draws another view's overlays: {overlays - exact}"
+        )
+    control = scenes[f"view{titles.index('Control: tracking a circle')}"]
+    assert control[-1]["type"] == "set_animation" and control[-1]["options"]["repetitions"] > 1
+    assert sum(c["type"] == "set_animation" for cmds in scenes.values() for c in cmds) == 1
 
 
 def test_demo_run_ends_in_the_page(tmp_path, monkeypatch):
@@ -812,19 +958,19 @@ def test_demo_on_a_terminal_serves_until_ctrl_c(tmp_path):
 
     code = (
         "import sys, robojac\n"
-        "from robojac.demo import demo_configurations\n"
         "from robojac.demo.viewer import end_in_viewer\n"
         "arm = robojac.load('planar_2r')\n"
-        "sys.exit(end_in_viewer(arm, demo_configurations(arm), sys.stdout, interactive=True))\n"
+        "sys.exit(end_in_viewer(arm, sys.stdout, interactive=True))\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]  # a blank line, "== Viewer ==", the URL
+        lines = [proc.stdout.readline() for _ in range(4)]  # a blank line, "== Viewer ==", the URL, the page
         url = re.search(r"open (http://127\.0\.0\.1:\d+/static/) in a browser", "".join(lines))
         assert url, lines
+        assert "robojac-demo.html" in lines[3]
         time.sleep(1.0)
         assert proc.poll() is None, "it keeps serving"
         servers = servers_of(proc.pid)
@@ -836,7 +982,7 @@ def test_demo_on_a_terminal_serves_until_ctrl_c(tmp_path):
             proc.kill()
             proc.wait()
         proc.stdout.close()  # type: ignore[union-attr]
-    assert not (tmp_path / "robojac-demo.html").exists()
+    assert "MeshCat.Viewer" in (tmp_path / "robojac-demo.html").read_text()  # the page of every view, too
     assert servers_of(proc.pid) == []
 
 

@@ -3,7 +3,8 @@
 Run ``python urdf/generate.py`` from the repository root to regenerate ``urdf/*.urdf``.
 The parameter tables below are the only inputs; ``urdf/README.md`` cites where each
 number comes from. Visuals are primitive cylinders: one along each joint axis and one
-along each link segment, each with a ``<collision>`` twin of the same shape. Inertial data puts each link's published (or estimated) mass
+along each link segment, each with a ``<collision>`` twin (cylinders collide as capsules, see
+``with_collisions``). Inertial data puts each link's published (or estimated) mass
 at the middle of its segment, with the inertia of a solid cylinder of the visual's
 size, which is plausible rather than identified.
 """
@@ -89,13 +90,51 @@ _VISUAL = re.compile(
 
 
 def with_collisions(text: str) -> str:
-    """Give every ``<visual>`` without a twin a ``<collision>`` of the same shape and origin.
+    """Give every ``<visual>`` a ``<collision>`` twin at the same origin; cylinders collide as capsules.
 
-    robojac.collision builds the arms' collision models from these primitives (capsule-like
-    cylinders that follow the visuals), so the bundled arms check self-collision and obstacles.
+    robojac.collision builds the arms' collision models from these primitives, so the
+    bundled arms check self-collision and obstacles. A visual cylinder of radius r and
+    length L gets a capsule of the same radius and the same overall length: its axis is
+    ``max(L − 2r, 0)`` long, so it is the cylinder with its rims rounded off and never pokes
+    out of the visual (a link segment's rounded ends lie inside the joint housings). coal
+    gives capsule–capsule, capsule–sphere and capsule–plane distances in closed form and
+    capsule–box ones from GJK on a segment and a box, which ends exactly, so the distance
+    Jacobians are exact (a cylinder's curved rim left GJK's witness points ~1e-6 m off).
+
+    URDF has no capsule element; the capsule is written the way Pinocchio's URDF parser
+    (and HPP before it) reads one: a named ``<collision>`` with a ``<cylinder>`` of the
+    capsule's radius and axis length, and ``<collision_checking><capsule name="..."/>``
+    in its link. Other URDF readers see a cylinder inside the visual.
     """
-    text = re.sub(r"    <collision>\n.*?    </collision>\n", "", text, flags=re.S)
-    return _VISUAL.sub(lambda m: m.group(0) + f"    <collision>\n{m.group(1)}{m.group(2)}    </collision>\n", text)
+    text = re.sub(r"    <collision[ >].*?    </collision>\n", "", text, flags=re.S)
+    text = re.sub(r"    <collision_checking>.*?    </collision_checking>\n", "", text, flags=re.S)
+    return _LINK.sub(_link_collisions, text)
+
+
+_LINK = re.compile(r'(  <link name="([^"]+)">\n)(.*?)(  </link>\n)', flags=re.S)
+_CYLINDER = re.compile(r'<cylinder radius="([^"]+)" length="([^"]+)"/>')
+
+
+def _link_collisions(m: re.Match[str]) -> str:
+    link, body = m.group(2), m.group(3)
+    capsules: list[str] = []
+    count = itertools.count()
+
+    def twin(v: re.Match[str]) -> str:
+        name = f"{link}_collision_{next(count)}"
+        geometry = v.group(2)
+        cyl = _CYLINDER.search(geometry)
+        if cyl is not None:
+            radius, length = float(cyl.group(1)), float(cyl.group(2))
+            axis = max(length - 2 * radius, 0.0)
+            geometry = geometry.replace(cyl.group(0), f'<cylinder radius="{cyl.group(1)}" length="{axis:.4g}"/>')
+            capsules.append(f'      <capsule name="{name}"/>\n')
+        return v.group(0) + f'    <collision name="{name}">\n{v.group(1)}{geometry}    </collision>\n'
+
+    body = _VISUAL.sub(twin, body)
+    if capsules:
+        body += f"    <collision_checking>\n{''.join(capsules)}    </collision_checking>\n"
+    return m.group(1) + body + m.group(4)
 
 
 def write_robot(name: str, links: list[Link], comment: str) -> None:

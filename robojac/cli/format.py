@@ -116,10 +116,10 @@ def jacobian_text(frame: str, ref: str, q: np.ndarray, J: np.ndarray) -> str:
 
 
 # ---------------------------------------------------------------------------- inverse kinematics
-def ik_text(robot: Robot, res: Any, rotation_free: bool = False) -> str:
+def ik_text(robot: Robot, res: Any) -> str:
     """``robojac ik --target``: the verdict, the joint values and the errors of one solve
     ("rotation free" when the rotation was not constrained, rather than an unmeasured 0)."""
-    rotation = "rotation free" if rotation_free else f"rotation error {res.rotation_error:.3g} rad"
+    rotation = "rotation free" if res.rotation_free else f"rotation error {res.rotation_error:.3g} rad"
     return "\n".join(
         [
             ("solved" if res.success else "NOT solved") + f": {res.message}",
@@ -145,10 +145,18 @@ def percent(part: int, whole: int) -> str:
 
 
 def ik_batch_text(robot: Robot, summary: dict[str, Any]) -> str:
-    """``robojac ik --targets``: one line, how many targets were solved and how fast."""
+    """``robojac ik --targets``: one line, how many targets were solved and how fast (and, with
+    collision checks, how many failed because every converged answer collided)."""
+    collided = summary.get("collided")
     return (
         f"{robot.name}: solved {summary['solved']} of {summary['targets']} targets "
         f"({percent(summary['solved'], summary['targets'])}), median {1e3 * summary['median_time']:.3f} ms per target"
+        + (
+            ""
+            if collided is None
+            else f"; {collided} rejected for collision (every converged answer collided; "
+            f"{summary['collision_pairs']} pairs checked)"
+        )
         + (f"; results in {summary['out']}" if summary["out"] else "")
     )
 

@@ -16,7 +16,8 @@ from .readers import read_numbers
 
 _TARGETS = (
     "a real float array of shape (N, 7) (x y z qx qy qz qw), (N, 16) or (N, 4, 4) (4×4 poses) in a .npy file, "
-    "or a .csv of N rows of 7 numbers (x,y,z,qx,qy,qz,qw) or 16 (a 4×4 row by row)"
+    "or a .csv of N rows of 7 numbers (x,y,z,qx,qy,qz,qw) or 16 (a 4×4 row by row); with --position-only, "
+    "also N rows of 3 numbers (x,y,z)"
 )
 
 
@@ -67,7 +68,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--avoid-collisions",
         action="store_true",
-        help="with --target: accept only answers free of self-collision and of each --obstacle",
+        help="accept only answers free of self-collision and of each --obstacle (with --target or --targets; "
+        "a --targets run says how many targets failed because every answer collided)",
     )
     from .collide import add_collision_options
 
@@ -146,14 +148,11 @@ def ik(args: argparse.Namespace) -> int:
                 "target": {"position": t[:3], "quaternion_xyzw": None if args.position_only else t[3:]},
                 "joint_names": robot.joint_names,
                 **res.to_dict(),
-                "rotation_error": None
-                if args.position_only
-                else res.to_dict()["rotation_error"],  # null: rotation free
                 "html": page,
             }
         )
     else:
-        print(ik_text(robot, res, rotation_free=args.position_only))
+        print(ik_text(robot, res))
         if page is not None:
             print(f"wrote {page} (open it in a browser: the arm at the solution, the target, and the move to it)")
     return 0 if res.success else 1
@@ -193,8 +192,9 @@ def solution_page(robot: Any, args: argparse.Namespace, target: np.ndarray, res:
         return viewer.save_html(args.html)
 
 
-def read_targets(path: str) -> np.ndarray:
-    """(N, 4, 4) poses from a .npy or .csv file (see ``robojac ik --help``)."""
+def read_targets(path: str, position_only: bool = False) -> np.ndarray:
+    """(N, 4, 4) poses, or with ``position_only`` (N, 3) positions, from a .npy or .csv file
+    (see ``robojac ik --help``)."""
     from ..pose import from_position_quaternion
 
     tab = read_numbers(path, what="targets file", expected=_TARGETS)
@@ -207,6 +207,13 @@ def read_targets(path: str) -> np.ndarray:
         return arr.reshape(-1, 4, 4)
     if arr.ndim == 2 and arr.shape[1] == 7:
         return np.stack([from_position_quaternion(r[:3], r[3:], f"target {path} {w}") for r, w in zip(arr, tab.where)])
+    if arr.ndim == 2 and arr.shape[1] == 3:
+        if not position_only:
+            raise InputError(
+                f"targets file {path} holds positions (3 columns) but the rotation is constrained; add --position-only, "
+                "or give 7 columns x,y,z,qx,qy,qz,qw"
+            )
+        return arr
     raise InputError(f"targets file {path} holds an array of shape {arr.shape}; expected {_TARGETS}")
 
 
@@ -224,13 +231,18 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
 
     if args.html is not None:
         raise InputError("--html goes with one --target; for --targets FILE write the solutions with --out")
-    if args.avoid_collisions:
-        raise InputError("--avoid-collisions takes one --target (batches with collision checks are not supported yet)")
     if args.out:
         _check_out(args.out)
-    targets = read_targets(args.targets)
+    collision = None
+    if args.avoid_collisions:
+        from .collide import collision_model
+
+        collision = collision_model(robot, args)
+    elif args.obstacle:
+        raise InputError("--obstacle goes with --avoid-collisions")
+    targets = read_targets(args.targets, args.position_only)
     opts = _options(args)
-    res = solve_ik_batch(robot, targets, args.q0, workers=args.workers, progress=True, **opts)
+    res = solve_ik_batch(robot, targets, args.q0, workers=args.workers, progress=True, collision=collision, **opts)
     n = len(res)
     if args.out:
         write_results(args.out, robot, res)
@@ -241,10 +253,14 @@ def _batch(robot: Any, args: argparse.Namespace) -> int:
         "success_rate": res.success_rate,
         "median_time": float(np.median(res.time)) if n else 0.0,
         "out": args.out,
+        # with --avoid-collisions: the pairs checked, and the targets whose converged answers all collided
+        "collision_pairs": None if collision is None else len(collision.pairs),
+        "collided": None if collision is None else res.collided,
     }
     if args.json:
         fields = res.to_dict()
-        emit_json({**summary, **{k: fields[k] for k in ("q", "success", "position_error", "rotation_error")}})
+        keys = ("q", "success", "position_error", "rotation_error", *(("collision",) if collision else ()))
+        emit_json({**summary, **{k: fields[k] for k in keys}})
     else:
         print(ik_batch_text(robot, summary))
     return 0 if n == summary["solved"] else 1
@@ -266,6 +282,8 @@ def write_results(path: str, robot: Any, res: Any) -> None:
             restarts=res.restarts,
             time=res.time,
             joint_names=np.array(robot.joint_names),
+            # per target, the pair its converged answers collided with ("" and "": none)
+            collision=np.array([c or ("", "") for c in res.collision], dtype=str).reshape(len(res), 2),
         )
     elif suffix == ".csv":
         header = ["success", "position_error", "rotation_error", "iterations", "restarts", "time", *robot.joint_names]

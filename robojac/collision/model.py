@@ -12,7 +12,7 @@ import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,9 @@ def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any
     out: list[tuple[str, FloatArray, Any, Shape]] = []
     for link_el in root.findall("link"):
         lname = link_el.get("name", "")
+        # Pinocchio's (and HPP's) URDF capsule: a named <collision> cylinder listed in its
+        # link's <collision_checking><capsule name=.../> (URDF itself has no capsule).
+        capsules = {c.get("name") for c in link_el.findall("collision_checking/capsule")} - {None}
         for k, col in enumerate(link_el.findall("collision")):
             geom = col.find("geometry")
             if geom is None or not len(geom):
@@ -111,6 +114,8 @@ def _urdf_collisions(robot: Robot) -> tuple[str, list[tuple[str, FloatArray, Any
             if checked is None:
                 raise ModelError(f"{source}: {what}: robojac's collision model takes box, cylinder, sphere and mesh")
             kind, size = checked
+            if kind == "cylinder" and col.get("name") in capsules:
+                kind = "capsule"  # radius, axis length: the length excludes the caps, as coal's
             origin = _urdf.origin_matrix(col.find("origin"), f"{source}: link '{lname}' collision")
             if kind == "mesh":
                 uri = shape_el.get("filename", "")
@@ -142,7 +147,8 @@ def _load_mesh(path: str, scale: tuple[float, ...], what: str) -> Any:
 
 
 def _primitive(kind: str, size: tuple[float, ...], what: str) -> Any:
-    if min(size, default=1.0) <= 0:
+    # A capsule's axis may be 0 m long (a ball); every other size must be positive.
+    if min(size[:1] if kind == "capsule" else size, default=1.0) <= 0:
         raise ModelError(f"{what}: sizes {size} must be > 0 m for a collision shape")
     if kind == "box":
         return coal.Box(*size)
@@ -192,7 +198,8 @@ class CollisionModel:
 
     Args:
         robot: the robot; its URDF's ``<collision>`` elements (boxes, cylinders, spheres,
-            meshes found through the ``package_dirs`` given to ``load``) make the geometry.
+            capsules written as Pinocchio reads them, meshes found through the
+            ``package_dirs`` given to ``load``) make the geometry.
             A URDF without any is a :class:`~robojac.errors.ModelError`.
         margin: padding [m] >= 0: a pair collides when its distance is below ``margin``.
         self_collision: check link against link (default True).
@@ -209,6 +216,10 @@ class CollisionModel:
     Queries (:mod:`robojac.collision.queries`, also methods here) run on data private to
     the calling thread; adding or removing an obstacle swaps in a new snapshot of the
     geometry, so a query running meanwhile sees the old or the new set, never half of it.
+
+    A model pickles as its robot and its :meth:`description` (a few kB beyond the robot's
+    URDF text): the copy, in another process say, reads its geometry again, takes the
+    same pairs and obstacles, and answers every query bit for bit as the original.
     """
 
     def __init__(
@@ -222,8 +233,17 @@ class CollisionModel:
     ) -> None:
         if not isinstance(robot, Robot):
             raise InputError(f"CollisionModel needs a robojac Robot, got {type(robot).__name__}")
+        self._geometry(robot, non_negative(margin, "margin"))
+        srdf_pairs = _srdf_disabled(srdf, self._links) if srdf is not None else set()
+        self._filter_pairs(self_collision, srdf_pairs)
+        self._ready({})
+        for ob in obstacles:
+            self.add_obstacle(*ob)
+
+    def _geometry(self, robot: Robot, margin: float) -> None:
+        """The robot's shapes as a GeometryModel on its reduced chain (no pairs yet)."""
         self.robot = robot
-        self.margin = non_negative(margin, "margin")
+        self.margin = margin
         _, shapes = _urdf_collisions(robot)
         if not shapes:
             raise ModelError(
@@ -246,11 +266,14 @@ class CollisionModel:
             joints.append(frame.parentJoint)
         self._n_robot = len(owners)
         self._joints = joints
-        links = [n for n in robot.frame_ids if n in set(_link_names(robot))]
-        self._links = links
-        srdf_pairs = _srdf_disabled(srdf, links) if srdf is not None else set()
+        self._links = [n for n in robot.frame_ids if n in set(_link_names(robot))]
+        self._base_geom = geom
+        self._owners = tuple(owners)
 
-        # Candidate self pairs, then the neutral-contact filter on a scratch copy.
+    def _filter_pairs(self, self_collision: bool, srdf_pairs: set[frozenset[str]]) -> None:
+        """The checked self pairs: candidates, then the neutral-contact filter on a scratch copy."""
+        robot, model, geom = self.robot, self.robot.model, self._base_geom
+        owners, joints = self._owners, self._joints
         self.disabled: dict[tuple[str, str], str] = {}
         candidates: list[tuple[int, int]] = []
         if self_collision:
@@ -284,13 +307,72 @@ class CollisionModel:
                     self.disabled.setdefault((owners[i], owners[j]), "in contact at neutral")
             candidates = [(i, j) for i, j in candidates if (owners[i], owners[j]) not in touching]
         self._self_pairs = tuple(candidates)
-        self._base_geom = geom
-        self._owners = tuple(owners)
+
+    def _ready(self, obstacles: dict[str, Obstacle]) -> None:
+        """The lock, the per-thread scratch and the first snapshot, with ``obstacles``."""
         self._lock = threading.Lock()
         self._scratch = _Scratch()
-        self._state = self._snapshot({}, 0)
-        for ob in obstacles:
-            self.add_obstacle(*ob)
+        self._state = self._snapshot(obstacles, 0)
+
+    # ------------------------------------------------------------------ pickling
+    def description(self) -> dict[str, Any]:
+        """What rebuilds this model on its robot (:meth:`from_description`): plain values only.
+
+        The margin, the checked self pairs (geometry indices, in query order, so a rebuilt
+        model needs no SRDF file and repeats no neutral-contact test), the filtered pairs
+        with their reasons, and the obstacles in the order they were added. No Pinocchio
+        or coal object: a few kB, however many threads have queried the model.
+        """
+        st = self._state
+        return {
+            "shapes": self._owners[: self._n_robot],
+            "margin": self.margin,
+            "self_pairs": self._self_pairs,
+            "disabled": dict(self.disabled),
+            "obstacles": tuple(st.obstacles.values()),
+        }
+
+    @classmethod
+    def from_description(cls, robot: Robot, description: dict[str, Any]) -> CollisionModel:
+        """The model :meth:`description` describes, rebuilt on ``robot`` (the same URDF, base and tip).
+
+        The geometry is read again from the robot's URDF (meshes from the same files), the
+        pairs are taken as described and the obstacles added in their order, so every
+        query answers bit for bit as the original's. A robot whose geometry differs is a
+        :class:`~robojac.errors.ModelError`.
+        """
+        if not isinstance(robot, Robot):
+            raise InputError(f"CollisionModel needs a robojac Robot, got {type(robot).__name__}")
+        keys = ("shapes", "margin", "self_pairs", "disabled", "obstacles")
+        if not isinstance(description, dict) or any(k not in description for k in keys):
+            raise InputError(
+                f"from_description takes the dict of CollisionModel.description() (keys {', '.join(keys)}), "
+                f"got {_urdf.shorten(repr(description))}"
+            )
+        cm = cls.__new__(cls)
+        cm.__setstate__({**description, "robot": robot})
+        return cm
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The robot pickles as its URDF text; the lock and every thread's Data are made again.
+        return {**self.description(), "robot": self.robot}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        robot = state["robot"]
+        self._geometry(robot, float(state["margin"]))
+        if self._owners != tuple(state["shapes"]):
+            raise ModelError(
+                f"robot '{robot.name}' has collision shapes on {', '.join(self.links)}; the described model "
+                f"on {', '.join(dict.fromkeys(state['shapes']))}: rebuild it on the robot it was made for"
+            )
+        self.disabled = dict(state["disabled"])
+        self._self_pairs = tuple((int(i), int(j)) for i, j in state["self_pairs"])
+        obstacles = {}
+        for ob in state["obstacles"]:
+            pose = np.array(ob.pose, dtype=float)
+            pose.flags.writeable = False  # as make_obstacle leaves it (unpickled arrays are writeable)
+            obstacles[ob.name] = replace(ob, pose=pose)
+        self._ready(obstacles)
 
     # ------------------------------------------------------------------ obstacles
     def _snapshot(self, obstacles: dict[str, Obstacle], version: int) -> _State:

@@ -17,6 +17,15 @@ nominal command's damping), so with no binding constraint the solution is ``q̇_
 itself, null-space motion included, and a binding one gives up as little task motion as it can.
 The box rows are the joint position limits (reached in one period ``Δt`` at most) and
 velocity limits, as hard bounds. The QP is solved by proxsuite's dense ProxQP.
+
+The solver is called only when it has something to do, without changing the answer: the
+cost is ``½ (q̇ − q̇_ref)ᵀ H (q̇ − q̇_ref)`` with ``H = JᵀJ + w I ≻ 0``, zero at ``q̇_ref``
+and positive everywhere else, so when ``q̇_ref`` meets every damper row and the box it
+*is* the unique solution (``status == "inactive"``), found with one matrix-vector
+product. Otherwise the ProxQP object of that row count is reused: ``update`` replaces its
+data in place (no new allocation), it starts from its previous answer and multipliers
+(a warm start changes where the iterations begin, not where they end), and Ruiz
+equilibration is skipped (on a 7-variable problem it costs more than it saves).
 """
 
 from __future__ import annotations
@@ -76,27 +85,31 @@ class ClearanceQP:
         """The constrained joint rates (dof,) for task rows ``J q̇ ≈ x`` and box ``lower ≤ q̇ ≤ upper``."""
         s = self.settings
         d, C, self.clearance, self.closest = active_rows(self.collision, q, s.d_influence)
-        n = J.shape[1]
-        w = max(w, 1e-6)
-        H = J.T @ J + w * np.eye(n)
-        g = -(H @ dq_ref)
-        lb = np.minimum(lower, upper)
         m = d.size
         self.active = m
-        if m == 0 and np.all(dq_ref >= lb) and np.all(dq_ref <= upper):
+        lb = np.minimum(lower, upper)
+        lo = (s.d_min - d) * (s.xi / (s.d_influence - s.d_min))  # −ξ (d − d_s) / (d_i − d_s)
+        # The cost is ½ (q̇ − q̇_ref)ᵀ H (q̇ − q̇_ref) with H ≻ 0: zero at q̇_ref and positive
+        # elsewhere, so when q̇_ref meets every row it is the QP's unique solution.
+        if (lb <= dq_ref).all() and (dq_ref <= upper).all() and (m == 0 or (C @ dq_ref >= lo).all()):
             self.status = "inactive"
             return dq_ref
+        n = J.shape[1]
+        H = J.T @ J
+        H.flat[:: n + 1] += max(w, 1e-6)
+        g = -(H @ dq_ref)
+        dampers = (C, lo, np.full(m, 1e20)) if m else (None, None, None)
         qp = self._solvers.get(m)
         if qp is None:
             qp = self._solvers[m] = proxsuite.proxqp.dense.QP(n, 0, m, True)
             qp.settings.eps_abs = 1e-9
             qp.settings.verbose = False
-        if m:
-            lo = -s.xi * (d - s.d_min) / (s.d_influence - s.d_min)
-            qp.init(H, g, None, None, C, lo, np.full(m, 1e20), lb, upper, compute_preconditioner=False)
-        else:
-            qp.init(H, g, None, None, None, None, None, lb, upper, compute_preconditioner=False)
-        # Ruiz equilibration costs more than it saves on a 7-variable QP (half the time without it).
+            # Successive periods pose neighbouring problems: starting from the last answer and
+            # multipliers takes ProxQP ~6 iterations instead of ~16, to the same 1e-9 tolerance.
+            qp.settings.initial_guess = proxsuite.proxqp.InitialGuess.WARM_START_WITH_PREVIOUS_RESULT
+            qp.init(H, g, None, None, *dampers, lb, upper, compute_preconditioner=False)
+        else:  # the sizes of the last solve with m rows: its data is replaced in place
+            qp.update(H, g, None, None, *dampers, lb, upper, update_preconditioner=False)
         qp.solve()
         self.status = str(qp.results.info.status).rsplit(".", 1)[-1]
         return np.array(qp.results.x)

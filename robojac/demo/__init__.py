@@ -41,4 +41,4 @@ def run(robot_name: str = "panda", out: TextIO | None = None, interactive: bool 
         print(section(robot), file=stream)
     from .viewer import end_in_viewer  # meshcat loads only now
 
-    return end_in_viewer(robot, demo_configurations(robot), stream, interactive)
+    return end_in_viewer(robot, stream, interactive)

@@ -9,7 +9,7 @@ import numpy as np
 from ..control import CartesianImpedanceController, ResolvedRateController
 from ..log import Log
 from ..robot import Robot
-from ..simulate import ExternalWrench, simulate_dynamic, simulate_kinematic
+from ..simulate import ContactWrench, simulate_dynamic, simulate_kinematic
 from ..trajectory import Circle
 from .kinematics import demo_start
 
@@ -52,8 +52,9 @@ def control_section(robot: Robot) -> str:
     if not planar:
         K = np.array([500.0, 500.0, 500.0, 30.0, 30.0, 30.0])
         imp = CartesianImpedanceController(robot, T0, stiffness=K)
-        push = ExternalWrench(robot.tip, [0.0, 0.0, 10.0, 0.0, 0.0, 0.0])
-        dyn = simulate_dynamic(robot, imp, q0, duration=2.5, external=[push])
+        # A hand lifts the tool by 10 N: the tool presses down on it (robojac's wrenches are what the arm exerts).
+        push = ContactWrench([0.0, 0.0, -10.0, 0.0, 0.0, 0.0], robot.tip)
+        dyn = simulate_dynamic(robot, imp, q0, duration=2.5, contacts=[push])
         out.append(
             f"Cartesian impedance (K = 500 N/m) pushed up by 10 N, {dyn.t[-1]:.1f} s of dynamics: "
             f"the tool settles {1e3 * -dyn.pose_error[-1, 2]:.2f} mm up, so the spring reads "

@@ -109,6 +109,12 @@ class IKOptions:
         # Rebuilt from the values, not the stored hash: str hashes differ between processes.
         return (IKOptions, tuple(getattr(self, name) for name in OPTION_NAMES))
 
+    @property
+    def rotation_free(self) -> bool:
+        """True when no rotation axis is constrained (``position_only``, or a ``mask`` that
+        frees rx, ry, rz): a target may then be a position [x, y, z] [m]."""
+        return self.position_only or (self.mask is not None and not any(self.mask[3:]))
+
 
 def _checked(o: IKOptions) -> dict[str, Any]:
     """The options' values in canonical form, or the error that names the first bad one."""

@@ -25,7 +25,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,7 +38,7 @@ from ..robot import Robot
 from . import kernel as _lm
 from .model import angle_model, continuous_joints, robot_kinematics
 from .options import IKOptions
-from .results import IKResult
+from .results import IKResult, collision_failure
 from .seeds import Restarts, turns
 
 #: Default damping μ = k·½‖e‖² + μ̄ [m² or rad²]: the gain k ...
@@ -158,7 +157,7 @@ class Solver:
             keep[3:] = False
         w = np.ones(6) if opts.weights is None else np.array(opts.weights)
         self.keep = keep
-        self.rotation_free = not keep[3:].any()  # a 3-vector target says enough
+        self.rotation_free = opts.rotation_free  # a 3-vector target says enough
         self.full = bool(keep.all()) and opts.weights is None
         # indices of the constrained axes (decoupled error), None: full log6
         self.rows = None if self.full else np.flatnonzero(keep)
@@ -307,6 +306,7 @@ class Solver:
         iterations = restarts = 0
         distances: FloatArray | None = None
         hit_pair: tuple[str, str] | None = None
+        rejected = 0  # converged answers in collision
         while True:
             status, q, its, att_best, att_q, errs = self._attempt(q, q0, deadline)
             iterations += its
@@ -316,7 +316,9 @@ class Solver:
                 hit = self._collides(q, collision)
                 if hit is not None:
                     # A converged answer in collision is no answer: restart like a stall.
-                    hit_pair, status = hit, _STALLED
+                    # (its errors are not the returned q's: measure those again at the end)
+                    hit_pair, status, errs = hit, _STALLED, None
+                    rejected += 1
                     if best_q is att_q:
                         best, best_q = math.inf, q0
             if status != _STALLED:
@@ -332,13 +334,10 @@ class Solver:
             q = self.restarts.start(restarts, distances, seed)
         success = status == _SUCCESS
         result = self._result(q if success else best_q, success, iterations, restarts, status, t_start, errs)
-        if collision is None or success or hit_pair is None:
+        if collision is None or success:
             return result
-        return replace(
-            result,
-            collision=hit_pair,
-            message=f"{result.message}; every converged answer collided (the last: {hit_pair[0]} with {hit_pair[1]})",
-        )
+        # The best attempt was never checked: say so when it collides too (one check, on failure only).
+        return collision_failure(result, rejected, hit_pair, self._collides(result.q, collision))
 
     def _collides(self, q: FloatArray, collision: Any) -> tuple[str, str] | None:
         """The closest pair within the margin at the q that would be returned, or None."""
@@ -383,7 +382,9 @@ class Solver:
                 f"{pos_err:.3g} m and {rot_err:.3g} rad away. The target may be out of reach or blocked by joint "
                 "limits: check it against robot.fk of known configurations, or raise timeout"
             )
-        return IKResult(q, success, iterations, restarts, pos_err, rot_err, msg, elapsed)
+        return IKResult(
+            q, success, iterations, restarts, pos_err, rot_err, msg, elapsed, rotation_free=self.rotation_free
+        )
 
     def _errors(self, dMi: pin.SE3) -> tuple[float, float]:
         """(position [m], rotation [rad]) errors over the kept axes, from ``dMi = T*⁻¹ T``.

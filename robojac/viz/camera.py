@@ -21,18 +21,24 @@ FLOOR_RGBA = (0.45, 0.47, 0.5, 1.0)
 class Camera(ViewerBase):
     """Aims the page's camera at the robot and its overlays."""
 
-    def frame(self, points: Any = None, *, qs: Any = None, overlays: bool = True) -> None:
+    def frame(
+        self, points: Any = None, *, qs: Any = None, overlays: bool = True, azimuth: float = VIEW_AZIMUTH_DEG
+    ) -> None:
         """Aim the camera: at the robot at the current q (default), or over configurations
         ``qs`` (N, dof), plus any ``points`` (N, 3) [m, base frame], plus the overlays
         drawn now (with ``overlays``).
 
-        The camera looks down at 30° from a three-quarter angle (45° round from the
-        arm's mean reach) at the centre of the box around all of these, from just far
+        The camera looks down at 30° from a three-quarter angle (``azimuth`` = 45° round
+        from the arm's mean reach, counter-clockwise seen from above; −45° looks from the
+        other side) at the centre of the box around all of these, from just far
         enough for the ball around them to fit the view. The floor grid lies through the
         base origin, level in the URDF root's axes; :attr:`view` keeps the result
         (centre [m, base frame], radius [m], unit direction towards the camera, base frame).
         """
         _flag(overlays, "overlays")
+        az = check_finite(as_array(azimuth, "azimuth"), "azimuth")
+        if az.shape != ():
+            raise InputError(f"azimuth must be one number of degrees, got shape {az.shape}")
         if qs is None:
             Q = [self.q]
         else:
@@ -77,7 +83,7 @@ class Camera(ViewerBase):
         # 30° above the horizon, so that the arm's bends show and the floor lies below it.
         reach = D[:, :2].mean(axis=0)
         azimuth = np.arctan2(reach[1], reach[0]) if np.linalg.norm(reach) > 0.05 else 0.0
-        a, e = azimuth + np.radians(VIEW_AZIMUTH_DEG), np.radians(VIEW_ELEVATION_DEG)
+        a, e = azimuth + np.radians(float(az)), np.radians(VIEW_ELEVATION_DEG)
         direction = np.array([np.cos(a) * np.cos(e), np.sin(a) * np.cos(e), np.sin(e)])
         center, radius = scene.bounding_ball(D, R)
         cmds = scene.camera_commands(center, radius, direction) + self._floor(center, radius)

@@ -87,6 +87,9 @@ def collision_overlay(
     for kind, rgba in SEGMENT_RGBA.items():
         cmds.append(scene.set_object(f"{path}/closest/{kind}", scene.cylinder(0.004, 1.0, rgba, base_at_origin=True)))
     info: dict[str, Any] = {"obstacles": tuple(collision.obstacles), "warn": warn}
+    # What frame() keeps in view: the obstacles' origins (not a plane's, which is unbounded)
+    # and the closest pair's witness points [m, base frame].
+    anchors = [ob.pose[:3, 3] for ob in collision.obstacles.values() if ob.kind != "plane"]
 
     def update(q: FloatArray, poses: Any) -> list[tuple[str, FloatArray]]:
         hit = {name for pair in collision.collisions(q) for name in pair}
@@ -103,6 +106,9 @@ def collision_overlay(
         for kind in SEGMENT_RGBA:
             seg = f"{path}/closest/{kind}"
             out.append((seg, scene.segment_matrix(c.point1, c.point2) if kind == shown and c is not None else _HIDDEN))
+        witness = [] if c is None else [c.point1, c.point2]
+        if anchors or witness:
+            info["extent"] = np.vstack([*anchors, *witness])
         info["clearance"] = None if c is None else c.distance
         info["closest_pair"] = None if c is None else c.names
         info["colliding_links"] = tuple(sorted(hit))

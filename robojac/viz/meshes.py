@@ -10,13 +10,19 @@ What the page does with them, and what this module adds:
 * meshcat merges a Collada scene's geometries but drops the scene's own transform,
   which holds the file's ``<unit meter=...>`` and ``<up_axis>``: :func:`mesh` returns
   them as a matrix for the visual's node, so a model in millimetres is drawn in metres;
-* a Collada file with colours of its own keeps them (meshcat's ``_meshfile_object``)
-  when the URDF gives the visual no colour; otherwise the URDF colour is used.
+* a Collada file with colours of its own, or an OBJ file whose ``mtllib`` material
+  library (``Kd`` diffuse colours, ``d`` opacity, ``map_Kd`` textures) sits beside it,
+  keeps them when the URDF gives the visual no colour; otherwise the URDF colour is used.
+  Several colours make meshcat's ``_meshfile_object`` (the page's own Collada and
+  OBJ + MTL loaders, with the library and its texture files inlined); one colour makes
+  an ordinary mesh of that colour, which singularity colouring can recolour.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import mimetypes
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,7 +58,8 @@ class Mesh:
 
 def mesh(path: str | None, uri: str | None, rgba: Sequence[float]) -> Mesh:
     """The mesh at ``path`` (``uri`` as the URDF names it), coloured ``rgba`` unless it is
-    a Collada file with colours of its own and ``rgba`` is the default; or :class:`MeshUnreadable`."""
+    a Collada file with colours of its own, or an OBJ file with a material library, and
+    ``rgba`` is the default; or :class:`MeshUnreadable`."""
     import meshcat.geometry as mg
     import umsgpack
 
@@ -65,6 +72,8 @@ def mesh(path: str | None, uri: str | None, rgba: Sequence[float]) -> Mesh:
         raise MeshUnreadable(f"{path} cannot be read: {exc.strerror or exc}") from None
     matrix = np.eye(4)
     own: list[tuple[float, ...]] = []
+    library = ""  # an OBJ file's material library
+    resources: dict[str, str] = {}  # ... and its textures, as data URLs by file name
     if suffix == ".stl":
         ascii_stl = raw[:5].lower() == b"solid" and b"facet" in raw[:1000]
         binary = len(raw) >= 84 and len(raw) == 84 + 50 * int.from_bytes(raw[80:84], "little")
@@ -79,6 +88,7 @@ def mesh(path: str | None, uri: str | None, rgba: Sequence[float]) -> Mesh:
         if suffix == ".obj":
             if not any(line.startswith("v ") for line in text.splitlines()):
                 raise MeshUnreadable(f"{path} is not a valid OBJ file")
+            library, own, resources = _obj_materials(Path(path), text)
         else:
             matrix, own = _collada(path, text)
         geometry = mg.MeshGeometry(text, suffix[1:])
@@ -88,21 +98,20 @@ def mesh(path: str | None, uri: str | None, rgba: Sequence[float]) -> Mesh:
         )
     geometry.uuid = scene.new_id("geometry")
     payload = raw
-    if len(set(own)) > 1 and tuple(rgba) == DEFAULT_RGBA:
-        # meshcat's object from a file: the Collada loader's materials, one per part.
-        obj = {
-            "metadata": {"version": 4.5, "type": "Object"},
-            "geometries": [],
-            "materials": [],
-            "object": {
-                "uuid": scene.new_id("object"),
-                "type": "_meshfile_object",
-                "format": "dae",
-                "data": geometry.contents,
-                "resources": {},
-                "matrix": np.eye(4).ravel().tolist(),
-            },
+    # A texture is more than one colour: the page's own OBJ + MTL loader draws it.
+    if (len(set(own)) > 1 or resources) and tuple(rgba) == DEFAULT_RGBA:
+        # meshcat's object from a file: the page's loader makes the materials, one per part.
+        file_object: dict[str, Any] = {
+            "uuid": scene.new_id("object"),
+            "type": "_meshfile_object",
+            "format": suffix[1:],
+            "data": geometry.contents,
+            "resources": resources,
+            "matrix": np.eye(4).ravel().tolist(),
         }
+        if library:
+            file_object["mtl_library"] = library
+        obj = {"metadata": {"version": 4.5, "type": "Object"}, "geometries": [], "materials": [], "object": file_object}
         return Mesh(obj, matrix, payload, True)
     color = own[0] if own and tuple(rgba) == DEFAULT_RGBA else tuple(rgba)
     material = mg.MeshPhongMaterial(
@@ -116,6 +125,47 @@ def mesh(path: str | None, uri: str | None, rgba: Sequence[float]) -> Mesh:
     if isinstance(geometry.contents, umsgpack.Ext):
         payload = geometry.contents.data
     return Mesh(obj, matrix, payload, False)
+
+
+def _obj_materials(path: Path, text: str) -> tuple[str, list[tuple[float, ...]], dict[str, str]]:
+    """The material libraries that an OBJ file names (``mtllib``, beside it), joined; the
+    diffuse colours (``Kd`` r g b, ``d`` opacity) of the materials it uses (``usemtl``);
+    and the libraries' texture files as data URLs by name. Libraries that are missing
+    give nothing: the mesh is then drawn in the URDF's colour."""
+    names = [line.split(None, 1)[1].strip() for line in text.splitlines() if line.startswith("mtllib ")]
+    used = {line.split(None, 1)[1].strip() for line in text.splitlines() if line.startswith("usemtl ")}
+    libraries = []
+    for name in names:
+        try:
+            libraries.append((path.parent / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    library = "\n".join(libraries)
+    colors: dict[str, list[float]] = {}
+    resources: dict[str, str] = {}
+    current = None
+    for line in library.splitlines():
+        key, _, rest = line.strip().partition(" ")
+        try:
+            if key == "newmtl":
+                current = rest.strip()
+                colors[current] = [0.8, 0.8, 0.8, 1.0]  # three.js's MTL default
+            elif key == "Kd" and current is not None:
+                colors[current][:3] = [min(max(float(x), 0.0), 1.0) for x in rest.split()[:3]]
+            elif key == "d" and current is not None:
+                colors[current][3] = min(max(float(rest.split()[0]), 0.0), 1.0)
+        except (ValueError, IndexError):
+            continue
+        if key.startswith("map_") and rest.strip():
+            texture = rest.split()[-1]
+            try:
+                data = (path.parent / texture).read_bytes()
+            except OSError:
+                continue
+            kind = mimetypes.guess_type(texture)[0] or "application/octet-stream"
+            resources[texture] = f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    own = [tuple(c) for name, c in colors.items() if name in used and len(c) == 4 and all(np.isfinite(c))]
+    return library, own, resources
 
 
 def _collada(path: str, text: str) -> tuple[FloatArray, list[tuple[float, ...]]]:

@@ -179,7 +179,11 @@ class Overlays(ViewerBase):
         force_scale: float | None = None,
         torque_scale: float | None = None,
     ) -> str:
-        """A wrench ``[f; τ]`` [N, N·m] acting at ``frame`` (default: the tip), as arrows.
+        """A wrench ``[f; τ]`` [N, N·m] the arm exerts through ``frame`` (default: the tip), as arrows.
+
+        As everywhere in robojac (``docs/conventions.md``), the wrench is the one the arm
+        exerts on its environment: the arm holding a payload of weight ``m g`` exerts ``+m g``
+        upwards, and the arrow points up.
 
         ``ref`` says how the wrench is expressed, as for ``robot.jacobian`` and
         :mod:`robojac.wrench`: ``"local_world_aligned"`` base axes, moment about the

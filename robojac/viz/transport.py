@@ -47,7 +47,7 @@ def pack(cmd: Command) -> bytes:
     return bytes(umsgpack.packb(cmd))
 
 
-def _viewer_js() -> str:
+def viewer_js() -> str:
     """meshcat's viewer script (three.js and all), found without importing meshcat's server."""
     spec = importlib.util.find_spec("meshcat")
     roots = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -74,6 +74,52 @@ def _split_shared(blob: bytes, shared: dict[bytes, None]) -> list[tuple[bytes, b
         if i >= 0:
             return [(blob[:i], False), (s, True), *_split_shared(blob[i + len(s) :], shared)]
     return [(blob, False)]
+
+
+#: The page's decoders: base64 text to bytes, and pieces of bytes joined.
+_DECODERS = (
+    "function base64ToBytes(s) { const b = atob(s); const a = new Uint8Array(b.length);"
+    " for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i); return a; }\n"
+    "function joinBytes(parts) { let n = 0; for (const p of parts) n += p.length;"
+    " const a = new Uint8Array(n); let i = 0; for (const p of parts) { a.set(p, i); i += p.length; } return a; }"
+)
+
+
+def scene_script(scenes: Sequence[tuple[str, Recorder]]) -> str:
+    """JavaScript that hands each scene's commands to the meshcat viewer in the page
+    variable named with it: ``[("viewer", recorder), ...]``.
+
+    A byte string that the recorders marked as shared (a mesh file) and that two commands
+    or more carry, in any of the scenes, is written once, as a constant, and spliced into
+    each command: a mesh used by several links, or drawn in several views, costs its
+    size once. The commands are decoded synchronously, so the scene is complete when the
+    script ends (meshcat's own page chains fetch() promises, which finish at some later,
+    unknown time).
+    """
+    per_scene = [(var, rec.blobs()) for var, rec in scenes]
+    present = [b for _, blobs in per_scene for b in blobs]
+    shared = {s: None for _, rec in scenes for s in rec.shared}
+    # Only what two commands or more carry is worth a shared copy.
+    repeated = {s: None for s in shared if sum(s in b for b in present) > 1}
+    used: dict[bytes, str] = {}
+    chunks = [_DECODERS]
+    for var, blobs in per_scene:
+        for b in blobs:
+            parts = _split_shared(b, repeated)
+            if len(parts) == 1:
+                chunks.append(f"{var}.handle_command_bytearray({_b64(b)});")
+                continue
+            pieces = []
+            for p, is_shared in parts:
+                if is_shared:
+                    if p not in used:
+                        used[p] = f"shared{len(used)}"
+                        chunks.append(f"const {used[p]} = {_b64(p)};")
+                    pieces.append(used[p])
+                else:
+                    pieces.append(_b64(p))
+            chunks.append(f"{var}.handle_command_bytearray(joinBytes([{', '.join(pieces)}]));")
+    return "\n".join(chunks)
 
 
 class _Node(dict[str, "_Node"]):
@@ -141,41 +187,18 @@ class Recorder:
         elif kind == "set_animation":
             node.animation = data
 
-    def static_html(self, title: str = "robojac") -> str:
-        blobs: list[bytes | None] = []
+    def blobs(self) -> list[bytes]:
+        """The packed commands that rebuild the scene as it is now: objects, properties and
+        transforms node by node, then the animations (which bind to the objects)."""
+        out: list[bytes | None] = []
         for node in self.tree.walk():
-            blobs += [node.object, *node.properties.values(), node.transform]
-        # Animations last: they bind to the objects, which must exist by then.
-        blobs += [node.animation for node in self.tree.walk()]
-        present = [b for b in blobs if b is not None]
-        # Only what two commands or more carry is worth a shared copy.
-        repeated = {s: None for s in self.shared if sum(s in b for b in present) > 1}
-        used: dict[bytes, str] = {}
-        chunks: list[str] = []
-        for b in present:
-            parts = _split_shared(b, repeated)
-            if len(parts) == 1:
-                chunks.append(f"viewer.handle_command_bytearray({_b64(b)});")
-                continue
-            pieces = []
-            for p, is_shared in parts:
-                if is_shared:
-                    if p not in used:
-                        used[p] = f"shared{len(used)}"
-                        chunks.append(f"const {used[p]} = {_b64(p)};")
-                    pieces.append(used[p])
-                else:
-                    pieces.append(_b64(p))
-            chunks.append(f"viewer.handle_command_bytearray(joinBytes([{', '.join(pieces)}]));")
-        # Decoded synchronously, so the scene is complete when the script ends (meshcat's
-        # own page chains fetch() promises, which finish at some later, unknown time).
-        decoder = (
-            "function base64ToBytes(s) { const b = atob(s); const a = new Uint8Array(b.length);"
-            " for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i); return a; }\n"
-            "function joinBytes(parts) { let n = 0; for (const p of parts) n += p.length;"
-            " const a = new Uint8Array(n); let i = 0; for (const p of parts) { a.set(p, i); i += p.length; } return a; }"
-        )
-        return _HTML.format(title=title, mainminjs=_viewer_js(), commands="\n".join([decoder, *chunks]))
+            out += [node.object, *node.properties.values(), node.transform]
+        out += [node.animation for node in self.tree.walk()]
+        return [b for b in out if b is not None]
+
+    def static_html(self, title: str = "robojac") -> str:
+        """The scene as one standalone page: meshcat's viewer script and every command, inlined."""
+        return _HTML.format(title=title, mainminjs=viewer_js(), commands=scene_script([("viewer", self)]))
 
     def close(self) -> None:
         pass

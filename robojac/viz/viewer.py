@@ -159,6 +159,11 @@ class Viewer(RobotDrawing, Camera, Overlays, Playback):
         """Every scene command sent so far (kept for a viewer made with ``server=False``)."""
         return self._conn.log
 
+    @property
+    def recording(self) -> Recorder:
+        """The scene as drawn so far (each node's latest commands), which pages are made from."""
+        return self._conn
+
     def send(self, cmds: list[Command]) -> None:
         """Send raw meshcat commands (dicts as built by :mod:`robojac.viz.scene`)."""
         self._conn.send(cmds)

@@ -11,6 +11,9 @@ triangles with face normals), so that the browser tests know where its pixels fa
 * ``meshes/part.obj``     OBJ, a 120 × 120 × 120 mm box drawn at ``scale="0.5 0.5 1.5"``
 * ``meshes/part.dae``     Collada in millimetres (``<unit meter="0.001"/>``), a red box
   under a blue cap, with its own colours (two materials) and no URDF colour
+* ``meshes/painted.obj``  OBJ with a material library (``mtllib painted.mtl``): a green
+  box under a magenta cap (``usemtl``, ``Kd`` colours) and no URDF colour, on a link
+  fixed beside the base
 """
 
 from __future__ import annotations
@@ -75,6 +78,23 @@ def write_obj(path, tris):
         a = 3 * i + 1
         lines.append(f"f {a}//{i + 1} {a + 1}//{i + 1} {a + 2}//{i + 1}")
     path.write_text("\n".join([*lines, ""]))
+
+
+def write_painted_obj(path, parts):
+    """``parts``: [(material name, triangles, rgb)]; writes the OBJ and its ``.mtl`` beside it."""
+    mtl = path.with_suffix(".mtl")
+    lines = ["# robojac test mesh: OBJ with materials", f"mtllib {mtl.name}", "o painted"]
+    n = 0
+    for name, tris, _ in parts:
+        lines.append(f"usemtl {name}")
+        for _, verts in tris:
+            lines += [f"v {v[0]:.6g} {v[1]:.6g} {v[2]:.6g}" for v in verts]
+            lines.append(f"f {n + 1} {n + 2} {n + 3}")
+            n += 3
+    path.write_text("\n".join([*lines, ""]))
+    mtl.write_text(
+        "".join(f"newmtl {name}\nKa 0 0 0\nKd {r} {g} {b}\nKs 0 0 0\nd 1\n\n" for name, _, (r, g, b) in parts)
+    )
 
 
 def collada_geometry(name, tris):
@@ -172,6 +192,11 @@ URDF = """<?xml version="1.0"?>
     <visual><geometry><mesh filename="package://mesh_pkg/meshes/binary.stl" scale="1 1 0.5"/></geometry>
       <material name="yellow"/></visual>
   </link>
+  <joint name="painted_mount" type="fixed"><parent link="base_link"/><child link="painted"/>
+    <origin xyz="0 0.25 0"/></joint>
+  <link name="painted">
+    <visual><geometry><mesh filename="package://mesh_pkg/meshes/painted.obj"/></geometry></visual>
+  </link>
   <joint name="tool_joint" type="fixed"><parent link="stl_again"/><child link="tool0"/><origin xyz="0 0 0.1"/></joint>
   <link name="tool0"/>
 </robot>
@@ -187,6 +212,10 @@ def main() -> None:
     write_dae(
         HERE / "meshes" / "part.dae",
         [("body", box((70, 70, 110)), (0.85, 0.1, 0.1, 1)), ("cap", box((70, 70, 40), 110), (0.1, 0.2, 0.9, 1))],
+    )
+    write_painted_obj(
+        HERE / "meshes" / "painted.obj",
+        [("body", box((0.1, 0.1, 0.1)), (0.1, 0.75, 0.2)), ("cap", box((0.1, 0.1, 0.05), 0.1), (0.85, 0.1, 0.75))],
     )
     (HERE / "urdf" / "mesh_arm.urdf").write_text(URDF)
 
