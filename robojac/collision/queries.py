@@ -230,12 +230,18 @@ def active_rows(
       ``(nᵀ J_v + vec(p nᵀ)ᵀ E) ∘ M_j`` where ``E = ε J_ω`` (9×nv) is formed once per
       call, and ``J_d = row_B − row_A``: a few array operations for the whole active set.
     """
+    d, rows, dmin, closest, _ = active_pairs(cm, q, within)
+    return d, rows, dmin, closest
+
+
+def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
+    """:func:`active_rows` plus the index in ``cm.pairs`` of each row's pair (m,)."""
     st, data, gdata = cm.scratch()
     model = cm.robot.model
     fast = _fast_rows(model, st, gdata)
     results, masks = fast[1], fast[2]
     if not results:
-        return np.empty(0), np.empty((0, model.nv)), math.inf, None
+        return np.empty(0), np.empty((0, model.nv)), math.inf, None, np.empty(0, dtype=int)
     qp = cm.robot.to_pinocchio(q)
     kbest = pin.computeDistances(model, data, st.geom, gdata, qp)  # the closest pair's index
     ds = [r.min_distance for r in results]
@@ -244,7 +250,7 @@ def active_rows(
     keep = [k for k, d in enumerate(ds) if d < within]
     m = len(keep)
     if not m:
-        return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest
+        return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest, np.empty(0, dtype=int)
     pin.computeJointJacobians(model, data, qp)
     vecs: list[Any] = []
     for k in keep:
@@ -256,7 +262,7 @@ def active_rows(
     Jall = data.J
     sides = N @ Jall[:3] + outer @ (_EPS9 @ Jall[3:])  # (m, 2, nv): nᵀ J_v + (p × n)ᵀ J_ω, unmasked
     rows = (sides * masks[keep]).sum(axis=1)  # the masks carry the sign: row_B − row_A
-    return np.array([ds[k] for k in keep]), rows, ds[kbest], closest
+    return np.array([ds[k] for k in keep]), rows, ds[kbest], closest, keep
 
 
 def _levi_civita() -> FloatArray:
