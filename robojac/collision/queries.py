@@ -256,12 +256,13 @@ def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
     for k in keep:
         r = results[k]
         vecs += (r.getNearestPoint1(), r.getNearestPoint2(), r.normal)
-    pts = np.array(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n
-    N = pts[:, 2:3]
-    outer = (pts[:, :2, :, None] * N[:, :, None, :]).reshape(m, 2, 9)  # p nᵀ of each side
+    pts = np.concatenate(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n
+    N = pts[:, 2]
+    outer = (pts[:, :2, :, None] * N[:, None, None, :]).reshape(m, 2, 9)  # p nᵀ of each side
     Jall = data.J
-    sides = N @ Jall[:3] + outer @ (_EPS9 @ Jall[3:])  # (m, 2, nv): nᵀ J_v + (p × n)ᵀ J_ω, unmasked
-    rows = (sides * masks[keep]).sum(axis=1)  # the masks carry the sign: row_B − row_A
+    # nᵀ J_v is the same on both sides, so it takes the summed mask M_B − M_A once; the
+    # (p × n)ᵀ J_ω terms take each side's signed mask: row_B − row_A.
+    rows = (N @ Jall[:3]) * fast[3][keep] + ((outer @ (_EPS9 @ Jall[3:])) * masks[keep]).sum(axis=1)
     return np.array([ds[k] for k in keep]), rows, ds[kbest], closest, keep
 
 
@@ -280,9 +281,9 @@ _EPS9 = _levi_civita()
 _FAST = threading.local()
 
 
-def _fast_rows(model: pin.Model, st: Any, gdata: Any) -> tuple[Any, list[Any], FloatArray]:
-    """The held distance results of ``gdata`` and each pair's signed column masks (npairs, 2, nv):
-    ``[−M_A, M_B]``, made once per snapshot and thread.
+def _fast_rows(model: pin.Model, st: Any, gdata: Any) -> tuple[Any, list[Any], FloatArray, FloatArray]:
+    """The held distance results of ``gdata``, each pair's signed column masks (npairs, 2, nv)
+    ``[−M_A, M_B]`` and their sum ``M_B − M_A`` (npairs, nv), made once per snapshot and thread.
 
     The entry keeps ``gdata`` alive, so the held results stay valid and an id is never reused.
     """
@@ -302,6 +303,6 @@ def _fast_rows(model: pin.Model, st: Any, gdata: Any) -> tuple[Any, list[Any], F
     parents = np.array(st.parents, dtype=int)
     pairs = np.array(st.pairs, dtype=int).reshape(-1, 2)
     masks = np.stack((-cols[parents[pairs[:, 0]]], cols[parents[pairs[:, 1]]]), axis=1)
-    entry = (gdata, list(gdata.distanceResults), masks)
+    entry = (gdata, list(gdata.distanceResults), masks, masks.sum(axis=1))
     cache[id(gdata)] = entry
     return entry
