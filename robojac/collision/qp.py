@@ -172,9 +172,13 @@ class ClearanceQP:
         dropping rows with ``μ < 0`` and adding the most broken row, a few times.
         """
         m, n = lo.size, dq_ref.size
-        where = {int(k): r for r, k in enumerate(pairs)}
+        where = {int(k): r for r, k in enumerate(pairs)} if self._last else {}
         start = [where.get(j, -1) if kind == 0 else m + (kind - 1) * n + j for kind, j in self._last]
-        guesses = ([r for r in start if r >= 0], np.flatnonzero(slack < 0).tolist())
+
+        def guesses() -> Any:  # the second only when the first fails
+            yield [r for r in start if r >= 0]
+            yield np.flatnonzero(slack < 0).tolist()
+
         box = self._box
         if box is None or box.shape[1] != n:
             box = self._box = np.concatenate((np.eye(n), -np.eye(n)))
@@ -186,7 +190,7 @@ class ClearanceQP:
             return None
         tol = 1e-12
         tried: set[tuple[int, ...]] = set()
-        for guess in guesses:
+        for guess in guesses():
             act = sorted(set(guess))
             for _ in range(4):
                 key = tuple(act)
