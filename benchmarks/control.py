@@ -81,7 +81,8 @@ def main() -> None:
     # the influence distance at READY, so the velocity-damper QP has 10 rows. At t = 0.3 s
     # the nominal command meets every damper (the QP's answer is the nominal command, found
     # without calling the solver); from t = 1.6 s the reference, run ahead of the fixed q,
-    # pulls the hand toward the ball and dampers bind, so ProxQP solves.
+    # pulls the hand toward the ball and dampers bind: the exact active-set solve, seeded
+    # with the last period's active rows, answers (ProxQP when it cannot verify a guess).
     from robojac.collision import CollisionModel
 
     ball = ("ball", "sphere", 0.08, (float(T0[0, 3]) + 0.12, 0.1, 0.5))
@@ -93,7 +94,7 @@ def main() -> None:
         rrmc_qp.command(q, v, t_qp)
         state = rrmc_qp._qp
         assert state is not None
-        solves = "ProxQP solves" if state.status.startswith("PROXQP") else "none binding"
+        solves = "none binding" if state.status == "inactive" else "dampers bind"
         qp_rows[t_qp] = f"t = {t_qp:g} s: {state.active} pairs, {solves}"
     # Binding: successive 1 ms periods from t = 1.6 s (5 dampers and a velocity bound bind), so
     # that ProxQP's warm start sees neighbouring problems, as in a control loop, not one problem again.

@@ -779,3 +779,57 @@ def test_batch_ik_with_collision_on_a_dask_cluster_equals_one_process(panda: rob
     assert np.array_equal(one.q, on_dask.q) and np.array_equal(one.success, on_dask.success)
     assert one.messages == on_dask.messages and one.collision == on_dask.collision
     assert one.collided >= 1
+
+
+def test_clearance_qp_active_set_solution_is_proxqps(panda: robojac.Robot) -> None:
+    """The exact active-set solve that the QP tries first gives ProxQP's solution on random
+    states near a ball, dampers and velocity bounds binding.
+
+    Reference: a fresh ProxQP run to 1e-13, then polished on the rows its answer sits on
+    (the full KKT system of those rows solved as one dense matrix): ProxQP alone is only
+    determined to ~1e-9 in x (and to ~1e-7 along J's null space when λ = 0, w = 1e-6), a
+    KKT solve to rounding. The polished reference must itself be optimal (multipliers ≥ 0,
+    every row held), and the fast answer must match it to 1e-9 and raw ProxQP to 1e-6."""
+    import proxsuite
+
+    from robojac.collision import active_rows
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    rng = np.random.default_rng(13)
+    q0 = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+    p = panda.fk(q0)[:3, 3]
+    cm = CollisionModel(panda, obstacles=[("ball", "sphere", 0.08, p + np.array([0.12, 0.1, 0.0]))])
+    s = DamperSettings(0.02, 0.17, 0.2)
+    fast = ClearanceQP(cm, s)
+    exact = 0
+    for _ in range(60):
+        q = q0 + rng.normal(scale=0.05, size=7)
+        J = panda.jacobian(q)
+        x = rng.normal(scale=0.4, size=6)
+        lam2 = float(rng.choice([0.0, 1e-4, 1e-2]))
+        H = J.T @ J + max(lam2, 1e-6) * np.eye(7)
+        nominal = np.linalg.solve(H, J.T @ x)
+        vmax = np.full(7, float(rng.uniform(0.2, 2.0)))
+        out = fast.solve(q, J, x, nominal, lam2, -vmax, vmax)
+        if fast.status != "active set":
+            continue
+        exact += 1
+        d, C, _, _ = active_rows(cm, q, s.d_influence)
+        lo = -s.xi * (d - s.d_min) / (s.d_influence - s.d_min)
+        ref = proxsuite.proxqp.dense.QP(7, 0, d.size, True)
+        ref.settings.eps_abs = 1e-13
+        ref.settings.max_iter = 100_000
+        ref.init(H, -H @ nominal, None, None, C, lo, np.full(d.size, 1e20), -vmax, vmax)
+        ref.solve()
+        y = np.array(ref.results.x)
+        G = np.vstack((C, np.eye(7), -np.eye(7)))
+        b = np.concatenate((lo, -vmax, -vmax))
+        on = np.flatnonzero(G @ y - b <= 1e-7)
+        k = on.size
+        kkt = np.block([[H, -G[on].T], [G[on], np.zeros((k, k))]])
+        sol = np.linalg.solve(kkt, np.concatenate((H @ nominal, b[on])))
+        polished, mu = sol[:7], sol[7:]
+        assert (mu >= -1e-9).all() and (G @ polished - b).min() >= -1e-12  # the KKT conditions: optimal
+        np.testing.assert_allclose(out, polished, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(out, y, rtol=0, atol=1e-6)
+    assert exact >= 20  # the exact path was exercised, not only the fallback

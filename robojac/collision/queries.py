@@ -230,12 +230,18 @@ def active_rows(
       ``(nᵀ J_v + vec(p nᵀ)ᵀ E) ∘ M_j`` where ``E = ε J_ω`` (9×nv) is formed once per
       call, and ``J_d = row_B − row_A``: a few array operations for the whole active set.
     """
+    d, rows, dmin, closest, _ = active_pairs(cm, q, within)
+    return d, rows, dmin, closest
+
+
+def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
+    """:func:`active_rows` plus the index in ``cm.pairs`` of each row's pair (m,)."""
     st, data, gdata = cm.scratch()
     model = cm.robot.model
     fast = _fast_rows(model, st, gdata)
     results, masks = fast[1], fast[2]
     if not results:
-        return np.empty(0), np.empty((0, model.nv)), math.inf, None
+        return np.empty(0), np.empty((0, model.nv)), math.inf, None, np.empty(0, dtype=int)
     qp = cm.robot.to_pinocchio(q)
     kbest = pin.computeDistances(model, data, st.geom, gdata, qp)  # the closest pair's index
     ds = [r.min_distance for r in results]
@@ -244,19 +250,20 @@ def active_rows(
     keep = [k for k, d in enumerate(ds) if d < within]
     m = len(keep)
     if not m:
-        return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest
+        return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest, np.empty(0, dtype=int)
     pin.computeJointJacobians(model, data, qp)
     vecs: list[Any] = []
     for k in keep:
         r = results[k]
         vecs += (r.getNearestPoint1(), r.getNearestPoint2(), r.normal)
-    pts = np.array(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n
-    N = pts[:, 2:3]
-    outer = (pts[:, :2, :, None] * N[:, :, None, :]).reshape(m, 2, 9)  # p nᵀ of each side
+    pts = np.concatenate(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n
+    N = pts[:, 2]
+    outer = (pts[:, :2, :, None] * N[:, None, None, :]).reshape(m, 2, 9)  # p nᵀ of each side
     Jall = data.J
-    sides = N @ Jall[:3] + outer @ (_EPS9 @ Jall[3:])  # (m, 2, nv): nᵀ J_v + (p × n)ᵀ J_ω, unmasked
-    rows = (sides * masks[keep]).sum(axis=1)  # the masks carry the sign: row_B − row_A
-    return np.array([ds[k] for k in keep]), rows, ds[kbest], closest
+    # nᵀ J_v is the same on both sides, so it takes the summed mask M_B − M_A once; the
+    # (p × n)ᵀ J_ω terms take each side's signed mask: row_B − row_A.
+    rows = (N @ Jall[:3]) * fast[3][keep] + ((outer @ (_EPS9 @ Jall[3:])) * masks[keep]).sum(axis=1)
+    return np.array([ds[k] for k in keep]), rows, ds[kbest], closest, keep
 
 
 def _levi_civita() -> FloatArray:
@@ -274,9 +281,9 @@ _EPS9 = _levi_civita()
 _FAST = threading.local()
 
 
-def _fast_rows(model: pin.Model, st: Any, gdata: Any) -> tuple[Any, list[Any], FloatArray]:
-    """The held distance results of ``gdata`` and each pair's signed column masks (npairs, 2, nv):
-    ``[−M_A, M_B]``, made once per snapshot and thread.
+def _fast_rows(model: pin.Model, st: Any, gdata: Any) -> tuple[Any, list[Any], FloatArray, FloatArray]:
+    """The held distance results of ``gdata``, each pair's signed column masks (npairs, 2, nv)
+    ``[−M_A, M_B]`` and their sum ``M_B − M_A`` (npairs, nv), made once per snapshot and thread.
 
     The entry keeps ``gdata`` alive, so the held results stay valid and an id is never reused.
     """
@@ -296,6 +303,6 @@ def _fast_rows(model: pin.Model, st: Any, gdata: Any) -> tuple[Any, list[Any], F
     parents = np.array(st.parents, dtype=int)
     pairs = np.array(st.pairs, dtype=int).reshape(-1, 2)
     masks = np.stack((-cols[parents[pairs[:, 0]]], cols[parents[pairs[:, 1]]]), axis=1)
-    entry = (gdata, list(gdata.distanceResults), masks)
+    entry = (gdata, list(gdata.distanceResults), masks, masks.sum(axis=1))
     cache[id(gdata)] = entry
     return entry
