@@ -36,7 +36,9 @@ f_wall = log.contact_wrench[-1, 2]  # z force the tool exerts on the wall [N]: d
 f_read = K[2] * log.pose_error[-1, 2]  # what the spring's deflection says [N]
 expected = -0.03 * K[2] * 5000.0 / (K[2] + 5000.0)  # springs in series over 3 cm, pressing down
 print(f"status {log.status}; tool rests {1e3 * (log.tool_pose[-1, 2, 3] - wall_height):+.2f} mm from the wall plane")
-print(f"force on the wall {f_wall:.3f} N, read from the deflection {f_read:.3f} N, series-spring prediction {expected:.3f} N")
+print(
+    f"force on the wall {f_wall:.3f} N, read from the deflection {f_read:.3f} N, series-spring prediction {expected:.3f} N"
+)
 assert abs(f_wall - f_read) < 1e-2 and abs(f_wall - expected) < 1e-2
 
 log.save(out / "impedance_push.npz")
