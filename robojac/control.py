@@ -47,8 +47,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pinocchio as pin
 
+from . import dls_kernel as _dls_kernel
 from ._validate import FloatArray, as_array, as_vector, positive
-from .dls import DAMPING_THRESHOLD, MAX_DAMPING, adaptive_damping, damped_step_from_svd
+from .dls import DAMPING_THRESHOLD, MAX_DAMPING
 from .errors import InputError, ModelError
 from .measures import TaskMeasures, jacobian_measures, manipulability_gradient
 from .pose import as_matrix
@@ -62,7 +63,6 @@ from .taskspace import (
     joint_inertia_diagonal,
     modal_damping,
     task_inertia,
-    thin_svd,
 )
 from .trajectory import Hold, JointTrajectory, Trajectory
 
@@ -308,15 +308,15 @@ class ResolvedRateController:
         return -(q - self._mid) * self._center_w
 
     def _solve(self, J: FloatArray, x: FloatArray, z: FloatArray | None) -> tuple[FloatArray, FloatArray, float]:
-        """``(dq, singular values, λ)`` of the damped solve plus the projected objective ``z``."""
-        U, s, Vt = thin_svd(J)
-        lam = self._lambda(float(s[-1]))
-        return damped_step_from_svd(U, s, Vt, x, lam, z), s, lam
-
-    def _lambda(self, smin: float) -> float:
-        if self.damping is None:
-            return adaptive_damping(smin, self.threshold, self.max_damping)
-        return self.damping
+        """``(dq, singular values, λ)`` of the damped solve plus the projected objective ``z``
+        (one compiled call: :mod:`robojac.dls_kernel`)."""
+        s, dq = np.empty(min(J.shape)), np.empty(J.shape[1])
+        nullspace = z is not None
+        damping = -1.0 if self.damping is None else self.damping  # < 0: the kernel's "adaptive"
+        lam = _dls_kernel.damped_rates(
+            J, x, z if nullspace else self._zero, nullspace, damping, self.threshold, self.max_damping, s, dq
+        )
+        return dq, s, lam
 
     def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         """Joint rates (dof,) [rad/s or m/s] at ``q`` and ``t`` [s], unchecked (``dq`` is not used)."""

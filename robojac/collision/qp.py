@@ -27,15 +27,15 @@ data in place (no new allocation), it starts from its previous answer and multip
 (a warm start changes where the iterations begin, not where they end), and Ruiz
 equilibration is skipped (on a 7-variable problem it costs more than it saves).
 
-Before ProxQP, an exact active-set solve (:meth:`ClearanceQP._exact`): guess which rows
-hold with equality (the rows the last period's solution sat on, else the rows ``q̇_ref``
+Before ProxQP, an exact active-set solve (:func:`robojac.collision.kernel.clearance_qp`,
+compiled with numba, as is the test above): guess which rows hold with equality (the rows the last period's solution sat on, else the rows ``q̇_ref``
 breaks), solve that equality-constrained QP in closed form (Cholesky of H, then the
 k×k Schur complement, k ≤ 7), and accept it only when the KKT conditions hold: every
 multiplier ≥ 0 and every row met (to 1e-12). With H ≻ 0 those conditions make it *the*
 unique solution, so accepting it changes no answer: it is ProxQP's solution without
 ProxQP's tolerance (tests: equal to a polished ProxQP answer to 1e-9). Why: in a control
-loop the active set rarely changes between periods, and three LAPACK calls cost a
-fraction of ProxQP's iterations and data update. When no guess verifies (a change of
+loop the active set rarely changes between periods, and two small Cholesky
+factorisations cost a fraction of ProxQP's iterations and data update. When no guess verifies (a change of
 active set that a few repairs, dropping rows with μ < 0 and adding the most broken row,
 do not find; dependent rows) ProxQP solves, as the general solver, and its answer's
 tight rows seed the next period's guess. ``status`` says which: ``"inactive"``,
@@ -51,10 +51,10 @@ from typing import Any
 
 import numpy as np
 import proxsuite
-from scipy.linalg import lapack
 
 from .._validate import FloatArray, non_negative, positive
 from ..errors import InputError
+from . import kernel as _kernel
 from .model import CollisionModel
 from .queries import active_pairs
 
@@ -89,8 +89,10 @@ class ClearanceQP:
         self.status = ""
         #: Try the exact active-set solve before ProxQP (False: ProxQP only, for comparisons).
         self.active_set = True
-        self._box: FloatArray | None = None  # [I; −I], the box rows
-        self._last: tuple[tuple[int, int], ...] = ()  # the last solution's active rows, as _keys
+        self._consts = np.array([settings.d_min, settings.d_influence, settings.xi])
+        # The rows the last answer sat on, by pair (query order), then joint lower and upper
+        # bounds: keys that survive a change of the active pairs between periods.
+        self._last = np.zeros(0, dtype=np.bool_)
 
     def solve(
         self,
@@ -104,26 +106,25 @@ class ClearanceQP:
     ) -> FloatArray:
         """The constrained joint rates (dof,) for task rows ``J q̇ ≈ x`` and box ``lower ≤ q̇ ≤ upper``."""
         s = self.settings
-        d, C, self.clearance, self.closest, pairs = active_pairs(self.collision, q, s.d_influence)
-        m = d.size
+        d, C, self.clearance, self.closest, pairs, total = active_pairs(self.collision, q, s.d_influence)
+        m, n = d.size, dq_ref.size
         self.active = m
-        lb = np.minimum(lower, upper)
-        lo = (s.d_min - d) * s.xi / (s.d_influence - s.d_min)  # −ξ (d − d_s) / (d_i − d_s)
-        # The cost is ½ (q̇ − q̇_ref)ᵀ H (q̇ − q̇_ref) with H ≻ 0: zero at q̇_ref and positive
-        # elsewhere, so when q̇_ref meets every row it is the QP's unique solution.
-        slack = np.concatenate((C @ dq_ref - lo, dq_ref - lb, upper - dq_ref))
-        if slack.min() >= 0.0:
+        keys = total + 2 * n
+        if self._last.size != keys:  # a new controller, or obstacles added or removed: no guess
+            self._last = np.zeros(keys, dtype=np.bool_)
+        out, lo = np.empty(n), np.empty(m)
+        code = _kernel.clearance_qp(
+            J, dq_ref, w, C, d, self._consts, lower, upper, pairs, self._last, self.active_set, out, lo
+        )
+        if code == _kernel.INACTIVE:
             self.status = "inactive"
-            self._last = ()
             return dq_ref
-        n = J.shape[1]
+        if code == _kernel.ACTIVE_SET:
+            self.status = "active set"
+            return out
         H = J.T @ J
         H.flat[:: n + 1] += max(w, 1e-6)
-        if self.active_set:
-            out = self._exact(H, dq_ref, C, lo, lb, upper, pairs, slack)
-            if out is not None:
-                self.status = "active set"
-                return out
+        lb = np.minimum(lower, upper)
         g = -(H @ dq_ref)
         dampers = (C, lo, np.full(m, 1e20)) if m else (None, None, None)
         qp = self._solvers.get(m)
@@ -141,75 +142,8 @@ class ClearanceQP:
         self.status = str(qp.results.info.status).rsplit(".", 1)[-1]
         out = np.array(qp.results.x)
         # The rows ProxQP's answer sits on: the next period's first guess of the active set.
-        tight = np.flatnonzero(np.concatenate((C @ out - lo, out - lb, upper - out)) <= 1e-7)
-        self._last = self._keys(tight, pairs, m, n)
+        tight = np.concatenate((C @ out - lo, out - lb, upper - out)) <= 1e-7
+        self._last[:] = False
+        self._last[pairs[tight[:m]]] = True
+        self._last[-2 * n :] = tight[m:]
         return out
-
-    @staticmethod
-    def _keys(rows: Any, pairs: Any, m: int, n: int) -> tuple[tuple[int, int], ...]:
-        """Rows of ``[C; I; −I]`` as keys that survive a change of the active pairs:
-        ``(0, pair index)`` for a damper, ``(1, joint)`` / ``(2, joint)`` for a lower / upper bound."""
-        return tuple((0, int(pairs[r])) if r < m else ((1, r - m) if r < m + n else (2, r - m - n)) for r in rows)
-
-    def _exact(
-        self,
-        H: FloatArray,
-        dq_ref: FloatArray,
-        C: FloatArray,
-        lo: FloatArray,
-        lb: FloatArray,
-        ub: FloatArray,
-        pairs: Any,
-        slack: FloatArray,
-    ) -> FloatArray | None:
-        """The QP's solution by a few active-set guesses, each verified; None when none is verified.
-
-        For a guess A of rows ``G_A q̇ = b_A`` (``G = [C; I; −I]``, ``b = [lo; lb; −ub]``):
-        ``q̇ = q̇_ref + H⁻¹ G_Aᵀ μ`` with ``(G_A H⁻¹ G_Aᵀ) μ = b_A − G_A q̇_ref``. If ``μ ≥ 0``
-        and every row holds (``G q̇ ≥ b``), the KKT conditions hold and, H being ≻ 0, that
-        q̇ is the QP's unique solution, to rounding. Guesses: the rows the last period's
-        solution sat on, then the rows ``q̇_ref`` breaks; a failed guess is repaired by
-        dropping rows with ``μ < 0`` and adding the most broken row, a few times.
-        """
-        m, n = lo.size, dq_ref.size
-        where = {int(k): r for r, k in enumerate(pairs)} if self._last else {}
-        start = [where.get(j, -1) if kind == 0 else m + (kind - 1) * n + j for kind, j in self._last]
-
-        def guesses() -> Any:  # the second only when the first fails
-            yield [r for r in start if r >= 0]
-            yield np.flatnonzero(slack < 0).tolist()
-
-        box = self._box
-        if box is None or box.shape[1] != n:
-            box = self._box = np.concatenate((np.eye(n), -np.eye(n)))
-        G = np.concatenate((C, box))
-        b = np.concatenate((lo, lb, -ub))
-        # LAPACK directly: numpy.linalg's wrappers cost more than these 7×7 factorisations.
-        L, info = lapack.dpotrf(H, lower=1)
-        if info:
-            return None
-        tol = 1e-12
-        tried: set[tuple[int, ...]] = set()
-        for guess in guesses():
-            act = sorted(set(guess))
-            for _ in range(4):
-                key = tuple(act)
-                if not act or key in tried or len(act) > n:
-                    break
-                tried.add(key)
-                GA = G[act]
-                HiG, info = lapack.dpotrs(L, GA.T, lower=1)  # H⁻¹ G_Aᵀ
-                _, mu, info2 = lapack.dposv(GA @ HiG, b[act] - GA @ dq_ref)
-                if info or info2:  # dependent rows: not a guess this method verifies
-                    break
-                out = dq_ref + HiG @ mu
-                viol = G @ out - b
-                worst = int(viol.argmin())
-                if mu.min() >= -tol and viol[worst] >= -tol * (1.0 + abs(b[worst])):
-                    self._last = self._keys(act, pairs, m, n)
-                    # A bound the solve put 1e-12 past by rounding is put back on it.
-                    return np.asarray(np.minimum(np.maximum(out, lb), ub), dtype=np.float64)
-                act = sorted(
-                    {a for a, u in zip(act, mu.tolist()) if u >= -tol} | ({worst} if viol[worst] < 0 else set())
-                )
-        return None

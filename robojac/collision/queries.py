@@ -30,6 +30,7 @@ import numpy as np
 import pinocchio as pin
 
 from .._validate import FloatArray
+from . import kernel as _kernel
 
 #: A robojac.collision.model.CollisionModel (model.py calls into this module, so no import back).
 CollisionModel = Any
@@ -225,23 +226,22 @@ def active_rows(
       ``v`` the world-frame motion ``[J_v; J_ω]`` of joint dof ``v``): the ``WORLD``
       Jacobian of the body on joint ``j`` is ``data.J`` with the columns of the joints
       that do not support ``j`` set to zero (a column mask ``M_j``; all zero for a fixed
-      obstacle). With the cross product written as a contraction,
-      ``(p × n)_i = Σ_jk ε_ijk p_j n_k``, a side's row is
-      ``(nᵀ J_v + vec(p nᵀ)ᵀ E) ∘ M_j`` where ``E = ε J_ω`` (9×nv) is formed once per
-      call, and ``J_d = row_B − row_A``: a few array operations for the whole active set.
+      obstacle), so a side's row is ``(nᵀ J_v + (p × n)ᵀ J_ω) ∘ M_j`` and
+      ``J_d = row_B − row_A``: one compiled loop over the active set
+      (:func:`robojac.collision.kernel.damper_rows`).
     """
-    d, rows, dmin, closest, _ = active_pairs(cm, q, within)
+    d, rows, dmin, closest, _, _ = active_pairs(cm, q, within)
     return d, rows, dmin, closest
 
 
 def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
-    """:func:`active_rows` plus the index in ``cm.pairs`` of each row's pair (m,)."""
+    """:func:`active_rows` plus the index in ``cm.pairs`` of each row's pair (m,) and the number of pairs."""
     st, data, gdata = cm.scratch()
     model = cm.robot.model
     fast = _fast_rows(model, st, gdata)
     results, masks = fast[1], fast[2]
     if not results:
-        return np.empty(0), np.empty((0, model.nv)), math.inf, None, np.empty(0, dtype=int)
+        return np.empty(0), np.empty((0, model.nv)), math.inf, None, np.empty(0, dtype=np.int64), 0
     qp = cm.robot.to_pinocchio(q)
     kbest = pin.computeDistances(model, data, st.geom, gdata, qp)  # the closest pair's index
     ds = [r.min_distance for r in results]
@@ -250,32 +250,22 @@ def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
     keep = [k for k, d in enumerate(ds) if d < within]
     m = len(keep)
     if not m:
-        return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest, np.empty(0, dtype=int)
+        return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest, np.empty(0, dtype=np.int64), len(ds)
     pin.computeJointJacobians(model, data, qp)
     vecs: list[Any] = []
     for k in keep:
         r = results[k]
-        vecs += (r.getNearestPoint1(), r.getNearestPoint2(), r.normal)
-    pts = np.concatenate(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n
-    N = pts[:, 2]
-    outer = (pts[:, :2, :, None] * N[:, None, None, :]).reshape(m, 2, 9)  # p nᵀ of each side
-    Jall = data.J
-    # nᵀ J_v is the same on both sides, so it takes the summed mask M_B − M_A once; the
-    # (p × n)ᵀ J_ω terms take each side's signed mask: row_B − row_A.
-    rows = (N @ Jall[:3]) * fast[3][keep] + ((outer @ (_EPS9 @ Jall[3:])) * masks[keep]).sum(axis=1)
-    return np.array([ds[k] for k in keep]), rows, ds[kbest], closest, keep
+        # Apart, the normal is the witness segment's direction (the kernel makes it, to
+        # ~1e-14 of coal's): one read fewer per pair. Touching or overlapping, coal's.
+        vecs += (r.getNearestPoint1(), r.getNearestPoint2(), r.normal if ds[k] < _kernel.APART else _NO_NORMAL)
+    pts = np.concatenate(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n (or zeros)
+    rows = np.empty((m, model.nv))
+    keep_a = np.array(keep, dtype=np.int64)
+    _kernel.damper_rows(pts, data.J, masks, fast[3], keep_a, rows)
+    return np.array([ds[k] for k in keep]), rows, ds[kbest], closest, keep_a, len(ds)
 
 
-def _levi_civita() -> FloatArray:
-    """ε as a (9, 3) matrix: row ``3 j + k`` holds ``ε_ijk`` over ``i``, so ``vec(p nᵀ) @ it = p × n``."""
-    eps = np.zeros((3, 3, 3))
-    for i, j, k in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
-        eps[i, j, k], eps[i, k, j] = 1.0, -1.0
-    return np.ascontiguousarray(eps.transpose(1, 2, 0).reshape(9, 3))
-
-
-_EPS9 = _levi_civita()
-
+_NO_NORMAL = np.zeros(3)
 
 #: Per thread: ``id(gdata) -> (gdata, held results, mask A, mask B)`` for :func:`active_rows`.
 _FAST = threading.local()

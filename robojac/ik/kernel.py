@@ -28,12 +28,11 @@ below): every argument costs the call its type checks.
 from __future__ import annotations
 
 import math
-import sys
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from .. import _jit
 
 #: ``lm_step``'s outcomes: ``‖r‖²`` is within ``near`` (no step taken; check the true
 #: errors), the attempt has stalled (no step taken), or q took a step.
@@ -52,32 +51,22 @@ _TURN = 2.0 * math.pi
 #: The line printed on stderr before the kernel is compiled (once per process).
 COMPILING = "robojac: compiling the IK kernel once, about 10 s; later runs load it from the cache"
 
-_lock = threading.Lock()
+
+def _load() -> bool:
+    """Compile or load :func:`lm_step` on first use (thread-safe); True, with :data:`COMPILING`
+    printed, when the disk cache lacks it (the first call will compile)."""
+    # lm_step calls _cholesky_solve through this module's globals: compiled first.
+    missing = _jit.load(globals(), ("_cholesky_solve",), ("_lm_step",))
+    if missing:
+        _jit.announce(COMPILING)
+    return missing
 
 
-def _compiled(fn: Callable[..., Any]) -> Any:
-    """``numba.njit``, cached on disk where there is a writable place for the cache."""
-    import numba  # here, not at the top: numba costs about 0.5 s to import
-
-    try:
-        return numba.njit(cache=True)(fn)
-    except RuntimeError:  # no writable cache location (read-only install, no home): compile per process
-        return numba.njit(fn)
-
-
-def _in_cache(dispatcher: Any) -> bool:
-    """Whether numba's disk cache holds a compiled ``dispatcher`` for the current source.
-
-    Reads numba's cache index (a private structure: any surprise there reads as "cached",
-    so that a changed numba can cost the notice but never print a false one).
-    """
-    cache: Any = getattr(dispatcher, "_cache", None)
-    if type(cache).__name__ != "FunctionCache":
-        return False  # no disk cache: every process compiles
-    try:
-        return bool(cache._cache_file._load_index())  # {} when absent or stale (source changed)
-    except Exception:
-        return True
+def __getattr__(name: str) -> Any:
+    if name == "lm_step":  # first use: later lookups find the compiled function in globals
+        _load()
+        return globals()["lm_step"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def cache_dir() -> str | None:
@@ -86,39 +75,9 @@ def cache_dir() -> str | None:
     Numba picks it: this package's ``ik/__pycache__`` when writable, else a folder under
     the user's cache directory (or ``NUMBA_CACHE_DIR`` when set). Imports numba.
     """
-    cache = getattr(_load(), "_cache", None)
+    _load()
+    cache = getattr(globals()["lm_step"], "_cache", None)
     return getattr(cache, "_cache_path", None)
-
-
-def _load() -> Any:
-    """The compiled :func:`lm_step`, compiling or loading it on first use (thread-safe)."""
-    g = globals()
-    with _lock:
-        step = g.get("_compiled_step")
-        if step is None:
-            # lm_step calls _cholesky_solve through this module's globals: numba needs the
-            # compiled one there when it compiles lm_step.
-            g["_cholesky_solve"] = _compiled(_cholesky_solve)
-            step = _compiled(_lm_step)
-            step.__doc__ = _lm_step.__doc__
-            g["_compiled_step"] = step
-            g["_announce"] = not _in_cache(step)
-        return step
-
-
-def _announced(step: Any) -> Any:
-    """``step``, having printed :data:`COMPILING` first if this call is the one that compiles."""
-    if globals().pop("_announce", False):
-        print(COMPILING, file=sys.stderr, flush=True)
-    return step
-
-
-def __getattr__(name: str) -> Any:
-    if name == "lm_step":
-        step = _announced(_load())
-        globals()["lm_step"] = step  # later lookups skip this function
-        return step
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def warmup() -> bool:
@@ -127,17 +86,15 @@ def warmup() -> bool:
     Runs one step on a small problem of the solver's argument types, so that the first
     real solve of this process (and, through the disk cache, of later ones) starts at once.
     """
-    _load()
-    compiled = bool(globals().get("_announce", False))
-    step = _announced(_load())
+    missing = _load()
+    step = globals()["lm_step"]
     n = 2
     consts = constants(
         np.full(n, -1.0), np.ones(n), np.zeros(n), mu_gain=0.0, mu_bias=1e-3, threshold=0.0,
         max_damping=0.0, held_stall=0.8, near=-1.0, stall=0.5, window=5, goal=False,
     )  # fmt: skip
     step(np.eye(6), np.ones((6, n)), np.full(6, 0.1), np.zeros(n), consts, fresh_state(n, 5))
-    globals()["lm_step"] = step
-    return compiled
+    return missing
 
 
 def constants(
