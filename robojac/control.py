@@ -275,6 +275,7 @@ class ResolvedRateController:
         half = np.where(finite, 0.5 * (robot.upper - robot.lower), 1.0)
         self._center_w = np.where(finite, 1.0 / np.maximum(half, 1e-9) ** 2, 0.0)
         self._zero = np.zeros(robot.dof)
+        self._qlimits = np.stack((robot.lower, robot.upper))
         self._Js: tuple[FloatArray, FloatArray] | None = None  # the last task Jacobian and its σ
         self._damping_used = 0.0
         self._scale = 1.0
@@ -352,8 +353,8 @@ class ResolvedRateController:
             self._vmax = vmax
         lo, hi = -vmax, vmax
         if self.position_limits:
-            lo = np.maximum(lo, (self.robot.lower - q) / self.dt)
-            hi = np.minimum(hi, (self.robot.upper - q) / self.dt)
+            box = (self._qlimits - q) / self.dt  # the rates that reach each limit within one period
+            lo, hi = np.maximum(box[0], lo), np.minimum(box[1], hi)
         self._scale = 1.0
         return self._qp.solve(q, J, x, rates, lam * lam, lo, hi)
 
