@@ -28,14 +28,15 @@ data in place (no new allocation), it starts from its previous answer and multip
 equilibration is skipped (on a 7-variable problem it costs more than it saves).
 
 Before ProxQP, an exact active-set solve (:func:`robojac.collision.kernel.clearance_qp`,
-compiled with numba, as is the test above): guess which rows hold with equality (the rows the last period's solution sat on, else the rows ``q̇_ref``
-breaks), solve that equality-constrained QP in closed form (Cholesky of H, then the
-k×k Schur complement, k ≤ 7), and accept it only when the KKT conditions hold: every
-multiplier ≥ 0 and every row met (to 1e-12). With H ≻ 0 those conditions make it *the*
-unique solution, so accepting it changes no answer: it is ProxQP's solution without
-ProxQP's tolerance (tests: equal to a polished ProxQP answer to 1e-9). Why: in a control
-loop the active set rarely changes between periods, and two small Cholesky
-factorisations cost a fraction of ProxQP's iterations and data update. When no guess verifies (a change of
+compiled with numba, as is the test above): guess which rows hold with equality (the
+rows the last period's solution sat on, else the rows ``q̇_ref`` breaks), solve that
+equality-constrained QP in closed form (Cholesky of H, then the k×k Schur complement,
+k ≤ 7), and accept it only when the KKT conditions hold: every multiplier ≥ 0 and every
+row met (to 1e-12). With H ≻ 0 those conditions make it *the* unique solution, so
+accepting it changes no answer: it is ProxQP's solution without ProxQP's tolerance
+(tests: equal to a polished ProxQP answer to 1e-9). Why: in a control loop the active
+set rarely changes between periods, and two small Cholesky factorisations cost a
+fraction of ProxQP's iterations and data update. When no guess verifies (a change of
 active set that a few repairs, dropping rows with μ < 0 and adding the most broken row,
 do not find; dependent rows) ProxQP solves, as the general solver, and its answer's
 tight rows seed the next period's guess. ``status`` says which: ``"inactive"``,
