@@ -19,7 +19,7 @@ import numpy as np
 from . import _jit
 
 #: The line printed on stderr before the kernel is compiled (once per process).
-COMPILING = "robojac: compiling the resolved-rate kernel once, about 5 s; later runs load it from the cache"
+COMPILING = "robojac: compiling the resolved-rate kernel once, about 3 s; later runs load it from the cache"
 
 
 def _load() -> bool:
