@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/robojac warmup  # compiles the IK kernel up front (about 10 s, once), not silently mid-tour
+	$(BIN)/robojac warmup  # compiles the numba kernels up front (about 18 s, once), not silently mid-tour
 	$(BIN)/robojac demo
 
 lint: $(STAMP)
