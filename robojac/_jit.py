@@ -6,8 +6,8 @@ them from numba's disk cache (``cache=True``: this package's ``__pycache__`` fol
 the user's cache folder or ``NUMBA_CACHE_DIR``). Numba costs about 0.5 s to import, so
 ``import robojac`` does not import it.
 
-When a kernel has to be compiled, the process sits silent for seconds, so the caller
-prints a notice first (:func:`announce`); ``robojac warmup`` compiles every kernel up front.
+When a kernel has to be compiled, the process sits silent for seconds, so :func:`load`
+prints the kernel's notice first; ``robojac warmup`` compiles every kernel up front.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def in_cache(dispatcher: Any) -> bool:
         return True
 
 
-def load(namespace: dict[str, Any], helpers: tuple[str, ...], entries: tuple[str, ...]) -> bool:
-    """Compile (or load) a kernel module's functions in place, once; True if the cache lacked one.
+def load(namespace: dict[str, Any], helpers: tuple[str, ...], entries: tuple[str, ...], notice: str) -> bool:
+    """Compile (or load) a kernel module's functions in place, once; True, with ``notice``
+    printed on stderr, if the disk cache lacked one (its first call will compile).
 
     ``namespace`` is the module's ``globals()``. ``helpers`` are compiled first and replace
     their Python functions there, because numba resolves an entry's calls to them through
@@ -65,9 +66,6 @@ def load(namespace: dict[str, Any], helpers: tuple[str, ...], entries: tuple[str
             missing |= not in_cache(fn)
             namespace[name.lstrip("_")] = fn
         namespace["_jit_loaded"] = True
+        if missing:
+            print(notice, file=sys.stderr, flush=True)
         return missing
-
-
-def announce(notice: str) -> None:
-    """Print ``notice`` on stderr: the process is about to compile for seconds."""
-    print(notice, file=sys.stderr, flush=True)

@@ -25,10 +25,7 @@ COMPILING = "robojac: compiling the resolved-rate kernel once, about 3 s; later 
 def _load() -> bool:
     """Compile or load the kernel on first use (thread-safe); True, with :data:`COMPILING`
     printed, when the disk cache lacks it."""
-    missing = _jit.load(globals(), (), ("_damped_rates",))
-    if missing:
-        _jit.announce(COMPILING)
-    return missing
+    return _jit.load(globals(), (), ("_damped_rates",), COMPILING)
 
 
 def __getattr__(name: str) -> Any:

@@ -41,10 +41,7 @@ _HELPERS = ("_factor", "_solve_factored")
 def _load() -> bool:
     """Compile or load the kernel on first use (thread-safe); True, with :data:`COMPILING`
     printed, when the disk cache lacks it."""
-    missing = _jit.load(globals(), _HELPERS, _ENTRIES)
-    if missing:
-        _jit.announce(COMPILING)
-    return missing
+    return _jit.load(globals(), _HELPERS, _ENTRIES, COMPILING)
 
 
 def __getattr__(name: str) -> Any:

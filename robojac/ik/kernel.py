@@ -56,10 +56,7 @@ def _load() -> bool:
     """Compile or load :func:`lm_step` on first use (thread-safe); True, with :data:`COMPILING`
     printed, when the disk cache lacks it (the first call will compile)."""
     # lm_step calls _cholesky_solve through this module's globals: compiled first.
-    missing = _jit.load(globals(), ("_cholesky_solve",), ("_lm_step",))
-    if missing:
-        _jit.announce(COMPILING)
-    return missing
+    return _jit.load(globals(), ("_cholesky_solve",), ("_lm_step",), COMPILING)
 
 
 def __getattr__(name: str) -> Any:
