@@ -122,6 +122,9 @@ def _damper_rows(
             out[i, v] = msum[k, v] * lin + masks[k, 0, v] * ang1 + masks[k, 1, v] * ang2
 
 
+# _factor repeats the factorisation loop of robojac.ik.kernel._cholesky_solve on purpose:
+# numba's disk cache is invalidated only by changes to the compiled function's own file,
+# so a helper shared across kernel files could leave a stale compiled copy in a cache.
 def _factor(A: np.ndarray) -> bool:
     """Cholesky in place: A's lower triangle becomes L with ``A = L Lᵀ``; False if A is not
     numerically positive definite."""
