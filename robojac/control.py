@@ -240,14 +240,6 @@ class ResolvedRateController:
         xi: float = 0.2,
     ) -> None:
         self.robot = robot
-        self._qp = None
-        self._vmax: FloatArray | None = None  # the collision QP's velocity bound, made at its first step
-        if collision is not None:
-            from .collision.qp import ClearanceQP, DamperSettings
-            from .ik.single import check_collision_model
-
-            check_collision_model(robot, collision)
-            self._qp = ClearanceQP(collision, DamperSettings(d_min, d_influence, xi))
         self.task = TaskSpace(robot, frame)
         self.frame = self.task.frame
         self.trajectory = as_trajectory(robot, trajectory, frame)
@@ -258,6 +250,20 @@ class ResolvedRateController:
         self.max_damping = float(gains(max_damping, 1, "max_damping", "same units as J")[0])
         self._inv_vlim = self._velocity_limits(velocity_limits)
         self.position_limits = bool(position_limits)
+        self._qp = None
+        if collision is not None:
+            from .collision.qp import ClearanceQP, DamperSettings
+            from .ik.single import check_collision_model
+
+            check_collision_model(robot, collision)
+            inv = self._inv_vlim
+            vmax = None if inv is None else np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), math.inf)
+            self._qp = ClearanceQP(
+                collision,
+                DamperSettings(d_min, d_influence, xi),
+                velocity_limits=vmax,
+                dt=self.dt if self.position_limits else None,
+            )
         if not isinstance(task, str) or task not in TASKS:
             raise InputError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
         self._rows = TASKS[task]
@@ -275,7 +281,6 @@ class ResolvedRateController:
         half = np.where(finite, 0.5 * (robot.upper - robot.lower), 1.0)
         self._center_w = np.where(finite, 1.0 / np.maximum(half, 1e-9) ** 2, 0.0)
         self._zero = np.zeros(robot.dof)
-        self._qlimits = np.stack((robot.lower, robot.upper))
         self._Js: tuple[FloatArray, FloatArray] | None = None  # the last task Jacobian and its σ
         self._damping_used = 0.0
         self._scale = 1.0
@@ -330,7 +335,7 @@ class ResolvedRateController:
         rates, s, lam = self._solve(J, x, z)
         self._Js, self._damping_used, self._locked = (J, s), lam, ()
         if self._qp is not None:
-            return self._clear(q, J, x, rates, lam)
+            return self._clear(q, J, rates, lam)
         if self.position_limits:
             rates = self._respect_position_limits(q, rates, J, x, z)
         self._scale = 1.0
@@ -341,22 +346,11 @@ class ResolvedRateController:
                 rates *= self._scale
         return rates
 
-    def _clear(self, q: FloatArray, J: FloatArray, x: FloatArray, rates: FloatArray, lam: float) -> FloatArray:
+    def _clear(self, q: FloatArray, J: FloatArray, rates: FloatArray, lam: float) -> FloatArray:
         """The collision QP's command: task tracking near ``rates``, pairs kept apart, limits as bounds."""
         assert self._qp is not None
-        vmax = self._vmax
-        if vmax is None:  # fixed per controller: made once, not every period (1e20: ProxQP's "no bound")
-            inv = self._inv_vlim
-            vmax = np.full(self.robot.dof, 1e20)
-            if inv is not None:
-                vmax = np.minimum(np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), 1e20), 1e20)
-            self._vmax = vmax
-        lo, hi = -vmax, vmax
-        if self.position_limits:
-            box = (self._qlimits - q) / self.dt  # the rates that reach each limit within one period
-            lo, hi = np.maximum(box[0], lo), np.minimum(box[1], hi)
         self._scale = 1.0
-        return self._qp.solve(q, J, x, rates, lam * lam, lo, hi)
+        return self._qp.solve(q, J, rates, lam * lam)
 
     @property
     def clearance(self) -> float:

@@ -58,10 +58,9 @@ class TaskSpace:
     def pose_error(self, target: FloatArray) -> FloatArray:
         """:attr:`error` ``[p* − p; R log(Rᵀ R*)]`` for the pose of the last :meth:`jacobian`."""
         T = self.pose
-        R = T[:3, :3]
         e = self.error
         e[:3] = target[:3, 3] - T[:3, 3]
-        e[3:] = R @ pin.log3(R.T @ target[:3, :3])
+        e[3:] = pin.log3(target[:3, :3] @ T[:3, :3].T)  # R log(Rᵀ R*) = log(R* Rᵀ): one product fewer
         return e
 
 

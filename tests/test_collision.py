@@ -465,18 +465,35 @@ def test_clearance_qp_returns_the_nominal_command_when_nothing_is_near(panda: ro
     from robojac.collision.qp import ClearanceQP, DamperSettings
 
     cm = CollisionModel(panda, self_collision=False, obstacles=[("far", "sphere", 0.1, (3.0, 0.0, 0.0))])
-    qp = ClearanceQP(cm, DamperSettings())
     q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
     J = panda.jacobian(q)
     x = np.array([0.1, 0, 0, 0, 0, 0])
     lam2 = 1e-3
     ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
-    big = np.full(7, 10.0)
-    assert qp.solve(q, J, x, ref, lam2, -big, big) is ref
+    qp = ClearanceQP(cm, DamperSettings(), velocity_limits=np.full(7, 10.0))
+    assert qp.solve(q, J, ref, lam2) is ref
     # an active bound: the QP still solves, the result respects the box
-    tight = np.full(7, 0.01)
-    out = qp.solve(q, J, x, ref, lam2, -tight, tight)
-    assert np.all(np.abs(out) <= 0.01 + 1e-7)
+    tight = ClearanceQP(cm, DamperSettings(), velocity_limits=np.full(7, 0.01))
+    out = tight.solve(q, J, ref, lam2)
+    assert np.all(np.abs(out) <= 0.01 + 1e-7) and np.abs(out).max() == pytest.approx(0.01)
+
+
+def test_clearance_qp_box_holds_the_position_limits_within_dt(panda: robojac.Robot) -> None:
+    from robojac.collision.qp import ClearanceQP, DamperSettings
+
+    cm = CollisionModel(panda, self_collision=False, obstacles=[("far", "sphere", 0.1, (3.0, 0.0, 0.0))])
+    q = panda.neutral()
+    q[3] = panda.upper[3] - 1e-4  # 0.1 mrad below joint 4's upper limit
+    J = panda.jacobian(q)
+    ref = np.zeros(7)
+    ref[3] = 1.0  # 1 rad/s towards that limit
+    dt = 1e-3
+    out = ClearanceQP(cm, DamperSettings(), dt=dt).solve(q, J, ref, 1e-3)
+    assert q[3] + out[3] * dt == pytest.approx(panda.upper[3], abs=1e-12)  # stops on the limit
+    free = ClearanceQP(cm, DamperSettings()).solve(q, J, ref, 1e-3)  # without dt: no position rows
+    assert free is ref
+    with pytest.raises(InputError, match="velocity_limits"):
+        ClearanceQP(cm, DamperSettings(), velocity_limits=np.full(7, -1.0))
 
 
 def test_damper_settings_are_checked(panda: robojac.Robot) -> None:
@@ -490,14 +507,14 @@ def test_clearance_qp_matches_the_nominal_command_when_no_damper_binds(panda: ro
 
     # A pair inside the influence distance whose damper allows far more than the command asks.
     cm = CollisionModel(panda, self_collision=False, obstacles=[("near", "sphere", 0.05, (0.75, 0.0, 0.5))])
-    qp = ClearanceQP(cm, DamperSettings(d_min=0.0, d_influence=1.0, xi=100.0))
     q = np.array([0.0, 0.0, 0.0, -1.5, 0.0, 1.5, 0.7])
     J = panda.jacobian(q)
     x = np.array([0.01, 0, 0, 0, 0, 0])
     lam2 = 1e-3
     ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
+    qp = ClearanceQP(cm, DamperSettings(d_min=0.0, d_influence=1.0, xi=100.0), velocity_limits=np.full(7, 10.0))
     lo, hi = np.full(7, -10.0), np.full(7, 10.0)
-    out = qp.solve(q, J, x, ref, lam2, lo, hi)
+    out = qp.solve(q, J, ref, lam2)
     # the nominal command meets every row: returned as it is, without calling ProxQP ...
     assert qp.active > 0 and qp.status == "inactive" and out is ref
     # ... and that is the QP's solution: ProxQP, given the same problem, agrees
@@ -530,8 +547,7 @@ def test_clearance_qp_solves_when_a_damper_binds(panda: robojac.Robot) -> None:
     x = np.array([0.0, 0, -0.3, 0, 0, 0])
     lam2 = 1e-3
     ref = np.linalg.solve(J.T @ J + lam2 * np.eye(7), J.T @ x)
-    big = np.full(7, 10.0)
-    out = qp.solve(q, J, x, ref, lam2, -big, big)
+    out = qp.solve(q, J, ref, lam2)
     assert qp.status == "PROXQP_SOLVED" and not np.allclose(out, ref, atol=1e-3)
     from robojac.collision import active_rows
 
@@ -540,7 +556,7 @@ def test_clearance_qp_solves_when_a_damper_binds(panda: robojac.Robot) -> None:
     lower = -s.xi * (d - s.d_min) / (s.d_influence - s.d_min)
     assert np.any(C @ ref < lower - 1e-3)  # the nominal command breaks a damper ...
     assert np.all(C @ out >= lower - 1e-7)  # ... the QP's does not
-    again = qp.solve(q, J, x, ref, lam2, -big, big)  # the reused solver (update, not init) agrees
+    again = qp.solve(q, J, ref, lam2)  # the reused solver (update, not init) agrees
     np.testing.assert_allclose(again, out, atol=1e-8)
 
 
@@ -800,7 +816,7 @@ def test_clearance_qp_active_set_solution_is_proxqps(panda: robojac.Robot) -> No
     p = panda.fk(q0)[:3, 3]
     cm = CollisionModel(panda, obstacles=[("ball", "sphere", 0.08, p + np.array([0.12, 0.1, 0.0]))])
     s = DamperSettings(0.02, 0.17, 0.2)
-    fast = ClearanceQP(cm, s)
+    fast = {v: ClearanceQP(cm, s, velocity_limits=np.full(7, v)) for v in (0.2, 0.5, 1.0, 2.0)}
     exact = 0
     for _ in range(60):
         q = q0 + rng.normal(scale=0.05, size=7)
@@ -809,9 +825,10 @@ def test_clearance_qp_active_set_solution_is_proxqps(panda: robojac.Robot) -> No
         lam2 = float(rng.choice([0.0, 1e-4, 1e-2]))
         H = J.T @ J + max(lam2, 1e-6) * np.eye(7)
         nominal = np.linalg.solve(H, J.T @ x)
-        vmax = np.full(7, float(rng.uniform(0.2, 2.0)))
-        out = fast.solve(q, J, x, nominal, lam2, -vmax, vmax)
-        if fast.status != "active set":
+        v = float(rng.choice(list(fast)))
+        vmax = np.full(7, v)
+        out = fast[v].solve(q, J, nominal, lam2)
+        if fast[v].status != "active set":
             continue
         exact += 1
         d, C, _, _ = active_rows(cm, q, s.d_influence)

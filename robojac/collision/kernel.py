@@ -58,15 +58,15 @@ def warmup() -> bool:
     """
     missing = _load()
     n, m = 2, 1
-    pts = np.zeros((m, 3, 3))
-    pts[:, 2, 2] = 1.0
+    pts = np.zeros((3, m, 3))
+    pts[2, :, 2] = 1.0
     masks = np.zeros((m, 2, n))
     C = np.empty((m, n))
     globals()["damper_rows"](
         pts, np.asfortranarray(np.ones((6, n))), masks, masks.sum(axis=1), np.zeros(m, np.int64), C
     )
     last = np.zeros(m + 2 * n, dtype=np.bool_)
-    settings = np.array([0.02, 0.12, 0.2])
+    settings = np.array([0.02, 0.12, 0.2, 1e-3])
     J, ones = np.eye(6)[:, :n].copy(), np.ones(n)
     globals()["clearance_qp"](
         J,
@@ -75,13 +75,14 @@ def warmup() -> bool:
         C,
         np.zeros(m),
         settings,
-        -ones,
         ones,
+        np.stack((-ones, ones, ones)),
         np.zeros(m, np.int64),
         last,
         True,
         np.empty(n),
         np.empty(m),
+        np.empty((2, n)),
     )
     return missing
 
@@ -91,7 +92,7 @@ def _damper_rows(
 ) -> None:
     """Fill ``out`` (m, nv) with the distance Jacobian rows of the pairs ``keep`` (m,).
 
-    ``pts[i]`` holds pair ``keep[i]``'s witness points ``p1``, ``p2`` and unit normal ``n``
+    ``pts[:, i]`` holds pair ``keep[i]``'s witness points ``p1``, ``p2`` and unit normal ``n``
     (Pinocchio's world frame), where a pair at least :data:`APART` apart may leave ``n``
     zero: it is then ``(p2 − p1)/‖p2 − p1‖``, the direction coal's normal has for shapes
     apart (they agree to ~1e-14); ``Jall`` (6, nv) is Pinocchio's stacked joint Jacobian
@@ -104,17 +105,17 @@ def _damper_rows(
     m, nv = out.shape
     for i in range(m):
         k = keep[i]
-        n0, n1, n2 = pts[i, 2, 0], pts[i, 2, 1], pts[i, 2, 2]
+        n0, n1, n2 = pts[2, i, 0], pts[2, i, 1], pts[2, i, 2]
         if n0 == 0.0 and n1 == 0.0 and n2 == 0.0:
-            n0, n1, n2 = pts[i, 1, 0] - pts[i, 0, 0], pts[i, 1, 1] - pts[i, 0, 1], pts[i, 1, 2] - pts[i, 0, 2]
+            n0, n1, n2 = pts[1, i, 0] - pts[0, i, 0], pts[1, i, 1] - pts[0, i, 1], pts[1, i, 2] - pts[0, i, 2]
             norm = math.sqrt(n0 * n0 + n1 * n1 + n2 * n2)
             n0, n1, n2 = n0 / norm, n1 / norm, n2 / norm
-        a0 = pts[i, 0, 1] * n2 - pts[i, 0, 2] * n1  # p1 × n
-        a1 = pts[i, 0, 2] * n0 - pts[i, 0, 0] * n2
-        a2 = pts[i, 0, 0] * n1 - pts[i, 0, 1] * n0
-        b0 = pts[i, 1, 1] * n2 - pts[i, 1, 2] * n1  # p2 × n
-        b1 = pts[i, 1, 2] * n0 - pts[i, 1, 0] * n2
-        b2 = pts[i, 1, 0] * n1 - pts[i, 1, 1] * n0
+        a0 = pts[0, i, 1] * n2 - pts[0, i, 2] * n1  # p1 × n
+        a1 = pts[0, i, 2] * n0 - pts[0, i, 0] * n2
+        a2 = pts[0, i, 0] * n1 - pts[0, i, 1] * n0
+        b0 = pts[1, i, 1] * n2 - pts[1, i, 2] * n1  # p2 × n
+        b1 = pts[1, i, 2] * n0 - pts[1, i, 0] * n2
+        b2 = pts[1, i, 0] * n1 - pts[1, i, 1] * n0
         for v in range(nv):
             lin = n0 * Jall[0, v] + n1 * Jall[1, v] + n2 * Jall[2, v]
             ang1 = a0 * Jall[3, v] + a1 * Jall[4, v] + a2 * Jall[5, v]
@@ -168,13 +169,14 @@ def _clearance_qp(
     C: np.ndarray,
     d: np.ndarray,
     settings: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    q: np.ndarray,
+    limits: np.ndarray,
     pairs: np.ndarray,
     last: np.ndarray,
     exact: bool,
     out: np.ndarray,
     lo: np.ndarray,
+    box: np.ndarray,
 ) -> int:
     """The velocity-damper QP of :mod:`robojac.collision.qp` when it can be answered exactly.
 
@@ -184,8 +186,11 @@ def _clearance_qp(
         w: the damping weight (λ²).
         C: (m, n) the distance Jacobian rows of the pairs closer than ``d_i``; ``d`` (m,)
             their distances [m].
-        settings: ``[d_s, d_i, ξ]`` [m, m, m/s].
-        lower, upper: (n,) the box on q̇ (a lower above its upper counts as the upper).
+        settings: ``[d_s, d_i, ξ, Δt]`` [m, m, m/s, s].
+        q: (n,) the configuration.
+        limits: (3, n) rows ``q_min``, ``q_max``, ``v_max`` (±inf: none); the box on q̇ is
+            ``max(−v_max, (q_min − q)/Δt) ≤ q̇ ≤ min(v_max, (q_max − q)/Δt)``, a lower bound
+            above its upper counting as the upper, ±1e20 (ProxQP's "no bound") at most.
         pairs: (m,) each row's pair index in the collision model's query order.
         last: (npairs + 2n,) bool, the rows the last period's answer sat on, by key:
             pair ``k``, then each joint's lower bound, then its upper bound. Read as the
@@ -193,6 +198,7 @@ def _clearance_qp(
         exact: try the active-set guesses (False: only the nominal-command test).
         out: (n,) receives the answer (with ``INACTIVE``: ``dq_ref``).
         lo: (m,) receives the damper bounds ``−ξ (d − d_s)/(d_i − d_s)`` [m/s].
+        box: (2, n) receives the box's lower and upper bounds.
 
     Returns:
         ``INACTIVE``, ``ACTIVE_SET`` or ``UNRESOLVED`` (``out`` unset; the caller runs ProxQP
@@ -201,7 +207,7 @@ def _clearance_qp(
     m, n = C.shape[0], dq_ref.size
     npairs = last.size - 2 * n
     rows = m + 2 * n
-    d_s, d_i, xi = settings[0], settings[1], settings[2]
+    d_s, d_i, xi, dt = settings[0], settings[1], settings[2], settings[3]
     G = np.zeros((rows, n))
     b = np.empty(rows)
     slack = np.empty(rows)
@@ -213,15 +219,16 @@ def _clearance_qp(
             s += C[r, v] * dq_ref[v]
         b[r] = lo[r]
         slack[r] = s - lo[r]
-    lb = np.empty(n)
+    lb, ub = box[0], box[1]
     for j in range(n):
-        lb[j] = min(lower[j], upper[j])
+        ub[j] = min(limits[2, j], (limits[1, j] - q[j]) / dt, 1e20)
+        lb[j] = min(max(-limits[2, j], (limits[0, j] - q[j]) / dt, -1e20), ub[j])
         G[m + j, j] = 1.0
         G[m + n + j, j] = -1.0
         b[m + j] = lb[j]
-        b[m + n + j] = -upper[j]
+        b[m + n + j] = -ub[j]
         slack[m + j] = dq_ref[j] - lb[j]
-        slack[m + n + j] = upper[j] - dq_ref[j]
+        slack[m + n + j] = ub[j] - dq_ref[j]
     # The cost is ½ (q̇ − q̇_ref)ᵀ H (q̇ − q̇_ref) with H ≻ 0: zero at q̇_ref and positive
     # elsewhere, so when q̇_ref meets every row it is the QP's unique solution.
     if slack.min() >= 0.0:
@@ -272,7 +279,7 @@ def _clearance_qp(
                 for i in range(k):
                     last[pairs[idx[i]] if idx[i] < m else npairs + idx[i] - m] = True
                 for j in range(n):  # a bound the solve put 1e-12 past by rounding is put back on it
-                    out[j] = min(max(x[j], lb[j]), upper[j])
+                    out[j] = min(max(x[j], lb[j]), ub[j])
                 return ACTIVE_SET
             for i in range(k):
                 if mu[i, 0] < -tol:

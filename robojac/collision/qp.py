@@ -78,11 +78,40 @@ class DamperSettings:
 
 
 class ClearanceQP:
-    """One controller's QP state: the collision model, the damper settings and proxsuite solvers by size."""
+    """One controller's QP state: the collision model, the damper settings, the joint-rate
+    box and proxsuite solvers by size.
 
-    def __init__(self, collision: CollisionModel, settings: DamperSettings) -> None:
+    The box on q̇ [rad/s or m/s] is ``|q̇| ≤ velocity_limits`` (None or inf entries: no
+    limit) and, when ``dt`` [s] is given, the rates that reach the robot's position limits
+    within ``dt``: ``(q_min − q)/dt ≤ q̇ ≤ (q_max − q)/dt``. Where the two leave no room
+    (a joint past its limit) the lower bound counts as the upper.
+    """
+
+    def __init__(
+        self,
+        collision: CollisionModel,
+        settings: DamperSettings,
+        *,
+        velocity_limits: FloatArray | None = None,
+        dt: float | None = None,
+    ) -> None:
         self.collision = collision
         self.settings = settings
+        robot = collision.robot
+        n = robot.dof
+        vmax = np.full(n, math.inf) if velocity_limits is None else np.array(velocity_limits, dtype=float)
+        if vmax.shape != (n,) or np.isnan(vmax).any() or (vmax <= 0).any():
+            raise InputError(f"velocity_limits must be {n} numbers > 0 [rad/s or m/s] (inf: no limit), got {vmax!r}")
+        positions = dt is not None
+        #: Rows: q_min, q_max (±inf without ``dt``), v_max; the kernel makes the box from them.
+        self._limits = np.stack(
+            (
+                robot.lower if positions else np.full(n, -math.inf),
+                robot.upper if positions else np.full(n, math.inf),
+                vmax,
+            )
+        )
+        self._box = np.empty((2, n))  # this step's box, for ProxQP when the kernel leaves the QP to it
         self._solvers: dict[int, Any] = {}
         self.active = 0  # pairs constrained at the last step
         self.clearance = math.inf  # the smallest distance [m] at the last step
@@ -90,22 +119,16 @@ class ClearanceQP:
         self.status = ""
         #: Try the exact active-set solve before ProxQP (False: ProxQP only, for comparisons).
         self.active_set = True
-        self._consts = np.array([settings.d_min, settings.d_influence, settings.xi])
+        self._consts = np.array(
+            [settings.d_min, settings.d_influence, settings.xi, positive(dt, "dt") if positions else 1.0]
+        )
         # The rows the last answer sat on, by pair (query order), then joint lower and upper
         # bounds: keys that survive a change of the active pairs between periods.
         self._last = np.zeros(0, dtype=np.bool_)
 
-    def solve(
-        self,
-        q: FloatArray,
-        J: FloatArray,
-        x: FloatArray,
-        dq_ref: FloatArray,
-        w: float,
-        lower: FloatArray,
-        upper: FloatArray,
-    ) -> FloatArray:
-        """The constrained joint rates (dof,) for task rows ``J q̇ ≈ x`` and box ``lower ≤ q̇ ≤ upper``."""
+    def solve(self, q: FloatArray, J: FloatArray, dq_ref: FloatArray, w: float) -> FloatArray:
+        """The constrained joint rates (dof,) at ``q``, nearest ``dq_ref`` in the metric
+        ``H = JᵀJ + max(w, 1e-6) I`` of the task rows ``J``, inside the box."""
         s = self.settings
         d, C, self.clearance, self.closest, pairs, total = active_pairs(self.collision, q, s.d_influence)
         m, n = d.size, dq_ref.size
@@ -114,8 +137,9 @@ class ClearanceQP:
         if self._last.size != keys:  # a new controller, or obstacles added or removed: no guess
             self._last = np.zeros(keys, dtype=np.bool_)
         out, lo = np.empty(n), np.empty(m)
+        box = self._box
         code = _kernel.clearance_qp(
-            J, dq_ref, w, C, d, self._consts, lower, upper, pairs, self._last, self.active_set, out, lo
+            J, dq_ref, w, C, d, self._consts, q, self._limits, pairs, self._last, self.active_set, out, lo, box
         )
         if code == _kernel.INACTIVE:
             self.status = "inactive"
@@ -125,7 +149,7 @@ class ClearanceQP:
             return out
         H = J.T @ J
         H.flat[:: n + 1] += max(w, 1e-6)
-        lb = np.minimum(lower, upper)
+        lb, upper = box[0], box[1]
         g = -(H @ dq_ref)
         dampers = (C, lo, np.full(m, 1e20)) if m else (None, None, None)
         qp = self._solvers.get(m)

@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import coal
 import numpy as np
 import pinocchio as pin
 
@@ -244,7 +245,7 @@ def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
         return np.empty(0), np.empty((0, model.nv)), math.inf, None, np.empty(0, dtype=np.int64), 0
     qp = cm.robot.to_pinocchio(q)
     kbest = pin.computeDistances(model, data, st.geom, gdata, qp)  # the closest pair's index
-    ds = [r.min_distance for r in results]
+    ds = list(map(_MIN_DISTANCE, results))
     i0, j0 = st.pairs[kbest]
     closest = (st.owners[i0], st.owners[j0])
     keep = [k for k, d in enumerate(ds) if d < within]
@@ -252,19 +253,22 @@ def active_pairs(cm: CollisionModel, q: Any, within: float) -> tuple[Any, ...]:
     if not m:
         return np.empty(0), np.empty((0, model.nv)), ds[kbest], closest, np.empty(0, dtype=np.int64), len(ds)
     pin.computeJointJacobians(model, data, qp)
-    vecs: list[Any] = []
-    for k in keep:
-        r = results[k]
-        # Apart, the normal is the witness segment's direction (the kernel makes it, to
-        # ~1e-14 of coal's): one read fewer per pair. Touching or overlapping, coal's.
-        vecs += (r.getNearestPoint1(), r.getNearestPoint2(), r.normal if ds[k] < _kernel.APART else _NO_NORMAL)
-    pts = np.concatenate(vecs).reshape(m, 3, 3)  # per pair: p1, p2, n (or zeros)
+    near = [results[k] for k in keep]
+    # Apart, the normal is the witness segment's direction (the kernel makes it, to ~1e-14
+    # of coal's): one read fewer per pair. Touching or overlapping, coal's.
+    normals = [r.normal if ds[k] < _kernel.APART else _NO_NORMAL for k, r in zip(keep, near)]
+    pts = np.concatenate([*map(_P1, near), *map(_P2, near), *normals]).reshape(3, m, 3)  # p1s, p2s, normals
     rows = np.empty((m, model.nv))
     keep_a = np.array(keep, dtype=np.int64)
     _kernel.damper_rows(pts, data.J, masks, fast[3], keep_a, rows)
     return np.array([ds[k] for k in keep]), rows, ds[kbest], closest, keep_a, len(ds)
 
 
+# Unbound accessors, mapped over the held results, skip an attribute lookup per pair (the
+# Panda's 74 distances: 10 µs instead of 13).
+_MIN_DISTANCE = coal.DistanceResult.min_distance.fget
+_P1 = coal.DistanceResult.getNearestPoint1
+_P2 = coal.DistanceResult.getNearestPoint2
 _NO_NORMAL = np.zeros(3)
 
 #: Per thread: ``id(gdata) -> (gdata, held results, mask A, mask B)`` for :func:`active_rows`.
