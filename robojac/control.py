@@ -281,6 +281,10 @@ class ResolvedRateController:
         half = np.where(finite, 0.5 * (robot.upper - robot.lower), 1.0)
         self._center_w = np.where(finite, 1.0 / np.maximum(half, 1e-9) ** 2, 0.0)
         self._zero = np.zeros(robot.dof)
+        # The kernel's limit checks: position limits within dt (0: none), velocity limits as 1/v_max.
+        inv = self._inv_vlim
+        self._limits = np.stack((robot.lower, robot.upper, self._zero if inv is None else inv))
+        self._dt_check = self.dt if self.position_limits else 0.0
         self._Js: tuple[FloatArray, FloatArray] | None = None  # the last task Jacobian and its σ
         self._damping_used = 0.0
         self._scale = 1.0
@@ -313,16 +317,32 @@ class ResolvedRateController:
             return np.asarray(self._manip_grad(self.robot, q, self.frame, part=self._part), dtype=np.float64)
         return -(q - self._mid) * self._center_w
 
-    def _solve(self, J: FloatArray, x: FloatArray, z: FloatArray | None) -> tuple[FloatArray, FloatArray, float]:
-        """``(dq, singular values, λ)`` of the damped solve plus the projected objective ``z``
-        (one compiled call: :mod:`robojac.dls_kernel`)."""
-        s, dq = np.empty(min(J.shape)), np.empty(J.shape[1])
+    def _solve(
+        self, J: FloatArray, x: FloatArray, z: FloatArray | None, q: FloatArray
+    ) -> tuple[FloatArray, FloatArray, float, bool, float]:
+        """``(dq, singular values, λ, crosses, ratio)`` of the damped solve plus the projected
+        objective ``z``, with whether ``dq`` takes a joint past a position limit within
+        ``dt`` and ``max |dq_i| / v_max,i`` (one compiled call: :mod:`robojac.dls_kernel`)."""
+        s, dq, info = np.empty(min(J.shape)), np.empty(J.shape[1]), np.empty(2)
         nullspace = z is not None
         damping = -1.0 if self.damping is None else self.damping  # < 0: the kernel's "adaptive"
         lam = _dls_kernel.damped_rates(
-            J, x, z if nullspace else self._zero, nullspace, damping, self.threshold, self.max_damping, s, dq
+            J,
+            x,
+            z if nullspace else self._zero,
+            nullspace,
+            damping,
+            self.threshold,
+            self.max_damping,
+            q,
+            self._limits,
+            self._dt_check,
+            s,
+            dq,
+            info,
         )
-        return dq, s, lam
+        crosses, ratio = info.tolist()
+        return dq, s, lam, crosses > 0.0, ratio
 
     def command(self, q: FloatArray, dq: FloatArray, t: float) -> FloatArray:
         """Joint rates (dof,) [rad/s or m/s] at ``q`` and ``t`` [s], unchecked (``dq`` is not used)."""
@@ -332,18 +352,17 @@ class ResolvedRateController:
         e = task.pose_error(ref.pose)
         x = ref.twist[self._rows] + self._gain * e[self._rows]
         z = None if self.nullspace is None else self.nullspace_gain * self._null_gradient(q)
-        rates, s, lam = self._solve(J, x, z)
+        rates, s, lam, crosses, ratio = self._solve(J, x, z, q)
         self._Js, self._damping_used, self._locked = (J, s), lam, ()
         if self._qp is not None:
             return self._clear(q, J, rates, lam)
-        if self.position_limits:
+        if crosses:
             rates = self._respect_position_limits(q, rates, J, x, z)
+            ratio = float((np.abs(rates) * self._limits[2]).max())
         self._scale = 1.0
-        if self._inv_vlim is not None:
-            r = float((np.abs(rates) * self._inv_vlim).max())
-            if r > 1.0:
-                self._scale = (1.0 - 1e-12) / r  # the margin keeps rounding from landing a hair over the limit
-                rates *= self._scale
+        if ratio > 1.0:
+            self._scale = (1.0 - 1e-12) / ratio  # the margin keeps rounding from landing a hair over the limit
+            rates *= self._scale
         return rates
 
     def _clear(self, q: FloatArray, J: FloatArray, rates: FloatArray, lam: float) -> FloatArray:
@@ -369,11 +388,7 @@ class ResolvedRateController:
         their names go to the diagnostics."""
         lo, hi, dt = self.robot.lower, self.robot.upper, self.dt
         nxt = q + dq * dt
-        if (nxt <= hi).all() and (nxt >= lo).all():  # the common case, in two cheap passes
-            return dq
         bad = ((nxt > hi) & (dq > 0)) | ((nxt < lo) & (dq < 0))
-        if not bad.any():
-            return dq
         locked = np.zeros(self.robot.dof, dtype=bool)
         Jl = J.copy()
         zl = None if z is None else z.copy()
@@ -382,7 +397,7 @@ class ResolvedRateController:
             Jl[:, locked] = 0.0
             if zl is not None:
                 zl[locked] = 0.0
-            dq = self._solve(Jl, x, zl)[0]
+            dq = self._solve(Jl, x, zl, q)[0]
             dq[locked] = 0.0
             nxt = q + dq * dt
             bad = (((nxt > hi) & (dq > 0)) | ((nxt < lo) & (dq < 0))) & ~locked

@@ -43,9 +43,24 @@ def warmup() -> bool:
     """
     missing = _load()
     J = np.asfortranarray(np.eye(6, 7))
+    limits = np.stack((-np.ones(7), np.ones(7), np.zeros(7)))
     for task in (J, J[:3]):
         k = task.shape[0]
-        globals()["damped_rates"](task, np.ones(k), np.zeros(7), False, -1.0, 0.04, 0.04, np.empty(k), np.empty(7))
+        globals()["damped_rates"](
+            task,
+            np.ones(k),
+            np.zeros(7),
+            False,
+            -1.0,
+            0.04,
+            0.04,
+            np.zeros(7),
+            limits,
+            1e-3,
+            np.empty(k),
+            np.empty(7),
+            np.empty(2),
+        )
     return missing
 
 
@@ -57,11 +72,21 @@ def _damped_rates(
     damping: float,
     threshold: float,
     max_damping: float,
+    q: np.ndarray,
+    limits: np.ndarray,
+    dt: float,
     s: np.ndarray,
     dq: np.ndarray,
+    info: np.ndarray,
 ) -> float:
     """Fill ``dq`` (n,) with the damped step for ``J`` (k, n) and ``x`` (k,), ``s`` (min(k, n),)
     with J's singular values (descending); return the damping λ used.
+
+    Then the limit checks the controller makes on that step, at configuration ``q`` (n,)
+    with ``limits`` (3, n) rows ``q_min``, ``q_max`` and ``1/v_max`` (0: no limit):
+    ``info[0]`` is 1.0 when some joint would cross a position limit within ``dt`` [s]
+    (moving towards it; ``dt`` ≤ 0: no check), else 0.0; ``info[1]`` is
+    ``max_i |dq_i| / v_max,i``, the factor by which ``dq`` exceeds the velocity limits.
 
     ``damping`` ≥ 0 is a fixed λ; < 0 asks for :func:`robojac.dls.adaptive_damping` of
     σ_min with ``threshold`` and ``max_damping``. With ``nullspace``, ``z`` (n,) is added
@@ -87,4 +112,11 @@ def _damped_rates(
     if nullspace and n > k:
         step += z - Vt.T @ (Vt @ z)
     dq[:] = step
+    crosses, ratio = 0.0, 0.0
+    for i in range(n):
+        nxt = q[i] + dq[i] * dt
+        if dt > 0.0 and ((nxt > limits[1, i] and dq[i] > 0.0) or (nxt < limits[0, i] and dq[i] < 0.0)):
+            crosses = 1.0
+        ratio = max(ratio, abs(dq[i]) * limits[2, i])
+    info[0], info[1] = crosses, ratio
     return lam
