@@ -248,7 +248,7 @@ class ResolvedRateController:
         self.damping = None if damping is None else _fixed_damping(damping)
         self.threshold = positive(threshold, "threshold")
         self.max_damping = float(gains(max_damping, 1, "max_damping", "same units as J")[0])
-        self._inv_vlim = self._velocity_limits(velocity_limits)
+        inv_vlim = self._velocity_limits(velocity_limits)  # 1/v_max, 0 where unlimited; None: no limits
         self.position_limits = bool(position_limits)
         self._qp = None
         if collision is not None:
@@ -256,8 +256,8 @@ class ResolvedRateController:
             from .ik.single import check_collision_model
 
             check_collision_model(robot, collision)
-            inv = self._inv_vlim
-            vmax = None if inv is None else np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), math.inf)
+            inv = inv_vlim
+            vmax = None if inv is None else np.divide(1.0, inv, out=np.full(robot.dof, math.inf), where=inv > 0)
             self._qp = ClearanceQP(
                 collision,
                 DamperSettings(d_min, d_influence, xi),
@@ -282,8 +282,7 @@ class ResolvedRateController:
         self._center_w = np.where(finite, 1.0 / np.maximum(half, 1e-9) ** 2, 0.0)
         self._zero = np.zeros(robot.dof)
         # The kernel's limit checks: position limits within dt (0: none), velocity limits as 1/v_max.
-        inv = self._inv_vlim
-        self._limits = np.stack((robot.lower, robot.upper, self._zero if inv is None else inv))
+        self._limits = np.stack((robot.lower, robot.upper, self._zero if inv_vlim is None else inv_vlim))
         self._dt_check = self.dt if self.position_limits else 0.0
         self._Js: tuple[FloatArray, FloatArray] | None = None  # the last task Jacobian and its σ
         self._damping_used = 0.0
