@@ -157,6 +157,10 @@ class Robot:
     # ------------------------------------------------------------------ configurations
     def neutral(self) -> FloatArray:
         """Zero clipped into the limits; mid-range for a joint whose range excludes zero."""
+        return self._neutral.copy()  # every solve_ik without q0 starts here: made once
+
+    @cached_property
+    def _neutral(self) -> FloatArray:
         q = np.zeros(self.dof)
         outside = (self.lower > 0) | (self.upper < 0)
         q[outside] = 0.5 * (self.lower[outside] + self.upper[outside])

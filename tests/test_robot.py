@@ -159,6 +159,8 @@ def test_panda_neutral_is_mid_range_where_zero_is_outside(robots):
     assert q[5] == 0.0 and q[0] == 0.0
     assert panda.dof == 7 and panda.tip == "panda_hand_tcp"
     assert set(panda.locked) == {"panda_finger_joint1", "panda_finger_joint2"}
+    q[:] = 9.0  # each call is a new array: the kept neutral is not the caller's to change
+    assert panda.neutral()[3] == pytest.approx((-3.0718 - 0.0698) / 2)
 
 
 def test_limits_velocity_and_effort_come_from_the_urdf(robots, clash_arm):
