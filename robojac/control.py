@@ -256,8 +256,11 @@ class ResolvedRateController:
             from .ik.single import check_collision_model
 
             check_collision_model(robot, collision)
-            inv = inv_vlim
-            vmax = None if inv is None else np.divide(1.0, inv, out=np.full(robot.dof, math.inf), where=inv > 0)
+            vmax = (
+                None
+                if inv_vlim is None
+                else np.divide(1.0, inv_vlim, out=np.full(robot.dof, math.inf), where=inv_vlim > 0)
+            )
             self._qp = ClearanceQP(
                 collision,
                 DamperSettings(d_min, d_influence, xi),

@@ -86,8 +86,8 @@ def damped_step_from_svd(
     (the complement of the k = min(m, n) right singular vectors). That projector changes
     no part of the task velocity, at any λ; the damped one, ``I − J⁺_λ J``, would leak up
     to ``λ/2 · ‖z‖`` into it. With n ≤ m there is no null space and ``z`` is ignored.
-    The one step of :func:`damped_step` and of
-    :class:`robojac.control.ResolvedRateController`.
+    The one step of :func:`damped_step`; :class:`robojac.control.ResolvedRateController`
+    runs the same algebra compiled (:mod:`robojac.dls_kernel`).
     """
     dq = Vt.T @ (damped_gains(s, damping) * (U.T @ x))
     if secondary is not None and Vt.shape[1] > Vt.shape[0]:

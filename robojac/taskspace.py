@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pinocchio as pin
 import scipy.linalg
-from scipy.linalg import lapack
 
 from ._validate import FloatArray, as_array, check_finite
 from .dls import adaptive_damping
@@ -123,15 +122,3 @@ def task_inertia(
     lam = adaptive_damping(float(mu[0]), threshold, max_damping)
     Lam = (W * (mu / (mu * mu + lam * lam))) @ W.T
     return Lam, MinvJt, lam
-
-
-def thin_svd(J: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``(U, s, Vt)`` of ``J`` (m, n), ``s`` descending, shapes as ``np.linalg.svd(J, full_matrices=False)``.
-
-    LAPACK's ``dgesvd`` called directly: for a 6×7 matrix numpy's wrapper costs as much as
-    the factorisation itself, and this sits in every control step.
-    """
-    U, s, Vt, info = lapack.dgesvd(J, full_matrices=0)
-    if info != 0:
-        return np.linalg.svd(J, full_matrices=False)
-    return U, s, Vt

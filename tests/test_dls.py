@@ -82,3 +82,38 @@ def test_null_space_objective_never_moves_the_task_even_when_damped() -> None:
             assert np.linalg.norm(J @ leaky) > 1e-6  # what the old damped projector did
     step = dls.damped_step(J, x, secondary=z)
     np.testing.assert_allclose(J @ (step.dq - dls.damped_step(J, x).dq), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("rows", [6, 3])
+def test_compiled_controller_step_is_the_python_damped_step(rows: int) -> None:
+    """robojac.dls_kernel repeats damped_step_from_svd and adaptive_damping in numba (its disk
+    cache tracks only its own file): the two must agree, near and far from singularity,
+    with adaptive, fixed and zero damping, with and without a null-space objective, and
+    its limit checks must be the plain definitions."""
+    from robojac import dls_kernel
+
+    rng = np.random.default_rng(7)
+    n = 7
+    for trial in range(40):
+        J = rng.normal(size=(rows, n))
+        if trial % 2:  # nearly singular: the last singular value ~1e-3, inside the damping zone
+            U, s, Vt = np.linalg.svd(J, full_matrices=False)
+            s[-1] = 1e-3
+            J = (U * s) @ Vt
+        J = np.asfortranarray(J)  # as Pinocchio returns it
+        x, z, q = rng.normal(size=rows), rng.normal(size=n), rng.normal(size=n)
+        limits = np.stack((q - rng.uniform(0, 2e-3, n), q + rng.uniform(0, 2e-3, n), rng.uniform(0, 2, n)))
+        for damping in (-1.0, 0.02, 0.0):
+            for nullspace in (False, True):
+                s_out, dq, info = np.empty(rows), np.empty(n), np.empty(2)
+                lam = dls_kernel.damped_rates(J, x, z, nullspace, damping, 0.04, 0.05, q, limits, 1e-3, s_out, dq, info)
+                U, s, Vt = np.linalg.svd(J, full_matrices=False)
+                want_lam = adaptive_damping(float(s[-1]), 0.04, 0.05) if damping < 0 else damping
+                want = dls.damped_step_from_svd(U, s, Vt, x, want_lam, z if nullspace else None)
+                assert lam == pytest.approx(want_lam, abs=1e-15)
+                np.testing.assert_allclose(s_out, s, rtol=1e-12, atol=1e-15)
+                np.testing.assert_allclose(dq, want, rtol=1e-9, atol=1e-12)
+                nxt = q + dq * 1e-3
+                crosses = bool((((nxt > limits[1]) & (dq > 0)) | ((nxt < limits[0]) & (dq < 0))).any())
+                assert info[0] == float(crosses)
+                assert info[1] == pytest.approx(float((np.abs(dq) * limits[2]).max()), rel=1e-15)
